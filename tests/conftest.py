@@ -1,0 +1,55 @@
+"""Shared test fixtures: Hydra configs composed like the entry points do, and one local 2-CPU Ray."""
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "ray_jobs"))
+for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                   ("RAY_USAGE_STATS_ENABLED", "0"), ("RAY_AUTH_MODE", "disabled"),
+                   ("TOKENIZERS_PARALLELISM", "false")):
+    os.environ.setdefault(key, value)
+
+from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
+
+
+def compose_config(overrides: list[str] | None = None, config_name: str = "config") -> RecruitConfig:
+    """The config an entry point would get for these command-line overrides, typed and checked."""
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        return to_plain(compose(config_name=config_name, overrides=overrides or []))
+
+
+@pytest.fixture
+def smoke_config(tmp_path):
+    """experiment=smoke with every output under tmp_path and a unique training run name."""
+    def build(*extra: str) -> RecruitConfig:
+        return compose_config(["experiment=smoke", f"output_root={tmp_path}",
+                               f"train.run_name=test-{uuid.uuid4().hex[:8]}", *extra])
+    return build
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """One local Ray for the session: 2 CPUs on 127.0.0.1, no dashboard."""
+    import ray
+
+    from recruit_core.config import ClusterConfig
+    from recruit_core.ray_env import connect
+    connect(ClusterConfig(mode="local", num_cpus=2, include_dashboard=False))
+    yield ray
+    ray.shutdown()
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("RECRUIT_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: run with `make test-all` (RECRUIT_SLOW=1)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

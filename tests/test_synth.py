@@ -1,0 +1,105 @@
+"""The synthetic talent pool: deterministic, realistic enough to learn from, and labelled."""
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from recruit_core.pool import PoolPaths
+from recruit_core.synth import (JOB_SCHEMA, RESUME_SCHEMA, TRUTH_SCHEMA, fit_score, generate_resume,
+                                is_fit, job_table, resume_tables)
+from recruit_core.taxonomy import load_builtin
+
+TAXONOMY = load_builtin()
+
+
+@pytest.fixture(scope="module")
+def sample():
+    resumes, truth = resume_tables(TAXONOMY, 7, 0, 600, 0.15, 0.03)
+    return resumes.to_pylist(), truth.to_pylist()
+
+
+def test_builtin_taxonomy_is_rich_enough():
+    families = collections.Counter(o.family for o in TAXONOMY.occupations)
+    assert len(TAXONOMY.occupations) >= 30 and len(families) >= 6
+    assert len(TAXONOMY.skills) >= 600
+    by_id = {o.id: o for o in TAXONOMY.occupations}
+    overlaps = [len(set(a.core_skills) & set(b.core_skills)) / len(a.core_skills)
+                for a in by_id.values() for b in by_id.values() if a.id < b.id and a.family == b.family]
+    assert max(overlaps) >= 0.3  # neighbouring occupations share skills, so the task is not trivial
+
+
+def test_same_seed_same_pool_whatever_the_sharding():
+    whole = resume_tables(TAXONOMY, 3, 0, 60, 0.15, 0.03)
+    parts = [resume_tables(TAXONOMY, 3, a, b, 0.15, 0.03) for a, b in ((0, 17), (17, 60))]
+    assert whole[0].to_pylist() == parts[0][0].to_pylist() + parts[1][0].to_pylist()
+    assert whole[1].to_pylist() == parts[0][1].to_pylist() + parts[1][1].to_pylist()
+    assert resume_tables(TAXONOMY, 4, 0, 60, 0.15, 0.03)[0] != whole[0]
+
+
+def test_schemas(sample):
+    resumes, truth = resume_tables(TAXONOMY, 7, 0, 5, 0.15, 0.03)
+    assert resumes.schema == RESUME_SCHEMA and truth.schema == TRUTH_SCHEMA
+    assert job_table(TAXONOMY, 0, 5).schema == JOB_SCHEMA
+
+
+def test_pool_has_the_hard_cases(sample):
+    resumes, truth = sample
+    words = [len(r["text"].split()) for r in resumes]
+    assert min(words) < 60 and max(words) > 600  # very short and beyond 512 tokens
+    assert 0.08 < sum(not t["has_skills_section"] for t in truth) / len(truth) < 0.3
+    duplicates = [t for t in truth if t["duplicate_of"]]
+    assert 0.01 < len(duplicates) / len(truth) < 0.06
+    assert all("@" in r["text"] for r in resumes)  # contact details inside the text
+    assert len({t["occupation"] for t in truth}) >= 30
+
+
+def test_near_duplicate_differs_but_keeps_the_truth(sample):
+    resumes, truth = sample
+    by_id = {r["resume_id"]: r for r in resumes}
+    t = next(t for t in truth if t["duplicate_of"])
+    original = generate_resume(TAXONOMY, 7, int(t["duplicate_of"][1:]), 0.15, 0.0)
+    assert by_id[t["resume_id"]]["text"] != original.text
+    assert t["occupation"] == original.occupation and t["skills"] == original.skills
+
+
+def test_truth_skills_appear_in_the_text_in_some_form(sample):
+    resumes, truth = sample
+    found = total = 0
+    for r, t in zip(resumes, truth):
+        text = r["text"].lower()
+        for sid in t["skills"]:
+            total += 1
+            found += any(form in text for form in TAXONOMY.skills[sid].surface_forms)
+    assert found / total > 0.85  # the rest are typos, which skill extraction must handle
+
+
+def test_fit_label_follows_occupation_coverage_and_seniority():
+    job = job_table(TAXONOMY, 0, 1).to_pylist()[0]
+    occ = TAXONOMY.occupation(job["occupation"])
+    ideal = {"occupation": occ.id, "family": occ.family, "seniority": job["seniority"],
+             "skills": job["required_skills"]}
+    stranger_family = next(o for o in TAXONOMY.occupations if o.family != occ.family)
+    stranger = {**ideal, "occupation": stranger_family.id, "family": stranger_family.family, "skills": []}
+    assert fit_score(TAXONOMY, ideal, job) == pytest.approx(1.0)
+    assert is_fit(TAXONOMY, ideal, job) and not is_fit(TAXONOMY, stranger, job)
+    half = {**ideal, "skills": job["required_skills"][: len(job["required_skills"]) // 2]}
+    assert fit_score(TAXONOMY, ideal, job) > fit_score(TAXONOMY, half, job)
+
+
+@pytest.mark.ray
+def test_generate_job_writes_sharded_parquet_on_local_ray(ray_local, smoke_config):
+    import generate
+    cfg = smoke_config()
+    result = generate.run(cfg)
+    paths = PoolPaths(Path(cfg.data.dir))
+    resume_files = sorted(paths.resumes.glob("*.parquet"))
+    assert result["rows"] == cfg.data.n_resumes == sum(pq.read_metadata(f).num_rows for f in resume_files)
+    assert len(resume_files) == -(-cfg.data.n_resumes // cfg.data.shard_rows)
+    assert [f.name for f in sorted(paths.truth.glob("*.parquet"))] == [f.name for f in resume_files]
+    assert pq.read_table(paths.jobs).num_rows == cfg.data.n_jobs
+    again = pq.read_table(paths.resumes)
+    generate.run(cfg)
+    assert pq.read_table(paths.resumes).equals(again)
