@@ -16,16 +16,10 @@ import _entry  # noqa: F401  (sets the offline environment before Ray starts)
 import hydra
 import ray
 
-from recruit_core.config import DataConfig, RecruitConfig, to_plain
+from recruit_core.config import RecruitConfig, to_plain
 from recruit_core.pool import (PoolPaths, remove_stale_shards, shard_count, write_jobs,
-                               write_manifest, write_resume_shard)
+                               write_manifest, write_shard_batch)
 from recruit_core.ray_env import connect
-
-
-def _write_shards(batch: dict, data: dict) -> dict:
-    cfg = DataConfig(**data)
-    stats = [write_resume_shard(cfg, int(shard)) for shard in batch["id"]]
-    return {key: [s[key] for s in stats] for key in ("shard", "rows", "text_bytes")}
 
 
 def run(cfg: RecruitConfig) -> dict:
@@ -34,7 +28,7 @@ def run(cfg: RecruitConfig) -> dict:
     shards = shard_count(cfg.data)
     remove_stale_shards(cfg.data)
     stats = (ray.data.range(shards, override_num_blocks=shards)
-             .map_batches(_write_shards, batch_size=1, fn_kwargs={"data": asdict(cfg.data)},
+             .map_batches(write_shard_batch, batch_size=1, fn_kwargs={"data": asdict(cfg.data)},
                           num_cpus=1)
              .take_all())
     write_jobs(cfg.data)

@@ -56,6 +56,13 @@ def write_resume_shard(cfg: DataConfig, shard: int) -> dict:
     return {"shard": shard, "rows": stop - start, "text_bytes": resumes.column("text").nbytes}
 
 
+def write_shard_batch(batch: dict, data: dict) -> dict:
+    """Ray Data `map_batches` function: `batch["id"]` holds shard numbers; `data` is a DataConfig dict."""
+    cfg = DataConfig(**data)
+    stats = [write_resume_shard(cfg, int(shard)) for shard in batch["id"]]
+    return {key: [s[key] for s in stats] for key in ("shard", "rows", "text_bytes")}
+
+
 def write_jobs(cfg: DataConfig) -> Path:
     table = job_table(load_taxonomy(cfg), cfg.seed, cfg.n_jobs)
     return write_parquet_atomic(table, PoolPaths(Path(cfg.dir)).jobs / shard_name(0))

@@ -13,10 +13,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from recruit_core.config import DataConfig
+
+
+BUILTIN_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.json"
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,7 @@ def _from_dict(name: str, raw: dict) -> Taxonomy:
 
 @lru_cache(maxsize=1)
 def load_builtin() -> Taxonomy:
-    text = resources.files("recruit_core").joinpath("data/taxonomy.json").read_text()
-    return _from_dict("builtin", json.loads(text))
+    return _from_dict("builtin", json.loads(BUILTIN_PATH.read_text(encoding="utf-8")))
 
 
 # Generic bullets for O*NET occupations, which come with tasks but no resume phrasing.
