@@ -10,7 +10,9 @@ Each stage prints `stage <name>: <seconds> s`; the run ends with where every out
 """
 from __future__ import annotations
 
+import importlib
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import _entry  # noqa: F401  (sets the offline environment before Ray starts)
@@ -21,9 +23,46 @@ from recruit_core.io import write_json_atomic
 from recruit_core.ray_env import connect
 
 
-def _stages() -> list[tuple[str, object]]:
+def _train(task: str):
+    """Fine-tune one task under a fresh run name (a reused name would resume the last demo's run)."""
+    def stage(cfg: RecruitConfig, results: dict) -> dict:
+        import train
+        run_name = f"{cfg.experiment}-{task}-{time.strftime('%Y%m%d-%H%M%S')}"
+        return train.run(replace(cfg, train=replace(cfg.train, task=task, run_name=run_name)))
+    return stage
+
+
+def _score(cfg: RecruitConfig, results: dict) -> dict:
+    import score
+    model = results["train_classify"]["model"]
+    return score.run(replace(cfg, score=replace(cfg.score, model_path=model, overwrite=True)))
+
+
+def _match(cfg: RecruitConfig, results: dict) -> dict:
+    import match
+    return match.run(replace(cfg, match=replace(
+        cfg.match, biencoder_path=results["train_biencoder"]["model"],
+        crossencoder_path=results["train_crossencoder"]["model"])))
+
+
+def _interview(job_name: str):
+    def stage(cfg: RecruitConfig, results: dict) -> dict:
+        job = importlib.import_module(job_name)
+        shortlist = results["match"]["shortlists"]
+        return job.run(replace(cfg, interview=replace(cfg.interview, shortlist_path=shortlist)))
+    return stage
+
+
+def _generate(cfg: RecruitConfig, results: dict) -> dict:
     import generate
-    return [("generate", generate.run)]
+    return generate.run(cfg)
+
+
+def _stages() -> list[tuple[str, object]]:
+    return [("generate", _generate), ("train_classify", _train("classify")),
+            ("train_biencoder", _train("biencoder")), ("train_crossencoder", _train("crossencoder")),
+            ("score", _score), ("match", _match), ("interview_pack", _interview("interview_pack")),
+            ("schedule", _interview("schedule"))]
 
 
 def run(cfg: RecruitConfig) -> dict:
@@ -31,7 +70,7 @@ def run(cfg: RecruitConfig) -> dict:
     results, timings = {}, {}
     for name, stage in _stages():
         started = time.perf_counter()
-        results[name] = stage(cfg)
+        results[name] = stage(cfg, results)
         timings[name] = round(time.perf_counter() - started, 2)
         print(f"stage {name}: {timings[name]} s", flush=True)
     summary = {"experiment": cfg.experiment, "stage_seconds": timings, "outputs": results}

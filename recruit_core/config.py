@@ -64,6 +64,7 @@ class DataConfig:
     taxonomy: str = "builtin"  # builtin | onet
     onet_dir: str = "../shared/data/onet"
     livecareer_path: str = "../shared/data/livecareer/resumes.parquet"
+    drop_headline: bool = False  # livecareer: drop each text's first line, which often names the category
 
     def __post_init__(self) -> None:
         if self.source not in ("synthetic", "livecareer"):
@@ -78,7 +79,7 @@ class DataConfig:
 class TrainConfig:
     task: str = "classify"  # classify | biencoder | crossencoder
     run_name: str = "recruit-train"
-    storage_path: str = "outputs/train"
+    storage_path: str = "${output_root}/train"
     num_workers: int = 2
     use_gpu: bool = False
     cpus_per_worker: float = 0.5  # fractional: whole CPUs per worker starve Ray Data on 2 cores
@@ -94,13 +95,26 @@ class TrainConfig:
     n_train_pairs: int = 4000
     checkpoint_every_steps: int = 0  # 0: at the end of each epoch
     seed: int = 0
+    torch_threads: int = 0  # per worker; 0: whole CPUs in cpus_per_worker, at least 1
+    max_grad_norm: float = 1.0  # gradient clipping: the BERT fine-tuning default (HF Trainer)
+    head_lr_scale: float = 1.0  # learning-rate multiplier for the freshly initialised heads
+    eval_batch_size: int = 64  # windows or pairs per forward pass when evaluating
+    eval_candidates: int = 20  # jobs the cross-encoder reranks per dev resume: a shortlist's size
+
+    def __post_init__(self) -> None:
+        if self.task not in ("classify", "biencoder", "crossencoder"):
+            raise ValueError(f"train.task={self.task!r}: use classify, biencoder or crossencoder")
+        if self.num_workers < 1 or self.batch_size < 1 or self.grad_accum_steps < 1:
+            raise ValueError("train.num_workers, train.batch_size and train.grad_accum_steps must be >= 1")
+        if self.epochs < 1:
+            raise ValueError(f"train.epochs={self.epochs}: train at least one epoch")
 
 
 @dataclass
 class ScoreConfig:
     input: str = "${data.dir}/resumes"
     jobs: str = "${data.dir}/jobs"
-    output_dir: str = "outputs/scores"
+    output_dir: str = "${output_root}/scores"
     model_path: str = ""  # a trained model folder; "" scores with the pretrained encoder
     batch_size: int = 64
     pool_size: int = 2
@@ -112,22 +126,45 @@ class ScoreConfig:
     write_embeddings: bool = False
     on_unreadable_file: str = "quarantine"  # quarantine | fail
     target_max_block_mb: int = 8  # small blocks so every actor of the pool gets work
+    top_jobs: int = 3  # requisitions listed per resume in top_jobs, best first
+    zero_shot_temperature: float = 0.05  # softmax temperature of zero-shot categories: the
+    # contrastive temperature sentence encoders are trained with (train.temperature)
+    tokenize_in_actor: bool = False  # False: tokenize in CPU tasks ahead of the model actors
+    cpus_per_task: float = 0.25  # read/validate/tokenize tasks: fractional so they fit beside actors
+    overwrite: bool = False  # True: discard earlier outputs in output_dir instead of resuming
+    run_id: str = ""  # provenance of this invocation; "" makes one from the time
+
+    def __post_init__(self) -> None:
+        if self.on_unreadable_file not in ("quarantine", "fail"):
+            raise ValueError(f"score.on_unreadable_file={self.on_unreadable_file!r}: "
+                             "use quarantine or fail")
+        if self.pool_size < 1 or self.batch_size < 1 or self.torch_threads < 1:
+            raise ValueError("score.pool_size, score.batch_size and score.torch_threads must be >= 1")
 
 
 @dataclass
 class MatchConfig:
-    output_dir: str = "outputs/match"
+    output_dir: str = "${output_root}/match"
     biencoder_path: str = ""
     crossencoder_path: str = ""
     top_k_jobs: int = 5
     top_n_resumes: int = 20
     rerank_top: int = 20
     block_rows: int = 4096
+    resumes: str = "${data.dir}/resumes"
+    jobs: str = "${data.dir}/jobs"
+    batch_size: int = 128  # resumes per actor call; scored as blocks of at most block_rows
+    pool_size: int = 2
+    num_gpus: float = 0.0
+    cpus_per_actor: float = 0.5  # fractional: whole CPUs per actor starve the CPU tasks on 2 cores
+    torch_threads: int = 1
+    cpus_per_task: float = 0.25
+    rerank_batch_size: int = 32  # (job, resume) pairs per cross-encoder call
 
 
 @dataclass
 class InterviewConfig:
-    output_dir: str = "outputs/interview"
+    output_dir: str = "${output_root}/interview"
     generator: str = "template"  # template | hf_local
     generator_model_path: str = ""
     questions_min: int = 6
@@ -137,6 +174,40 @@ class InterviewConfig:
     interviewers: int = 8
     days: int = 10
     time_limit_s: float = 60.0
+    # "" builds a shortlist from the synthetic pool's ground truth (testing only); else match's output
+    shortlist_path: str = ""
+    interviewers_path: str = ""  # Parquet/JSON of interviewers; "" uses a synthetic panel
+    pool_size: int = 2
+    cpus_per_actor: float = 0.5  # fractional: whole CPUs per actor deadlock 2-core machines
+    batch_size: int = 8  # pairs per actor call: ~80 questions, a few seconds with MiniLM
+    seed: int = 0  # synthetic interviewers and candidate availability
+    interview_minutes: int = 60
+    buffer_minutes: int = 15  # an interviewer's free time between two interviews
+    panel_size: int = 2  # two interviewers: one probes the skills, one the behaviour
+    min_skill_coverage: float = 1.0  # share of the job's required skills the panel must know
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.questions_min <= self.questions_max:
+            raise ValueError(f"interview.questions_min={self.questions_min}, questions_max="
+                             f"{self.questions_max}: need 1 <= questions_min <= questions_max")
+        if self.generator not in ("template", "hf_local"):
+            raise ValueError(f"interview.generator={self.generator!r}: use template or hf_local")
+
+
+@dataclass
+class EvalConfig:
+    output_dir: str = "${output_root}/eval/${data.source}"
+    model_path: str = ""  # a trained model folder; "" evaluates the pretrained encoder (model=...)
+    sample_resumes: int = 400  # synthetic: resumes x every job = the pairs scored (24,000 with 60 jobs)
+    crossencoder_resumes: int = 40  # synthetic with a cross-encoder: one forward per pair, so fewer
+    k: int = 10  # Recall@k / nDCG@k: the first page of matches a recruiter reads
+    batch_size: int = 32  # windows per forward pass
+    probe_c: float = 10.0  # inverse L2 strength of the frozen-embedding probe (unit vectors: weak reg.)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if min(self.sample_resumes, self.crossencoder_resumes, self.k, self.batch_size) < 1:
+            raise ValueError("eval.sample_resumes, crossencoder_resumes, k and batch_size must be >= 1")
 
 
 @dataclass
@@ -161,6 +232,7 @@ class RecruitConfig:
     score: ScoreConfig = field(default_factory=ScoreConfig)
     match: MatchConfig = field(default_factory=MatchConfig)
     interview: InterviewConfig = field(default_factory=InterviewConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
 

@@ -1,0 +1,115 @@
+"""Peak memory of a scoring run at 20k vs 200k resumes: streaming means it must not grow with the data.
+
+    .venv/bin/python bench/score_memory.py                     # tiny model: minutes, not hours
+    .venv/bin/python bench/score_memory.py --small 2000 --large 20000
+
+Both pools are generated first (ray_jobs/generate.py's run); each run then gets a fresh local Ray,
+and a thread samples every 0.2 s the resident memory of the driver plus all its descendants (the
+Ray head processes and every worker). RSS sums count pages shared between processes (the object
+store) once per process that maps them, so the sum overstates the total, equally for both sizes.
+ratio = peak(large) / peak(small), goal <= 1.2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "ray_jobs"), str(ROOT / "bench")]
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
+import _entry  # noqa: E402,F401  (offline environment)
+import psutil  # noqa: E402
+import ray  # noqa: E402
+from hydra import compose, initialize_config_dir  # noqa: E402
+
+from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
+
+SAMPLE_SECONDS = 0.2
+
+
+def config(overrides: list[str]) -> RecruitConfig:
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        return to_plain(compose(config_name="config", overrides=overrides))
+
+
+class PeakMemory:
+    """Samples the summed RSS of this process and its descendants until stopped."""
+
+    def __init__(self):
+        self.peak, self.samples, self._stop = 0, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _total(self) -> int:
+        me = psutil.Process()
+        total = 0
+        for process in [me, *me.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:
+                continue  # exited between listing and reading
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._total())
+            self.samples += 1
+            time.sleep(SAMPLE_SECONDS)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def measure(base: list[str], pool: Path, output: Path) -> dict:
+    import score
+    ray.shutdown()  # a fresh Ray: no idle workers or objects left from the previous run
+    cfg = config([*base, f"data.dir={pool}", f"score.output_dir={output}", "score.overwrite=true"])
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        summary = score.run(cfg)
+        seconds = time.perf_counter() - started
+    return {"rows": summary["rows_in"], "seconds": round(seconds, 1),
+            "peak_rss_mb": round(memory.peak / 2**20), "samples": memory.samples}
+
+
+def main() -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=20_000)
+    parser.add_argument("--large", type=int, default=200_000)
+    parser.add_argument("--shard-rows", type=int, default=5000)  # DataConfig.shard_rows
+    parser.add_argument("--model", default="tiny")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="score_memory_"))
+    base = [f"model={args.model}", "data.n_jobs=60", f"data.shard_rows={args.shard_rows}",
+            "cluster.num_cpus=2"]
+    import generate
+    for n in (args.small, args.large):
+        generate.run(config([*base, f"data.n_resumes={n}", f"data.dir={work / f'pool{n}'}"]))
+    small = measure(base, work / f"pool{args.small}", work / "out_small")
+    large = measure(base, work / f"pool{args.large}", work / "out_large")
+    result = {"name": "score_memory", "model": args.model, "small": small, "large": large,
+              "peak_rss_mb_small": small["peak_rss_mb"], "peak_rss_mb_large": large["peak_rss_mb"],
+              "rows_ratio": round(large["rows"] / small["rows"], 1),
+              "ratio": round(large["peak_rss_mb"] / small["peak_rss_mb"], 3)}
+    print(json.dumps(result))
+    try:
+        from _results import record
+    except ImportError:
+        return result
+    record(result, command="python bench/score_memory.py " + " ".join(sys.argv[1:]))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Bulk-score resumes on Ray Data: top-3 categories, fit against the open requisitions, provenance.
+
+    python ray_jobs/score.py                                   # the pool in outputs/pool
+    python ray_jobs/score.py experiment=smoke data.dir=/tmp/pool score.output_dir=/tmp/scores
+    python ray_jobs/score.py score.model_path=outputs/train/recruit-train/model score.write_embeddings=true
+    ray job submit --working-dir . -- python ray_jobs/score.py cluster=remote \\
+        score.input=/shared/resumes score.output_dir=/shared/scores
+    ray job submit --working-dir . -- python ray_jobs/score.py cluster=gpu score=gpu ...
+
+Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS):
+  scores/<input-stem>.parquet      resume_id, input_row, category_1..3, p_1..3, top_jobs
+                                   list<struct<job_id, fit>>, best_job_id, best_fit,
+                                   jobs_above_threshold, [embedding], input_file, model,
+                                   config_hash, run_id
+  quarantine/<input-stem>.parquet  resume_id, input_file, reason, detail, input_row
+  manifest.jsonl                   finished input files: a rerun after a crash skips them
+  summary.json                     rows in = rows scored + rows quarantined, checked
+
+Without score.model_path the categories are zero-shot occupations of the taxonomy (see
+recruit_core/scoring.py), so scoring works before any training. Fit is the cosine similarity of
+resume and requisition embeddings; `jobs_above_threshold` counts fits >= score.fit_threshold.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import _entry  # noqa: F401  (sets the offline environment before Ray starts)
+import hydra
+
+from recruit_core.config import RecruitConfig, to_plain
+from recruit_core.io import parquet_files, write_json_atomic
+from recruit_core.manifest import (SUMMARY_FILE, Manifest, clear_outputs, record_file_problems)
+from recruit_core.quarantine import check_files
+from recruit_core.ray_env import connect, set_block_size
+from recruit_core.score_ray import (collect_duplicates, reference_task, score_files,
+                                    search_duplicates)
+from recruit_core.scoring import model_fingerprint, result_config_hash
+
+
+def _run_id() -> str:
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def run(cfg: RecruitConfig) -> dict:
+    score = cfg.score
+    connect(cfg.cluster)
+    set_block_size(score.target_max_block_mb)
+    started = time.perf_counter()
+    output = Path(score.output_dir)
+    if score.overwrite:
+        clear_outputs(output)
+    checks = check_files(parquet_files(score.input))
+    bad = [c for c in checks if not c.readable]
+    if bad and score.on_unreadable_file == "fail":
+        raise RuntimeError(f"{len(bad)} input files cannot be scored: "
+                           + "; ".join(c.detail for c in bad)
+                           + " (score.on_unreadable_file=quarantine scores the rest)")
+    reference_ref = reference_task.options(num_cpus=score.cpus_per_actor, num_gpus=score.num_gpus
+                                           ).remote(score, cfg.model, cfg.data)
+    readable = [c for c in checks if c.readable]
+    paths = [c.path for c in readable]
+    duplicates = search_duplicates(paths, sum(c.rows for c in readable), score.cpus_per_task)
+    provenance = {"model": model_fingerprint(score.model_path, cfg.model),
+                  "config_hash": result_config_hash(score, cfg.model)}
+    manifest = Manifest.open(output, provenance)
+    clear_outputs(output, staging_only=True)
+    record_file_problems(checks, manifest, score.input)
+    todo = [c for c in readable if not manifest.is_finished(c.path)]
+    run_id = score.run_id or _run_id()
+    if todo:
+        score_files(todo, collect_duplicates(duplicates, paths), score, cfg.model, cfg.data,
+                    reference_ref, {**provenance, "run_id": run_id}, manifest)
+    totals = manifest.totals([c.path for c in readable])
+    rows_in = sum(c.rows for c in readable)  # from the Parquet footers, not from what was read
+    summary = {
+        "scores": str(output / "scores"), "quarantine": str(output / "quarantine"),
+        "manifest": str(manifest.path), "run_id": run_id, **provenance,
+        "files": len(checks), "files_scored_now": len(todo),
+        "files_skipped_finished": len(readable) - len(todo), "files_quarantined": len(bad),
+        "rows_in": rows_in, "rows_scored": totals["scored"],
+        "rows_quarantined": totals["quarantined"], "reasons": _reasons(manifest),
+        "seconds": round(time.perf_counter() - started, 2)}
+    summary["invariant_ok"] = rows_in == totals["scored"] + totals["quarantined"]
+    write_json_atomic(summary, output / SUMMARY_FILE)
+    print(f"rows in {rows_in} = rows scored {totals['scored']} + rows quarantined "
+          f"{totals['quarantined']}: {'ok' if summary['invariant_ok'] else 'VIOLATED'}")
+    if not summary["invariant_ok"]:
+        raise RuntimeError(f"rows in ({rows_in}) != scored + quarantined; see {manifest.path}")
+    return summary
+
+
+def _reasons(manifest: Manifest) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in manifest.files.values():
+        for reason, n in (entry.get("reasons") or {}).items():
+            counts[reason] = counts.get(reason, 0) + n
+        if entry.get("file_problem"):
+            counts[entry["file_problem"]] = counts.get(entry["file_problem"], 0) + 1
+    return counts
+
+
+@hydra.main(config_path=_entry.CONFIG_PATH, config_name="config", version_base="1.3")
+def main(cfg) -> dict:
+    result = run(to_plain(cfg))
+    for key, value in result.items():
+        print(f"{key:>24}: {value}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""Resume validation: every input row is either scored or quarantined with a reason, never dropped.
+
+Pure pyarrow; the Ray jobs (`ray_jobs/score.py`, `ray_jobs/match.py`) call it per batch and per file.
+
+Reasons, in the order they are checked (a row gets the first one that applies):
+
+    missing_id      resume_id is null or empty
+    duplicate_id    a resume_id seen earlier (earlier file in sorted path order, or earlier row)
+    not_text        the text column holds numbers or other non-text values (wrong Parquet type)
+    null_text       text is null
+    invalid_utf8    text bytes are not UTF-8, or contain U+FFFD (text decoded lossily upstream)
+    oversized_text  more than score.max_text_chars characters
+    empty_text      nothing left after Unicode NFKC normalisation and whitespace collapsing
+    unreadable_row_group  the file's footer is fine but a row group fails to decode (one row each)
+    unreadable_file / missing_column  whole-file problems: one row with the path, resume_id null
+
+`python -m pytest -q tests/test_quarantine.py` runs its tests.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+ID_COLUMN, TEXT_COLUMN = "resume_id", "text"
+QUARANTINE_SCHEMA = pa.schema([("resume_id", pa.string()), ("input_file", pa.string()),
+                               ("reason", pa.string()), ("detail", pa.string())])
+# Validated batches: text is null on quarantined rows, reason is null on good ones.
+VALIDATED_SCHEMA = pa.schema([("resume_id", pa.string()), ("text", pa.string()),
+                              ("input_file", pa.string()), ("position", pa.int64()),
+                              ("reason", pa.string()), ("detail", pa.string())])
+REPLACEMENT_CHAR = "\ufffd"
+_BLANKS = re.compile(r"[^\S\n]+")  # runs of whitespace other than newlines
+_LINE_BREAKS = re.compile(r" ?\n[\s]*")  # a line break and any blank lines or indent after it
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What a Parquet footer says about an input file, before any row is read."""
+
+    path: str
+    rows: int = 0
+    row_groups: tuple[int, ...] = ()  # rows per row group
+    problem: str | None = None  # unreadable_file | missing_column
+    detail: str = ""
+    columns: tuple[str, ...] = field(default=())
+
+    @property
+    def readable(self) -> bool:
+        return self.problem is None
+
+
+def check_file(path: str | Path) -> FileCheck:
+    """Read only the footer: a truncated or non-Parquet file, or one without the columns, is named here."""
+    path = str(path)
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (OSError, pa.ArrowException) as err:
+        return FileCheck(path, problem="unreadable_file",
+                         detail=f"{path}: not a readable Parquet file ({err}); rewrite or remove it")
+    columns = tuple(meta.schema.to_arrow_schema().names)
+    missing = [c for c in (ID_COLUMN, TEXT_COLUMN) if c not in columns]
+    groups = tuple(meta.row_group(i).num_rows for i in range(meta.num_row_groups))
+    if missing:
+        return FileCheck(path, meta.num_rows, groups, "missing_column",
+                         f"{path}: no column {', '.join(missing)} (has {', '.join(columns)}); "
+                         f"its {meta.num_rows} rows were not read", columns)
+    return FileCheck(path, meta.num_rows, groups, columns=columns)
+
+
+def check_files(paths: list[str | Path], threads: int = 8) -> list[FileCheck]:
+    """Footers of many files, read in parallel: footer reads wait on storage, not on the CPU
+    (8 threads keep a network filesystem busy without flooding it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(check_file, paths))
+
+
+def file_problem_table(checks: list[FileCheck]) -> pa.Table:
+    """One quarantine row per unreadable file, resume_id null: the path is what the owner needs."""
+    bad = [c for c in checks if not c.readable]
+    return pa.table({"resume_id": pa.nulls(len(bad), pa.string()),
+                     "input_file": [c.path for c in bad], "reason": [c.problem for c in bad],
+                     "detail": [c.detail for c in bad]}, schema=QUARANTINE_SCHEMA)
+
+
+def normalise_text(text: str) -> str:
+    """Unicode NFKC (full-width letters, ligatures, non-breaking spaces become plain) and collapsed
+    whitespace; line breaks are kept because the first line is the headline and skills sections are
+    line lists, which the skill extractor reads."""
+    text = _BLANKS.sub(" ", unicodedata.normalize("NFKC", text))
+    return _LINE_BREAKS.sub("\n", text).strip()
+
+
+def _as_strings(column: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(text as a string array, mask of rows whose bytes are not UTF-8) for string or binary columns."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        try:
+            column.validate(full=True)
+            return column.cast(pa.string()), np.zeros(len(column), dtype=bool)
+        except pa.ArrowInvalid:
+            column = column.cast(pa.binary(), safe=False)  # decode row by row below
+    values, bad = [], np.zeros(len(column), dtype=bool)
+    for i, raw in enumerate(column.to_pylist()):
+        try:
+            values.append(None if raw is None else raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            values.append(None)
+            bad[i] = True
+    return pa.array(values, pa.string()), bad
+
+
+def _is_textual(data_type: pa.DataType) -> bool:
+    return any(check(data_type) for check in (pa.types.is_string, pa.types.is_large_string,
+                                              pa.types.is_binary, pa.types.is_large_binary))
+
+
+def _ids(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_integer(column.type):
+        return column.cast(pa.string())  # numeric ids are ids all the same
+    strings, _ = _as_strings(column) if _is_textual(column.type) else (column.cast(pa.string()), None)
+    return strings
+
+
+def validate_resumes(batch: pa.Table, input_file: str, first_position: int, max_text_chars: int,
+                     duplicates: dict[int, str] | None = None) -> pa.Table:
+    """Rows of one file, `first_position` being the row index of the batch's first row in that file.
+
+    `duplicates` maps row positions in this file to the detail of the earlier occurrence they repeat.
+    Returns VALIDATED_SCHEMA: good rows carry normalised text, quarantined rows a reason and detail.
+    """
+    n = batch.num_rows
+    positions = np.arange(first_position, first_position + n, dtype=np.int64)
+    ids = _ids(batch.column(ID_COLUMN))
+    reasons: list[str | None] = [None] * n
+    details: list[str | None] = [None] * n
+
+    def flag(mask, reason: str, detail) -> None:
+        for i in np.flatnonzero(mask):
+            if reasons[i] is None:
+                reasons[i], details[i] = reason, detail(i)
+
+    id_list = ids.to_pylist()
+    flag([not rid for rid in id_list], "missing_id",
+         lambda i: f"{input_file} row {positions[i]}: resume_id is null or empty")
+    duplicates = duplicates or {}
+    flag([int(p) in duplicates for p in positions], "duplicate_id",
+         lambda i: f"resume {id_list[i]}: {duplicates[int(positions[i])]}")
+    text_column = batch.column(TEXT_COLUMN)
+    if not _is_textual(text_column.type):
+        flag(np.ones(n, dtype=bool), "not_text",
+             lambda i: f"resume {id_list[i]}: column text is {text_column.type}, not text")
+        texts = pa.nulls(n, pa.string())
+    else:
+        texts, bad_bytes = _as_strings(text_column)
+        _flag_text_problems(texts, bad_bytes, max_text_chars, flag, id_list)
+    normalised = [normalise_text(t) if reasons[i] is None else None
+                  for i, t in enumerate(texts.to_pylist())]
+    flag([t is not None and not t for t in normalised], "empty_text",
+         lambda i: f"resume {id_list[i]}: text is empty or whitespace only")
+    return pa.table({"resume_id": ids, "text": [t if reasons[i] is None else None
+                                                 for i, t in enumerate(normalised)],
+                     "input_file": [input_file] * n, "position": positions,
+                     "reason": reasons, "detail": details}, schema=VALIDATED_SCHEMA)
+
+
+def _flag_text_problems(texts: pa.Array, bad_bytes: np.ndarray, max_text_chars: int, flag,
+                        id_list: list) -> None:
+    nulls = texts.is_null().to_numpy(zero_copy_only=False) & ~bad_bytes
+    flag(nulls, "null_text", lambda i: f"resume {id_list[i]}: text is null")
+    flag(bad_bytes, "invalid_utf8", lambda i: f"resume {id_list[i]}: text bytes are not UTF-8")
+    lossy = pc.fill_null(pc.match_substring(texts, REPLACEMENT_CHAR), False).to_numpy(
+        zero_copy_only=False)
+    flag(lossy, "invalid_utf8",
+         lambda i: f"resume {id_list[i]}: text contains U+FFFD, it was decoded lossily upstream")
+    lengths = pc.fill_null(pc.utf8_length(texts), 0).to_numpy(zero_copy_only=False)
+    flag(lengths > max_text_chars, "oversized_text",
+         lambda i: f"resume {id_list[i]}: {lengths[i]} characters > score.max_text_chars="
+                   f"{max_text_chars}")
+
+
+def unreadable_rows(input_file: str, first_position: int, rows: int, error: Exception) -> pa.Table:
+    """A row group that fails to decode: one quarantine row per row it holds, so counts still add up."""
+    detail = (f"{input_file} rows {first_position}-{first_position + rows - 1}: row group failed to "
+              f"decode ({error}); rewrite the file")
+    return pa.table({"resume_id": pa.nulls(rows, pa.string()), "text": pa.nulls(rows, pa.string()),
+                     "input_file": [input_file] * rows,
+                     "position": np.arange(first_position, first_position + rows, dtype=np.int64),
+                     "reason": ["unreadable_row_group"] * rows, "detail": [detail] * rows},
+                    schema=VALIDATED_SCHEMA)
+
+
+def quarantined(validated: pa.Table) -> pa.Table:
+    """The quarantine records of a validated batch, in QUARANTINE_SCHEMA."""
+    bad = validated.filter(pc.is_valid(validated.column("reason")))
+    return bad.select(QUARANTINE_SCHEMA.names).cast(QUARANTINE_SCHEMA)
+
+
+def reason_counts(validated: pa.Table) -> dict[str, int]:
+    reasons = validated.column("reason").drop_null()
+    counts = pc.value_counts(reasons).to_pylist() if len(reasons) else []
+    return {c["values"]: c["counts"] for c in counts}
+
+
+def id_buckets(ids: pa.Array | pa.ChunkedArray, file_index: int, n_buckets: int) -> list[pa.Table]:
+    """A file's resume ids split by hash into `n_buckets` tables of (resume_id, file_index, position):
+    the map side of duplicate detection, so each bucket can be checked on its own."""
+    import pandas as pd
+
+    values = _ids(ids)
+    frame = pd.DataFrame({"resume_id": values.to_pandas(), "file_index": np.int32(file_index),
+                          "position": np.arange(len(values), dtype=np.int64)}).dropna()
+    frame = frame[frame["resume_id"] != ""]
+    bucket = pd.util.hash_array(frame["resume_id"].to_numpy(dtype=object)) % np.uint64(n_buckets)
+    return [pa.Table.from_pandas(frame[bucket == b], preserve_index=False) for b in range(n_buckets)]
+
+
+def later_occurrences(bucket: pa.Table, paths: list[str]) -> pa.Table:
+    """Rows whose resume_id appeared before (earlier file in `paths` order, or earlier row): the first
+    occurrence is kept and every later one is returned as (file_index, position, detail)."""
+    frame = bucket.to_pandas().sort_values(["file_index", "position"], kind="stable")
+    repeated = frame.duplicated("resume_id", keep="first")
+    firsts = frame[~repeated].set_index("resume_id")
+    later = frame[repeated]
+    details = [f"duplicate of {paths[int(firsts.at[rid, 'file_index'])]} row "
+               f"{int(firsts.at[rid, 'position'])} (the first occurrence is kept)"
+               for rid in later["resume_id"]]
+    return pa.table({"file_index": later["file_index"].to_numpy(np.int32),
+                     "position": later["position"].to_numpy(np.int64), "detail": details})

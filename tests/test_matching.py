@@ -1,0 +1,84 @@
+"""Blocked two-way top-k equals brute force, however the resumes are split into blocks and actors."""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import torch
+import torch.nn.functional as F
+
+from recruit_core.matching import JobShortlists, match_blocks, shortlist_ranks, shortlist_table
+
+
+def _embeddings(rows: int, dim: int, seed: int) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return F.normalize(torch.randn(rows, dim, generator=generator), dim=1)
+
+
+@pytest.mark.parametrize("block,n_jobs,k,n", [
+    (1, 37, 3, 7), (7, 37, 3, 7), (64, 37, 3, 7), (1000, 37, 3, 7),  # block sizes, sparse + dense
+    (7, 4, 10, 2),  # k above the number of jobs
+    (64, 50, 1, 900),  # N above the number of resumes
+])
+def test_blocked_top_k_equals_brute_force(block, n_jobs, k, n):
+    resumes, jobs = _embeddings(500, 16, 0), _embeddings(n_jobs, 16, 1)
+    ids = torch.arange(500) * 3 + 11  # ids are not row numbers
+    full = resumes @ jobs.T
+    per_resume = {}
+
+    def keep(block_ids, scores, job_index):
+        per_resume.update({int(i): (s, j) for i, s, j in zip(block_ids, scores, job_index)})
+
+    blocks = [(resumes[s:s + block], ids[s:s + block]) for s in range(0, 500, block)]
+    shortlists = match_blocks(blocks, jobs, k, n, on_block=keep)
+    best, best_jobs = torch.topk(full, min(k, n_jobs), dim=1)
+    for row in range(500):
+        scores, job_index = per_resume[int(ids[row])]
+        assert torch.equal(job_index, best_jobs[row])
+        assert torch.allclose(scores, best[row], atol=1e-6)
+    top_n = min(n, 500)
+    expect_scores, expect_rows = torch.topk(full.T, top_n, dim=1)
+    scores, found = shortlists.result()
+    assert torch.equal(found[:, :top_n], ids[expect_rows])
+    assert torch.allclose(scores[:, :top_n], expect_scores, atol=1e-6)
+    assert (found[:, top_n:] == -1).all()  # fewer resumes than N: the rest of the slots stay empty
+
+
+def test_actor_shortlists_merged_on_the_driver_equal_brute_force():
+    resumes, jobs = _embeddings(900, 8, 2), _embeddings(25, 8, 3)
+    ids = torch.arange(900)
+    actors = [JobShortlists(25, 10) for _ in range(3)]
+    driver = JobShortlists(25, 10)
+    for start in range(0, 900, 50):  # batches dealt round-robin, as an actor pool would
+        admitted = actors[(start // 50) % 3].add_block(resumes[start:start + 50] @ jobs.T,
+                                                       ids[start:start + 50])
+        driver.add_entries(admitted.jobs, admitted.resume_ids, admitted.scores)
+    expect_scores, expect_rows = torch.topk((resumes @ jobs.T).T, 10, dim=1)
+    assert torch.equal(driver.result()[1], expect_rows)
+    assert torch.allclose(driver.result()[0], expect_scores, atol=1e-6)
+
+
+def test_admitted_entries_are_only_what_entered_the_shortlist():
+    shortlists = JobShortlists(n_jobs=1, n=2)
+    first = shortlists.add_block(torch.tensor([[0.5], [0.9], [0.1]]), torch.tensor([1, 2, 3]))
+    assert sorted(first.resume_ids.tolist()) == [1, 2]
+    second = shortlists.add_block(torch.tensor([[0.4], [0.7]]), torch.tensor([4, 5]))
+    assert second.resume_ids.tolist() == [5] and shortlists.result()[1].tolist() == [[2, 5]]
+
+
+def test_reranked_pairs_rank_first_then_bi_encoder_order():
+    ranks = shortlist_ranks(np.array([0, 0, 0, 1, 1, 0]), np.array([0.2, np.nan, 0.9, np.nan, np.nan, 0.5]),
+                            np.array([0.9, 0.95, 0.1, 0.3, 0.4, 0.2]))
+    assert ranks.tolist() == [3, 4, 1, 2, 1, 2]
+
+
+def test_shortlist_table_is_sorted_per_job_with_provenance():
+    pairs = pa.table({"job_index": pa.array([1, 0, 0], pa.int32()), "resume_key": [7, 8, 9],
+                      "bi_score": pa.array([0.3, 0.2, 0.8], pa.float32()),
+                      "bi_rank": pa.array([1, 2, 1], pa.int32()), "resume_id": ["r7", "r8", "r9"],
+                      "rerank_score": pa.array([None, None, None], pa.float32())})
+    table = shortlist_table(pairs, ["J0", "J1"], {"rerank_model": "none (bi-encoder order)"})
+    assert table.column("job_id").to_pylist() == ["J0", "J0", "J1"]
+    assert table.column("resume_id").to_pylist() == ["r9", "r8", "r7"]
+    assert table.column("rank").to_pylist() == [1, 2, 1]
+    assert set(table.column("rerank_model").to_pylist()) == {"none (bi-encoder order)"}

@@ -1,0 +1,87 @@
+"""Validation: each kind of bad row gets its reason, bad files are named, the first duplicate is kept."""
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from recruit_core.quarantine import (check_file, id_buckets, later_occurrences, normalise_text,
+                                     quarantined, reason_counts, validate_resumes)
+
+GOOD = "Data Engineer\nBuilt pipelines in Python and SQL."
+
+
+def _reasons(table: pa.Table) -> dict[str, str | None]:
+    return dict(zip(table.column("resume_id").to_pylist(), table.column("reason").to_pylist()))
+
+
+def test_each_bad_row_gets_its_reason_and_good_rows_are_normalised():
+    batch = pa.table({
+        "resume_id": ["ok", "null", "empty", "blank", "huge", "lossy", None, "wide"],
+        "text": [GOOD, None, "", " \t\n\u00a0 ", "x" * 5_000_001, "caf\ufffd latte", GOOD,
+                 "ＰＹＴＨＯＮ  developer\n\n\n  SQL"]})
+    out = validate_resumes(batch, "f.parquet", 10, max_text_chars=200_000)
+    assert _reasons(out) == {"ok": None, "null": "null_text", "empty": "empty_text",
+                             "blank": "empty_text", "huge": "oversized_text",
+                             "lossy": "invalid_utf8", None: "missing_id", "wide": None}
+    texts = dict(zip(out.column("resume_id").to_pylist(), out.column("text").to_pylist()))
+    assert texts["wide"] == "PYTHON developer\nSQL"
+    assert texts["huge"] is None  # quarantined rows carry no text downstream
+    assert out.column("position").to_pylist() == list(range(10, 18))
+    assert "5000001 characters" in out.column("detail")[4].as_py()
+
+
+def test_numbers_and_undecodable_bytes_where_text_belongs():
+    numbers = validate_resumes(pa.table({"resume_id": ["a", "b"], "text": [1, 2]}), "n.parquet", 0, 100)
+    assert set(numbers.column("reason").to_pylist()) == {"not_text"}
+    assert "int64" in numbers.column("detail")[0].as_py()
+    raw = pa.table({"resume_id": ["good", "bad"],
+                    "text": pa.array([GOOD.encode(), b"\xff\xfe broken"], pa.binary())})
+    assert _reasons(validate_resumes(raw, "b.parquet", 0, 10_000)) == {"good": None, "bad": "invalid_utf8"}
+
+
+def test_string_column_holding_bytes_that_are_not_utf8(tmp_path):
+    """Writers can put any bytes in a Parquet string column; reading does not check them."""
+    unchecked = pa.array([GOOD.encode(), b"\xff\xfe bad"], pa.binary()).cast(pa.string(), safe=False)
+    pq.write_table(pa.table({"resume_id": ["good", "bad"], "text": unchecked}), tmp_path / "s.parquet")
+    batch = pq.read_table(tmp_path / "s.parquet")
+    assert _reasons(validate_resumes(batch, "s.parquet", 0, 10_000)) == {"good": None, "bad": "invalid_utf8"}
+
+
+def test_duplicates_flagged_by_position_keep_the_first():
+    batch = pa.table({"resume_id": ["a", "b", "a"], "text": [GOOD] * 3})
+    out = validate_resumes(batch, "f.parquet", 0, 10_000, duplicates={2: "duplicate of f row 0"})
+    assert out.column("reason").to_pylist() == [None, None, "duplicate_id"]
+    records = quarantined(out)
+    assert records.schema.names == ["resume_id", "input_file", "reason", "detail"]
+    assert records.num_rows == 1 and reason_counts(out) == {"duplicate_id": 1}
+
+
+def test_later_occurrences_across_files_and_within_a_file():
+    paths = ["a.parquet", "b.parquet"]
+    first = id_buckets(pa.array(["x", "y", "x", None]), 0, 2)
+    second = id_buckets(pa.array(["y", "z"]), 1, 2)
+    found = pa.concat_tables([later_occurrences(pa.concat_tables([first[b], second[b]]), paths)
+                              for b in range(2)])
+    later = sorted(zip(found.column("file_index").to_pylist(), found.column("position").to_pylist()))
+    assert later == [(0, 2), (1, 0)]  # second "x" in a; "y" of b (a has it first)
+    details = " ".join(found.column("detail").to_pylist())
+    assert "a.parquet row 0" in details and "a.parquet row 1" in details
+
+
+def test_truncated_file_and_missing_column_are_named(tmp_path):
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({"resume_id": ["a"], "text": [GOOD]}), good)
+    truncated = tmp_path / "truncated.parquet"
+    truncated.write_bytes(good.read_bytes()[:-20])
+    no_text = tmp_path / "no_text.parquet"
+    pq.write_table(pa.table({"resume_id": ["a", "b"], "body": [GOOD, GOOD]}), no_text)
+    assert check_file(good).readable and check_file(good).rows == 1
+    bad = check_file(truncated)
+    assert bad.problem == "unreadable_file" and str(truncated) in bad.detail
+    missing = check_file(no_text)
+    assert missing.problem == "missing_column" and "no column text" in missing.detail
+    assert "2 rows" in missing.detail
+
+
+def test_normalise_keeps_lines_and_collapses_blanks():
+    assert normalise_text("  ﬁnance\u00a0 analyst \r\n\r\n\tExcel  ") == "finance analyst\nExcel"

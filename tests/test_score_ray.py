@@ -1,0 +1,224 @@
+"""Scoring and matching through Ray Data on a local 2-CPU Ray: bad input is quarantined and counted,
+a crashed run resumes to the same output, matches equal brute force, and `cluster=remote` works."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, compose_config
+from recruit_core.manifest import Manifest
+from recruit_core.quarantine import normalise_text
+from recruit_core.synth import job_table, resume_tables
+from recruit_core.taxonomy import load_builtin
+
+pytestmark = pytest.mark.ray
+SMOKE = ["experiment=smoke", "score.batch_size=4", "score.target_max_block_mb=1"]
+EXPECTED_REASONS = {"null_text": 1, "empty_text": 2, "oversized_text": 1, "invalid_utf8": 2,
+                    "duplicate_id": 2, "not_text": 2, "missing_column": 1, "unreadable_file": 1}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """Resumes with every kind of problem, spread over files, plus 4 requisitions."""
+    root = tmp_path_factory.mktemp("corpus")
+    taxonomy = load_builtin()
+    good, _ = resume_tables(taxonomy, 0, 0, 8, 0.15, 0.0)
+    text = good.column("text").to_pylist()
+    ids = good.column("resume_id").to_pylist()
+    resumes = root / "resumes"
+    resumes.mkdir()
+    pq.write_table(pa.table({
+        "resume_id": ids[:4] + ["N1", "E1", "W1", "BIG", "LOSSY", ids[1]],
+        "text": text[:4] + [None, "", " \n\t ", "skills " * 800_000, "Excel \ufffd", text[5]]}),
+        resumes / "a_mixed.parquet", row_group_size=3)
+    pq.write_table(pa.table({"resume_id": ["B1", "B2"],
+                             "text": pa.array([text[4].encode(), b"\xff\xfe\x00bad"], pa.binary())}),
+                   resumes / "b_bytes.parquet")
+    pq.write_table(pa.table({"resume_id": ["NUM1", "NUM2"], "text": [17, 42]}),
+                   resumes / "c_numbers.parquet")
+    pq.write_table(pa.table({"resume_id": ["M1", "M2"], "body": text[6:8]}), resumes / "d_no_text.parquet")
+    (resumes / "e_truncated.parquet").write_bytes((resumes / "b_bytes.parquet").read_bytes()[:-30])
+    pq.write_table(pa.table({"resume_id": [ids[0], ids[7]], "text": [text[6], text[7]]}),
+                   resumes / "f_more.parquet", row_group_size=1)
+    pq.write_table(job_table(taxonomy, 0, 4), root / "jobs.parquet")
+    return root
+
+
+def _config(corpus: Path, output: Path, *extra: str):
+    return compose_config([*SMOKE, f"score.input={corpus / 'resumes'}",
+                           f"score.jobs={corpus / 'jobs.parquet'}", f"score.output_dir={output}", *extra])
+
+
+def _outputs(output: Path) -> dict[str, pa.Table]:
+    """Every output file of a run, without the per-invocation run_id."""
+    tables = {}
+    for path in sorted(output.glob("*/*.parquet")):
+        table = pq.read_table(path)
+        tables[str(path.relative_to(output))] = table.drop_columns(
+            [c for c in ("run_id",) if c in table.column_names])
+    return tables
+
+
+@pytest.fixture(scope="module")
+def clean_run(ray_local, corpus, tmp_path_factory):
+    import score
+    output = tmp_path_factory.mktemp("clean")
+    return output, score.run(_config(corpus, output))
+
+
+def test_bad_input_is_quarantined_and_every_row_is_counted(clean_run, corpus):
+    output, summary = clean_run
+    assert summary["invariant_ok"]
+    assert summary["rows_in"] == 16 and summary["rows_scored"] == 6 and summary["rows_quarantined"] == 10
+    assert summary["reasons"] == EXPECTED_REASONS and summary["files_quarantined"] == 2
+    quarantine = pa.concat_tables([pq.read_table(p, columns=["resume_id", "input_file", "reason", "detail"])
+                                   for p in sorted((output / "quarantine").glob("*.parquet"))])
+    by_reason = {}
+    for row in quarantine.to_pylist():
+        by_reason.setdefault(row["reason"], []).append(row)
+    assert by_reason["unreadable_file"][0]["input_file"].endswith("e_truncated.parquet")
+    assert by_reason["unreadable_file"][0]["resume_id"] is None
+    assert by_reason["missing_column"][0]["input_file"].endswith("d_no_text.parquet")
+    duplicates = sorted(r["detail"] for r in by_reason["duplicate_id"])
+    assert all("a_mixed.parquet row" in d for d in duplicates)  # the earlier row is the one kept
+    scores = pa.concat_tables([pq.read_table(p) for p in sorted((output / "scores").glob("*.parquet"))])
+    assert sorted(scores.column("resume_id").to_pylist()) == sorted(
+        pq.read_table(corpus / "resumes" / "a_mixed.parquet").column("resume_id").to_pylist()[:4] + ["B1"]
+        + pq.read_table(corpus / "resumes" / "f_more.parquet").column("resume_id").to_pylist()[1:])
+    for column in ("model", "config_hash", "run_id", "input_file", "best_job_id", "category_1"):
+        assert scores.column(column).null_count == 0, column
+
+
+def test_unreadable_file_fails_the_run_when_asked(ray_local, corpus, tmp_path):
+    import score
+    with pytest.raises(RuntimeError, match="e_truncated.parquet"):
+        score.run(_config(corpus, tmp_path / "out", "score.on_unreadable_file=fail"))
+
+
+def test_crash_then_rerun_gives_the_clean_output_bitwise(clean_run, corpus, tmp_path, monkeypatch):
+    """Also run another way (1 actor tokenizing itself, not 2 actors after CPU tasks): how the
+    work is spread must not change a single bit of the output."""
+    import score
+    output = tmp_path / "resumed"
+    another_way = ("score.pool_size=1", "score.tokenize_in_actor=true")
+    real_record, calls = Manifest.record, []
+
+    def crash_after_first_scored_file(self, input_file, counts):
+        real_record(self, input_file, counts)
+        calls.append(input_file)
+        if "file_problem" not in counts:
+            raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(Manifest, "record", crash_after_first_scored_file)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        score.run(_config(corpus, output, *another_way))
+    monkeypatch.setattr(Manifest, "record", real_record)
+    finished = output / "scores" / f"{Path(calls[-1]).stem}.parquet"
+    before = finished.stat().st_mtime_ns if finished.exists() else None
+    summary = score.run(_config(corpus, output, *another_way))
+    assert summary["files_skipped_finished"] == 1 and summary["invariant_ok"]
+    if before is not None:
+        assert finished.stat().st_mtime_ns == before  # finished before the crash: not redone
+    clean = _outputs(clean_run[0])
+    resumed = _outputs(output)
+    assert clean.keys() == resumed.keys()
+    for name in clean:
+        assert clean[name].equals(resumed[name]), name  # same input, model, config: same bits
+    assert not any((output / "_staging").iterdir())
+
+
+def _match_corpus(root: Path) -> tuple[list[str], list[str], pa.Table]:
+    """60 clean resumes in 3 files and 6 requisitions; returns (texts, resume ids, jobs)."""
+    taxonomy = load_builtin()
+    (root / "resumes").mkdir()
+    texts, ids = [], []
+    for part, start in enumerate((0, 20, 40)):
+        resumes, _ = resume_tables(taxonomy, 3, start, start + 20, 0.15, 0.0)
+        pq.write_table(resumes, root / "resumes" / f"part-{part}.parquet")
+        texts += resumes.column("text").to_pylist()
+        ids += resumes.column("resume_id").to_pylist()
+    jobs = job_table(taxonomy, 3, 6)
+    pq.write_table(jobs, root / "jobs.parquet")
+    return texts, ids, jobs
+
+
+def test_match_through_ray_equals_brute_force(ray_local, tmp_path):
+    import match
+    from recruit_core.encoder import load_encoder
+    from recruit_core.model import RecruitModel
+    from recruit_core.scoring import TextEncoder, load_scoring_model, requisition_texts
+    texts, ids, jobs = _match_corpus(tmp_path)
+    cfg = compose_config([*SMOKE, f"match.resumes={tmp_path / 'resumes'}",
+                          f"match.jobs={tmp_path / 'jobs.parquet'}",
+                          f"match.output_dir={tmp_path / 'out'}", "match.batch_size=8",
+                          "match.block_rows=3", "match.top_k_jobs=2", "match.top_n_resumes=4",
+                          "match.rerank_top=3", f"match.crossencoder_path={tmp_path / 'cross'}"])
+    tokenizer, encoder, _ = load_encoder(cfg.model)
+    RecruitModel(encoder).save(tmp_path / "cross", tokenizer)  # an untrained fit head will do
+    summary = match.run(cfg)
+    bi = TextEncoder(load_scoring_model("", cfg.model), cfg.model)
+    fit = bi.embed_texts([normalise_text(t) for t in texts]) @ bi.embed_texts(requisition_texts(jobs)).T
+    job_ids = np.array(jobs.column("job_id").to_pylist())
+
+    recs = pq.read_table(tmp_path / "out" / "recommendations")
+    recs = recs.sort_by([("resume_id", "ascending"), ("rank", "ascending")])
+    expected = [(ids[r], rank + 1, job_ids[j]) for r in np.argsort(ids)
+                for rank, j in enumerate(np.argsort(-fit[r])[:2])]
+    assert list(zip(*(recs.column(c).to_pylist() for c in ("resume_id", "rank", "job_id")))) == expected
+
+    shortlists = pq.read_table(summary["shortlists"])
+    shortlists = shortlists.sort_by([("job_id", "ascending"), ("bi_rank", "ascending")])
+    expected = [(job_ids[j], rank + 1, ids[r]) for j in range(6)
+                for rank, r in enumerate(np.argsort(-fit[:, j])[:4])]
+    found = zip(*(shortlists.column(c).to_pylist() for c in ("job_id", "bi_rank", "resume_id")))
+    assert list(found) == expected
+    rows = shortlists.to_pylist()
+    assert all((r["rerank_score"] is not None) == (r["bi_rank"] <= 3) for r in rows)
+    for job in job_ids:  # reranked pairs first, best cross-encoder fit first
+        ranked = sorted((r for r in rows if r["job_id"] == job), key=lambda r: r["rank"])
+        reranked = [r["rerank_score"] for r in ranked[:3]]
+        assert reranked == sorted(reranked, reverse=True) and ranked[3]["rerank_score"] is None
+    assert summary["rerank_model"].startswith("cross@sha256:")
+    assert set(shortlists.column("rerank_model").to_pylist()) == {summary["rerank_model"]}
+    required = dict(zip(job_ids, jobs.column("required_skills").to_pylist()))
+    for row in rows:
+        assert set(row["matched_skills"]) | set(row["missing_skills"]) == set(required[row["job_id"]])
+
+
+@pytest.mark.slow
+def test_score_job_runs_unchanged_on_a_separately_started_cluster(corpus, tmp_path):
+    """`cluster=remote` against `ray start --head`; the head is stopped by its own process group,
+    never by `ray stop`, which would also stop any other Ray on this machine."""
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(ROOT)}
+    port = 6300 + os.getpid() % 600
+    temp_dir = tempfile.mkdtemp(prefix="/tmp/rh")  # short: Ray's socket paths must fit 107 bytes
+    head = subprocess.Popen([str(Path(sys.executable).parent / "ray"), "start", "--head", "--block",
+                             "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=2",
+                             "--include-dashboard=false", f"--temp-dir={temp_dir}"],
+                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        overrides = [*SMOKE, "cluster=remote", f"score.input={corpus / 'resumes'}",
+                     f"score.jobs={corpus / 'jobs.parquet'}", f"score.output_dir={tmp_path / 'out'}"]
+        job = subprocess.run([sys.executable, str(ROOT / "ray_jobs" / "score.py"), *overrides],
+                             env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"}, cwd=ROOT,
+                             capture_output=True, text=True, timeout=600)
+        assert job.returncode == 0, job.stderr[-3000:]
+        assert "rows in 16 = rows scored 6 + rows quarantined 10: ok" in job.stdout
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)  # ray start --block stops what it started
+        try:
+            head.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+        time.sleep(1)

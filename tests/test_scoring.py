@@ -1,0 +1,113 @@
+"""The scorer without Ray: categories, fit against requisitions, embeddings, reproducibility."""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import torch
+
+from recruit_core.config import DataConfig, ModelConfig, ScoreConfig, TinyBertConfig
+from recruit_core.encoder import load_encoder
+from recruit_core.model import RecruitModel
+from recruit_core.scoring import (ResumeScorer, TextEncoder, columns_to_windows, load_scoring_model,
+                                  model_fingerprint, result_config_hash, windows_to_columns)
+from recruit_core.synth import generate_job, generate_resume
+from recruit_core.taxonomy import load_builtin
+
+TINY = ModelConfig(source="tiny", sha256="", max_length=64, window_stride=48, max_windows=3,
+                   tiny=TinyBertConfig())
+
+
+@pytest.fixture(scope="module")
+def pool():
+    taxonomy = load_builtin()
+    resumes = [generate_resume(taxonomy, 0, i) for i in range(12)]
+    jobs = [generate_job(taxonomy, 0, i) for i in range(5)]
+    return resumes, jobs
+
+
+@pytest.fixture(scope="module")
+def tiny_scorer(pool):
+    _, jobs = pool
+    model = load_scoring_model("", TINY)
+    encoder = TextEncoder(model, TINY)
+    job_vectors = encoder.embed_texts([f"{j['title']}\n{j['description']}" for j in jobs])
+    categories = ["nurse", "data_engineer", "accountant", "chef"]
+    score = ScoreConfig(input="", jobs="", write_embeddings=True, fit_threshold=0.9)
+    return ResumeScorer(model, TINY, score, categories=categories,
+                        category_vectors=encoder.embed_texts(categories),
+                        job_ids=[j["job_id"] for j in jobs], job_vectors=job_vectors)
+
+
+def _table(resumes) -> pa.Table:
+    return pa.table({"resume_id": [r.resume_id for r in resumes], "text": [r.text for r in resumes]})
+
+
+def test_token_columns_round_trip_to_the_same_windows(tiny_scorer, pool):
+    texts = [r.text for r in pool[0]] + ["short"]
+    windows = tiny_scorer.tokenize(texts)
+    assert windows.owner.max() == len(texts) - 1 and len(windows.owner) > len(texts)  # long resumes
+    columns = windows_to_columns(windows, len(texts))
+    back = columns_to_windows(columns["tokens"], columns["window_lengths"], TINY.max_length,
+                              tiny_scorer.encoder.tokenizer.pad_token_id)
+    assert np.array_equal(back.input_ids, windows.input_ids)
+    assert np.array_equal(back.attention_mask, windows.attention_mask)
+    assert np.array_equal(back.owner, windows.owner)
+
+
+def test_scores_are_consistent_with_the_embeddings(tiny_scorer, pool):
+    out = tiny_scorer.score_table(_table(pool[0]))
+    p = np.stack([out.column(f"p_{i}").to_numpy() for i in (1, 2, 3)], axis=1)
+    assert (np.diff(p, axis=1) <= 0).all() and (p.sum(axis=1) <= 1 + 1e-6).all()
+    assert set(out.column("category_1").to_pylist()) <= set(tiny_scorer.categories)
+    embedding = np.array(out.column("embedding").to_pylist(), dtype=np.float32)
+    assert np.allclose(np.linalg.norm(embedding, axis=1), 1, atol=1e-5)
+    fit = embedding @ tiny_scorer.job_vectors.numpy().T
+    assert np.allclose(out.column("best_fit").to_numpy(), fit.max(axis=1), atol=1e-5)
+    assert out.column("best_job_id").to_pylist() == [tiny_scorer.job_ids[i] for i in fit.argmax(axis=1)]
+    assert out.column("jobs_above_threshold").to_pylist() == (fit >= 0.9).sum(axis=1).tolist()
+    top = out.column("top_jobs").to_pylist()
+    assert all(len(t) == 3 and t[0]["fit"] >= t[1]["fit"] >= t[2]["fit"] for t in top)
+
+
+def test_a_resume_scores_the_same_alone_or_in_any_batch(tiny_scorer, pool):
+    together = tiny_scorer.score_table(_table(pool[0]))
+    split = pa.concat_tables([tiny_scorer.score_table(_table(pool[0][i:i + 5])) for i in range(0, 12, 5)])
+    assert together.equals(split)  # bitwise: outputs do not depend on batch composition
+
+
+def test_trained_folder_scores_with_its_category_head(tmp_path, pool):
+    _, encoder, _ = load_encoder(TINY)
+    torch.manual_seed(0)
+    trained = RecruitModel(encoder, ["accountant", "nurse"])
+    trained.save(tmp_path / "model", load_scoring_model("", TINY).tokenizer)
+    loaded = load_scoring_model(str(tmp_path / "model"), TINY)
+    assert loaded.trained and loaded.fingerprint.startswith("model@sha256:")
+    assert loaded.fingerprint == model_fingerprint(str(tmp_path / "model"), TINY)  # what the driver records
+    assert load_scoring_model("", TINY).fingerprint == model_fingerprint("", TINY)
+    scorer = ResumeScorer.from_config(ScoreConfig(input="", jobs="", model_path=str(tmp_path / "model")),
+                                      TINY, DataConfig())
+    out = scorer.score_table(_table(pool[0][:4]))
+    assert set(out.column("category_1").to_pylist()) <= {"accountant", "nurse"}
+    assert out.column("category_3").null_count == 4  # two categories: the third rank is empty
+    assert "best_fit" not in out.column_names  # no requisitions given
+
+
+def test_provenance_hash_ignores_how_the_run_is_spread():
+    base = ScoreConfig(input="in", jobs="jobs")
+    assert result_config_hash(base, TINY) == result_config_hash(
+        ScoreConfig(input="in", jobs="jobs", pool_size=7, batch_size=3, output_dir="elsewhere"), TINY)
+    assert result_config_hash(base, TINY) != result_config_hash(
+        ScoreConfig(input="in", jobs="jobs", fit_threshold=0.7), TINY)
+
+
+@pytest.mark.slow
+def test_zero_shot_minilm_finds_the_occupation(pool):
+    """Before training: the pretrained encoder ranks the resume's occupation in its top 3."""
+    taxonomy = load_builtin()
+    resumes = [generate_resume(taxonomy, 1, i) for i in range(24)]
+    scorer = ResumeScorer.from_config(ScoreConfig(input="", jobs=""), ModelConfig(), DataConfig())
+    out = scorer.score_table(_table(resumes)).to_pylist()
+    top3 = np.mean([r.occupation in (o["category_1"], o["category_2"], o["category_3"])
+                    for r, o in zip(resumes, out)])
+    assert top3 >= 0.5, f"top-3 zero-shot accuracy {top3:.2f} over {len(taxonomy.occupations)} occupations"

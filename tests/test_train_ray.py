@@ -1,0 +1,129 @@
+"""Ray Train fine-tuning end to end on local Ray: learning, checkpoint reload, resume, sweeps."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import ROOT, compose_config
+from recruit_core.config import DataConfig
+from recruit_core.encoder import load_encoder
+from recruit_core.model import RecruitModel
+from recruit_core.pool import write_jobs, write_resume_shard
+from recruit_core.windows import encode_windows
+
+pytestmark = pytest.mark.ray
+# Smoke pool: 96 train resumes / (2 workers x batch 8) = 6 steps per epoch; the first run stops
+# after 3 of 4 epochs, the resumed one trains the last epoch.
+EPOCHS, FIRST_RUN_STEPS = 4, 18
+
+
+@pytest.fixture(scope="module")
+def pool_dir(tmp_path_factory) -> str:
+    """The smoke pool (120 resumes, 12 jobs), written directly: these tests are about training."""
+    cfg = DataConfig(dir=str(tmp_path_factory.mktemp("pool")), n_resumes=120, n_jobs=12,
+                     shard_rows=120)
+    write_resume_shard(cfg, 0)
+    write_jobs(cfg)
+    return cfg.dir
+
+
+@pytest.fixture(scope="module")
+def run_overrides(pool_dir, tmp_path_factory) -> list[str]:
+    # lr 1e-3 (x10 for the head): a 2-layer random BERT learns in tens of steps, not thousands.
+    return ["experiment=smoke", f"output_root={tmp_path_factory.mktemp('out')}",
+            f"data.dir={pool_dir}", f"train.run_name=resume-{uuid.uuid4().hex[:8]}",
+            f"train.epochs={EPOCHS}", "train.lr=1e-3", "train.head_lr_scale=10"]
+
+
+@pytest.fixture(scope="module")
+def interrupted_run(ray_local, run_overrides):
+    """A run stopped by `train.max_steps` (as if killed) right after a checkpoint."""
+    import train
+    result = train.run(compose_config([*run_overrides, f"train.max_steps={FIRST_RUN_STEPS}"]))
+    return result, json.loads(Path(result["eval"]).read_text())
+
+
+def test_training_on_ray_lowers_the_loss(interrupted_run):
+    result, figures = interrupted_run
+    losses = figures["training"]["losses"]
+    assert (result["start_step"], result["final_step"]) == (0, FIRST_RUN_STEPS) == (0, len(losses))
+    assert np.mean(losses[-4:]) < 0.85 * np.mean(losses[:4])
+
+
+def test_published_model_predicts_what_the_worker_measured(interrupted_run):
+    """The dev scores the worker computed before saving equal the driver's after reloading."""
+    result, figures = interrupted_run
+    measured_on_worker = figures["best_checkpoint_metrics"]
+    assert figures["dev"]["windows"]["macro_f1"] == pytest.approx(measured_on_worker["dev_macro_f1"])
+    assert figures["dev"]["windows"]["accuracy"] == pytest.approx(measured_on_worker["dev_accuracy"])
+    checkpoint = Path(figures["best_checkpoint"]) / "model" / "model.safetensors"
+    published = Path(result["model"]) / "model.safetensors"
+    assert checkpoint.read_bytes() == published.read_bytes()
+
+
+@pytest.mark.slow
+def test_interrupted_run_resumes_at_its_checkpointed_step(interrupted_run, run_overrides):
+    import train
+    resumed = train.run(compose_config(run_overrides))
+    assert resumed["start_step"] == FIRST_RUN_STEPS
+    assert resumed["final_step"] == EPOCHS * resumed["steps_per_epoch"]
+    losses = json.loads(Path(resumed["eval"]).read_text())["training"]["losses"]
+    assert len(losses) == resumed["final_step"] - FIRST_RUN_STEPS
+
+
+def test_published_model_loads_as_a_local_encoder(interrupted_run):
+    result, _ = interrupted_run
+    cfg = compose_config(["model=local", f"model.name_or_path={result['model']}"]).model
+    tokenizer, encoder, fingerprint = load_encoder(cfg)
+    model, _, meta = RecruitModel.load(result["model"])
+    assert meta["task"] == "classify" and fingerprint.startswith("model@sha256:")
+    windows = encode_windows(tokenizer, ["Registered nurse, ICU, 6 years."], 64, 48, 1)
+    ids, mask = torch.from_numpy(windows.input_ids), torch.from_numpy(windows.attention_mask)
+    encoder.eval()
+    model.eval()
+    with torch.no_grad():
+        assert torch.allclose(encoder(input_ids=ids, attention_mask=mask).last_hidden_state,
+                              model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state)
+
+
+@pytest.mark.slow
+def test_two_run_sweep_writes_a_summary_sorted_by_dev_score(pool_dir, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    command = [sys.executable, str(ROOT / "ray_jobs" / "train.py"), "-m", "experiment=smoke",
+               f"output_root={tmp_path}", f"data.dir={pool_dir}", f"hydra.sweep.dir={sweep_dir}",
+               f"train.run_name=sweep-{uuid.uuid4().hex[:8]}", "train.lr=1e-4,1e-3"]
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with open(sweep_dir / "sweep_summary.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2 and len({r["run_name"] for r in rows}) == 2
+    assert {float(r["train.lr"]) for r in rows} == {1e-4, 1e-3}
+    assert [float(r["dev_score"]) for r in rows] == sorted((float(r["dev_score"]) for r in rows),
+                                                           reverse=True)
+    assert all(Path(r["model"], "model.safetensors").is_file() for r in rows)
+    table = (sweep_dir / "sweep_summary.md").read_text().splitlines()
+    assert "dev_score" in table[0] and len(table) == 2 + len(rows)
+
+
+def test_sweep_summary_lists_swept_parameters_best_first(tmp_path):
+    import train
+    common = {"experiment": "smoke", "output_root": "/tmp/x"}
+    for job, (lr, score) in enumerate([("1e-4", 0.2), ("1e-3", 0.7)]):
+        train.write_sweep_summary(tmp_path, {
+            "job": job, "run_name": f"r-{job}", "dev_score": score, "headline": "", "model": "m",
+            "overrides": {**common, "train.lr": lr}})
+    with open(tmp_path / "sweep_summary.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["train.lr"], r["job"]) for r in rows] == [("1e-3", "1"), ("1e-4", "0")]
+    assert "output_root" not in rows[0]  # the same in every run: not a swept parameter
+    assert train.sweep_run_name("base", 1, "train.lr=1e-3") != train.sweep_run_name("base", 1, "x")
