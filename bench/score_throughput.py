@@ -8,6 +8,12 @@ batches, validates them, scores them with the same `ResumeScorer` (same tokenize
 all threads, and writes Parquet; each Ray variant is a whole `ray_jobs/score.py` run. Both timings
 include loading the model and embedding the requisitions. Baselines run first and last and are
 averaged (the machine is shared); ratio = Ray rows/s / bare rows/s, goal >= 0.95.
+
+Other users' load moves wall-clock ratios by tens of percent on a shared machine, so each run also
+reports its CPU seconds (this process and all its descendants, every Ray worker included, sampled
+per process so workers that exit still count) and `cpu_ratio` = bare CPU s / Ray CPU s per row:
+the work Ray adds, whatever else runs on the machine. It does not see idle time (an actor waiting
+for the last batch of another), which the wall-clock ratio does.
 """
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +32,7 @@ os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
 import _entry  # noqa: E402,F401  (offline environment)
 import pyarrow.compute as pc  # noqa: E402
+import psutil  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import torch  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
@@ -34,15 +42,56 @@ from recruit_core.io import parquet_files  # noqa: E402
 from recruit_core.quarantine import validate_resumes  # noqa: E402
 from recruit_core.scoring import ResumeScorer  # noqa: E402
 
-# (name, overrides): where tokenization runs, batch size, and how the threads are split.
+# (name, overrides): where tokenization runs, batch size, how the threads are split. The first is
+# the config default; the rest are what was tried against it.
 VARIANTS = {
-    "2 actors x 1 thread, tokenize in CPU tasks, batch 64": [],
-    "2 actors x 1 thread, tokenize in actor, batch 64": ["score.tokenize_in_actor=true"],
-    "1 actor x 2 threads, tokenize in CPU tasks, batch 64": ["score.pool_size=1", "score.torch_threads=2",
-                                                             "score.cpus_per_actor=1"],
-    "2 actors x 1 thread, tokenize in CPU tasks, batch 16": ["score.batch_size=16"],
-    "2 actors x 1 thread, tokenize in CPU tasks, batch 128": ["score.batch_size=128"],
+    "2 actors x 1 thread, tokenize in actor, batch 64 (default)": [],
+    "2 actors x 1 thread, tokenize in 0.5-CPU tasks, batch 64": ["score.tokenize_in_actor=false"],
+    "2 actors x 1 thread, tokenize in 0.25-CPU tasks, batch 64": ["score.tokenize_in_actor=false",
+                                                                  "score.cpus_per_task=0.25"],
+    "1 actor x 2 threads, tokenize in actor, batch 64": ["score.pool_size=1", "score.torch_threads=2",
+                                                         "score.cpus_per_actor=1"],
+    "2 actors x 1 thread, tokenize in actor, batch 16": ["score.batch_size=16"],
+    "2 actors x 1 thread, tokenize in actor, batch 128": ["score.batch_size=128"],
 }
+
+
+class CpuSeconds:
+    """CPU seconds used by this process and its descendants while the block runs."""
+
+    def __init__(self):
+        self.last: dict[int, float] = {}  # pid -> latest user+system seconds seen
+        self.start: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        for process in [me, *me.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            self.last[process.pid] = times.user + times.system  # children_* would count reaped workers twice
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self._sample()
+
+    def __enter__(self) -> "CpuSeconds":
+        self._sample()
+        self.start = dict(self.last)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(v - self.start.get(pid, 0.0) for pid, v in self.last.items())
 
 
 def config(overrides: list[str]) -> RecruitConfig:
@@ -50,10 +99,10 @@ def config(overrides: list[str]) -> RecruitConfig:
         return to_plain(compose(config_name="config", overrides=overrides))
 
 
-def bare_loop(cfg: RecruitConfig, output: Path, threads: int) -> tuple[int, float]:
+def bare_loop(cfg: RecruitConfig, output: Path, threads: int) -> tuple[int, float, float]:
     """The single-process reference: Parquet batches -> validate -> tokenize + model -> Parquet."""
     torch.set_num_threads(threads)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     scorer = ResumeScorer.from_config(cfg.score, cfg.model, cfg.data)
     rows = 0
     output.mkdir(parents=True, exist_ok=True)
@@ -71,7 +120,7 @@ def bare_loop(cfg: RecruitConfig, output: Path, threads: int) -> tuple[int, floa
             rows += scored.num_rows
         if writer:
             writer.close()
-    return rows, time.perf_counter() - started
+    return rows, time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def pa_table(batch):
@@ -79,11 +128,14 @@ def pa_table(batch):
     return pa.Table.from_batches([batch])
 
 
-def ray_run(base: list[str], overrides: list[str], output: Path) -> tuple[int, float]:
+def ray_run(base: list[str], overrides: list[str], output: Path) -> tuple[int, float, float]:
     import score
-    started = time.perf_counter()
-    summary = score.run(config([*base, f"score.output_dir={output}", "score.overwrite=true", *overrides]))
-    return summary["rows_scored"], time.perf_counter() - started
+    with CpuSeconds() as cpu:
+        started = time.perf_counter()
+        summary = score.run(config([*base, f"score.output_dir={output}", "score.overwrite=true",
+                                    *overrides]))
+        seconds = time.perf_counter() - started
+    return summary["rows_scored"], seconds, cpu.seconds
 
 
 def main() -> dict:
@@ -105,14 +157,18 @@ def main() -> dict:
     runs = {name: ray_run(base, VARIANTS[name], work / f"ray_{i}") for i, name in enumerate(names)}
     last = bare_loop(cfg, work / "bare_last", args.threads)
     bare_rate = (first[0] / first[1] + last[0] / last[1]) / 2
-    table = [{"variant": name, "rows": rows, "seconds": round(seconds, 1),
-              "rows_per_s": round(rows / seconds, 2), "ratio": round(rows / seconds / bare_rate, 3)}
-             for name, (rows, seconds) in runs.items()]
+    bare_cpu_per_row = (first[2] / first[0] + last[2] / last[0]) / 2
+    table = [{"variant": name, "rows": rows, "seconds": round(seconds, 1), "cpu_s": round(cpu, 1),
+              "rows_per_s": round(rows / seconds, 2), "ratio": round(rows / seconds / bare_rate, 3),
+              "cpu_ratio": round(bare_cpu_per_row / (cpu / rows), 3)}
+             for name, (rows, seconds, cpu) in runs.items()]
     result = {"name": "score_throughput", "model": args.model, "resumes": args.resumes,
               "files": len(parquet_files(cfg.score.input)), "threads": args.threads,
               "bare_rows_per_s": round(bare_rate, 2),
               "bare_seconds_first_last": [round(first[1], 1), round(last[1], 1)],
-              "ray_rows_per_s": table[0]["rows_per_s"], "variants": table, "ratio": table[0]["ratio"]}
+              "bare_cpu_s_first_last": [round(first[2], 1), round(last[2], 1)],
+              "ray_rows_per_s": table[0]["rows_per_s"], "cpu_ratio": table[0]["cpu_ratio"],
+              "variants": table, "ratio": table[0]["ratio"]}
     print(json.dumps(result))
     try:
         from _results import record

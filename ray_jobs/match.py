@@ -32,15 +32,15 @@ import _entry  # noqa: F401  (sets the offline environment before Ray starts)
 import hydra
 import ray
 
-from recruit_core.config import RecruitConfig, to_plain
+from recruit_core.config import ModelConfig, RecruitConfig, to_plain
 from recruit_core.io import parquet_files, write_json_atomic, write_parquet_atomic
 from recruit_core.match_ray import (embed_requisitions, match_pipeline, merge_shortlists,
                                     rerank_shortlists, shortlist_pairs)
 from recruit_core.matching import shortlist_table
 from recruit_core.quarantine import check_files
 from recruit_core.ray_env import connect, set_block_size
-from recruit_core.score_ray import collect_duplicates, read_units, search_duplicates
-from recruit_core.scoring import load_requisitions
+from recruit_core.score_ray import read_units, search_duplicates
+from recruit_core.scoring import load_requisitions, model_fingerprint
 
 NO_RERANK = "none (bi-encoder order)"
 
@@ -55,16 +55,14 @@ def run(cfg: RecruitConfig) -> dict:
     paths = [c.path for c in readable]
     jobs = load_requisitions(match.jobs)
     jobs_ref = ray.put(jobs)
-    fingerprint_ref, vectors_ref = embed_requisitions.options(
-        num_returns=2, num_cpus=match.cpus_per_actor, num_gpus=match.num_gpus).remote(
-            match, cfg.model, jobs)
+    vectors_ref = embed_requisitions.options(num_cpus=match.cpus_per_actor,
+                                             num_gpus=match.num_gpus).remote(match, cfg.model, jobs)
     run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
-    provenance = {"biencoder": ray.get(fingerprint_ref), "run_id": run_id}
+    provenance = {"biencoder": model_fingerprint(match.biencoder_path, cfg.model), "run_id": run_id}
     staging = output / "_staging" / "recommendations"
     shutil.rmtree(staging, ignore_errors=True)
-    duplicates = collect_duplicates(
-        search_duplicates(paths, sum(c.rows for c in readable), match.cpus_per_task), paths)
-    ds = match_pipeline(read_units([c for c in readable if c.rows], duplicates), paths, match,
+    search = search_duplicates(paths, sum(c.rows for c in readable), match.cpus_per_task)
+    ds = match_pipeline(read_units([c for c in readable if c.rows], paths), search, paths, match,
                         cfg.model, cfg.data, cfg.score.max_text_chars, vectors_ref, jobs_ref,
                         str(staging), provenance)
     shortlists = merge_shortlists(ds, jobs.num_rows, match.top_n_resumes)
@@ -86,10 +84,7 @@ def run(cfg: RecruitConfig) -> dict:
 
 
 def _crossencoder_name(path: str) -> str:
-    if not path:
-        return NO_RERANK
-    from recruit_core.encoder import weights_sha256
-    return f"{Path(path).name}@sha256:{weights_sha256(Path(path))[:16]}"
+    return model_fingerprint(path, ModelConfig()) if path else NO_RERANK
 
 
 @hydra.main(config_path=_entry.CONFIG_PATH, config_name="config", version_base="1.3")

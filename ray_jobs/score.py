@@ -8,10 +8,10 @@
     ray job submit --working-dir . -- python ray_jobs/score.py cluster=gpu score=gpu ...
 
 Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS):
-  scores/<input-stem>.parquet      resume_id, input_row, category_1..3, p_1..3, top_jobs
+  scores/<input-stem>.parquet      resume_id, category_1..3, p_1..3, top_jobs
                                    list<struct<job_id, fit>>, best_job_id, best_fit,
-                                   jobs_above_threshold, [embedding], input_file, model,
-                                   config_hash, run_id
+                                   jobs_above_threshold, [embedding list<float32>], input_file,
+                                   input_row, model (name@sha256 of the weights), config_hash, run_id
   quarantine/<input-stem>.parquet  resume_id, input_file, reason, detail, input_row
   manifest.jsonl                   finished input files: a rerun after a crash skips them
   summary.json                     rows in = rows scored + rows quarantined, checked
@@ -35,8 +35,7 @@ from recruit_core.io import parquet_files, write_json_atomic
 from recruit_core.manifest import (SUMMARY_FILE, Manifest, clear_outputs, record_file_problems)
 from recruit_core.quarantine import check_files
 from recruit_core.ray_env import connect, set_block_size
-from recruit_core.score_ray import (collect_duplicates, reference_task, score_files,
-                                    search_duplicates)
+from recruit_core.score_ray import reference_task, score_files, search_duplicates
 from recruit_core.scoring import model_fingerprint, result_config_hash
 
 
@@ -62,7 +61,7 @@ def run(cfg: RecruitConfig) -> dict:
                                            ).remote(score, cfg.model, cfg.data)
     readable = [c for c in checks if c.readable]
     paths = [c.path for c in readable]
-    duplicates = search_duplicates(paths, sum(c.rows for c in readable), score.cpus_per_task)
+    search = search_duplicates(paths, sum(c.rows for c in readable), score.cpus_per_task)
     provenance = {"model": model_fingerprint(score.model_path, cfg.model),
                   "config_hash": result_config_hash(score, cfg.model)}
     manifest = Manifest.open(output, provenance)
@@ -71,8 +70,8 @@ def run(cfg: RecruitConfig) -> dict:
     todo = [c for c in readable if not manifest.is_finished(c.path)]
     run_id = score.run_id or _run_id()
     if todo:
-        score_files(todo, collect_duplicates(duplicates, paths), score, cfg.model, cfg.data,
-                    reference_ref, {**provenance, "run_id": run_id}, manifest)
+        score_files(todo, paths, search, score, cfg.model, cfg.data, reference_ref,
+                    {**provenance, "run_id": run_id}, manifest)
     totals = manifest.totals([c.path for c in readable])
     rows_in = sum(c.rows for c in readable)  # from the Parquet footers, not from what was read
     summary = {

@@ -104,25 +104,29 @@ def evaluate(cfg: RecruitConfig, model_dir: Path, data: dict) -> tuple[dict, lis
         dev = train_eval.evaluate_reranking(model, tokenizer, data["dev_pool"], cfg.model,
                                             train.eval_candidates, batch, train.seed)
         return {"reranking": dev}, [format_table([dev], list(dev))]
-    texts, labels = (([*data["splits"].dev.texts], [*data["splits"].dev.labels]) if "splits" in data
-                     else (data["rows"]["dev"]["text"], data["rows"]["dev"]["label"]))
+    texts, labels = data["rows"]["dev"]["text"], data["rows"]["dev"]["label"]
     report = train_eval.evaluate_classifier(model, tokenizer, texts, labels, cfg.model, batch)
-    models = {f"fine-tuned ({cfg.model.max_windows} windows pooled)": report["windows"],
-              "fine-tuned (first window only)": report["first_window"]}
     if "splits" in data:
         from recruit_core.baselines import tfidf_baselines
         splits = data["splits"]
         report["baselines"] = tfidf_baselines(splits.train.texts, splits.train.labels, texts, labels,
                                               data["categories"], train.seed)
-        models.update(report["baselines"])
-    columns = ("model", "accuracy", "macro_f1", "ece", "n")
-    summary = format_table([{"model": name, **r} for name, r in models.items()], columns)
+    return report, classification_tables(report, data["categories"], cfg.model.max_windows)
+
+
+def classification_tables(report: dict, categories: list[str], max_windows: int) -> list[str]:
+    """Overall figures of every model side by side, then per-category F1 of the first three."""
+    models = {f"fine-tuned ({max_windows} windows pooled)": report["windows"],
+              "fine-tuned (first window only)": report["first_window"], **report.get("baselines", {})}
+    summary = format_table([{"model": name, **r} for name, r in models.items()],
+                           ("model", "accuracy", "macro_f1", "ece", "n"))
+    compared = list(models)[:3]
+    present = [c for c in categories if report["windows"]["per_class"][c]["support"]]
     per_class = format_table(
-        [{"category": c, **{f"{m} f1": models[m]["per_class"][c]["f1"] for m in list(models)[:3]},
-          "support": report["windows"]["per_class"][c]["support"]} for c in data["categories"]
-         if report["windows"]["per_class"][c]["support"]],
-        ["category", *[f"{m} f1" for m in list(models)[:3]], "support"])
-    return report, [summary, per_class]
+        [{"category": c, **{f"{m} f1": models[m]["per_class"][c]["f1"] for m in compared},
+          "support": report["windows"]["per_class"][c]["support"]} for c in present],
+        ["category", *[f"{m} f1" for m in compared], "support"])
+    return [summary, per_class]
 
 
 def headline(task: str, dev: dict) -> dict:

@@ -129,17 +129,20 @@ class ScoreConfig:
     top_jobs: int = 3  # requisitions listed per resume in top_jobs, best first
     zero_shot_temperature: float = 0.05  # softmax temperature of zero-shot categories: the
     # contrastive temperature sentence encoders are trained with (train.temperature)
-    tokenize_in_actor: bool = False  # False: tokenize in CPU tasks ahead of the model actors
-    cpus_per_task: float = 0.25  # read/validate/tokenize tasks: fractional so they fit beside actors
+    tokenize_in_actor: bool = True  # on CPU tokenizing is ~0.2% of MiniLM's time: doing it in the
+    # actor saves a worker process and an object-store hop (bench/score_throughput.py); GPUs: false
+    cpus_per_task: float = 0.5  # read/validate/stage tasks: half a CPU each, so fewer processes start
     overwrite: bool = False  # True: discard earlier outputs in output_dir instead of resuming
     run_id: str = ""  # provenance of this invocation; "" makes one from the time
+    actor_memory_mb: int = 1024  # reserved per model actor: a MiniLM replica peaks at ~770 MB RSS
 
     def __post_init__(self) -> None:
         if self.on_unreadable_file not in ("quarantine", "fail"):
             raise ValueError(f"score.on_unreadable_file={self.on_unreadable_file!r}: "
                              "use quarantine or fail")
-        if self.pool_size < 1 or self.batch_size < 1 or self.torch_threads < 1:
-            raise ValueError("score.pool_size, score.batch_size and score.torch_threads must be >= 1")
+        if min(self.pool_size, self.batch_size, self.torch_threads, self.actor_memory_mb) < 1:
+            raise ValueError("score.pool_size, score.batch_size, score.torch_threads and "
+                             "score.actor_memory_mb must be >= 1")
 
 
 @dataclass
@@ -160,6 +163,7 @@ class MatchConfig:
     torch_threads: int = 1
     cpus_per_task: float = 0.25
     rerank_batch_size: int = 32  # (job, resume) pairs per cross-encoder call
+    actor_memory_mb: int = 1024  # reserved per actor: a MiniLM replica peaks at ~770 MB RSS
 
 
 @dataclass

@@ -25,7 +25,7 @@ from recruit_core.config import DataConfig, MatchConfig, ModelConfig
 from recruit_core.io import write_parquet_atomic
 from recruit_core.matching import JobShortlists, resume_top_k
 from recruit_core.quarantine import ID_COLUMN, TEXT_COLUMN, normalise_text
-from recruit_core.score_ray import _tokenizer
+from recruit_core.score_ray import _tokenizer, actor_memory, read_resumes
 from recruit_core.scoring import (TextEncoder, columns_to_windows, load_scoring_model,
                                   requisition_texts, tokenize_texts, windows_to_columns)
 
@@ -45,7 +45,7 @@ SHORTLIST_ROWS = pa.schema([("job_index", pa.int32()), ("resume_key", pa.int64()
                             ("resume_id", pa.string()), ("rerank_score", pa.float32()),
                             *EVIDENCE_FIELDS])
 RECOMMENDATION, CANDIDATE = "recommendation", "candidate"
-_CACHE: dict = {}  # per worker process: skill extractor, job rows
+_CACHE: dict = {}  # per worker process: the requisition rows, fetched once
 
 
 def _device(num_gpus: float) -> str:
@@ -76,11 +76,12 @@ def evidence(job: dict, resume_skills: set[str], seniority: str | None) -> dict:
 
 @ray.remote
 def embed_requisitions(match: MatchConfig, model: ModelConfig, jobs: pa.Table):
-    """(bi-encoder fingerprint, job embeddings [jobs, d] float32), computed once for all actors."""
-    torch.set_num_threads(match.torch_threads)
-    scoring_model = load_scoring_model(match.biencoder_path, model)
-    encoder = TextEncoder(scoring_model, model, _device(match.num_gpus))
-    return scoring_model.fingerprint, encoder.embed_texts(requisition_texts(jobs))
+    """Job embeddings [jobs, d] float32 (title + description), computed once for all actors."""
+    # the actor pool's threads: the pool waits for this task, so its cores are idle meanwhile
+    torch.set_num_threads(match.torch_threads * match.pool_size)
+    encoder = TextEncoder(load_scoring_model(match.biencoder_path, model), model,
+                          _device(match.num_gpus))
+    return encoder.embed_texts(requisition_texts(jobs))
 
 
 def prepare_resumes(batch: pa.Table, *, paths: list[str], model_path: str, model: ModelConfig,
@@ -184,20 +185,21 @@ def write_recommendations(batch: pa.Table, *, staging: str, jobs_ref: list,
     return batch.filter(pc.equal(kinds, CANDIDATE)).select(["job_index", "resume_key", "score"])
 
 
-def match_pipeline(units: list[dict], paths: list[str], match: MatchConfig, model: ModelConfig,
-                   data: DataConfig, max_text_chars: int, job_vectors_ref, jobs_ref, staging: str,
-                   provenance: dict) -> ray.data.Dataset:
-    from recruit_core.score_ray import read_resumes
+def match_pipeline(units: list[dict], search: list, paths: list[str], match: MatchConfig,
+                   model: ModelConfig, data: DataConfig, max_text_chars: int, job_vectors_ref,
+                   jobs_ref, staging: str, provenance: dict) -> ray.data.Dataset:
     tasks = {"batch_format": "pyarrow", "num_cpus": match.cpus_per_task}
     ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
     ds = ds.map_batches(read_resumes, batch_size=1, **tasks,
-                        fn_kwargs={"max_text_chars": max_text_chars, "chunk_rows": match.batch_size})
+                        fn_kwargs={"max_text_chars": max_text_chars, "chunk_rows": match.batch_size,
+                                   "search": search})
     ds = ds.map_batches(prepare_resumes, batch_size=match.batch_size, **tasks,
                         fn_kwargs={"paths": paths, "model_path": match.biencoder_path,
                                    "model": model, "data": data})
     ds = ds.map_batches(MatchActor, batch_size=match.batch_size, batch_format="pyarrow",
                         compute=ray.data.ActorPoolStrategy(size=match.pool_size),
                         num_gpus=match.num_gpus, num_cpus=match.cpus_per_actor,
+                        memory=actor_memory(match.actor_memory_mb),
                         fn_constructor_kwargs={"match": match, "model": model,
                                                "job_vectors": [job_vectors_ref]})
     return ds.map_batches(write_recommendations, batch_size=None, **tasks,
@@ -298,7 +300,7 @@ def rerank_shortlists(pairs: pa.Table, paths: list[str], match: MatchConfig, mod
     ds = ray.data.from_arrow_refs(refs).map_batches(
         ShortlistActor, batch_size=match.rerank_batch_size, batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=match.pool_size), num_gpus=match.num_gpus,
-        num_cpus=match.cpus_per_actor,
+        num_cpus=match.cpus_per_actor, memory=actor_memory(match.actor_memory_mb),
         fn_constructor_kwargs={"match": match, "model": model, "data": data,
                                "jobs_ref": [jobs_ref]})
     return pa.concat_tables(ds.iter_batches(batch_size=None, batch_format="pyarrow"))

@@ -47,6 +47,7 @@ class JobShortlists:
         self.n = n
         self.scores = torch.full((n_jobs, n), float("-inf"), device=device)
         self.ids = torch.full((n_jobs, n), -1, dtype=torch.int64, device=device)
+        self._above = torch.empty(0, n_jobs, dtype=torch.bool, device=device)  # reused mask
 
     @property
     def bar(self) -> torch.Tensor:
@@ -59,7 +60,10 @@ class JobShortlists:
             return self._add_dense(scores, resume_ids)
         # nonzero straight away: counting a [b, jobs] mask first costs as much again, and a
         # nonzero of the transposed (strided) mask ten times as much as sorting its output
-        rows, jobs = (scores > self.bar.unsqueeze(0)).nonzero(as_tuple=True)
+        if self._above.shape[0] < scores.shape[0]:
+            self._above = torch.empty(scores.shape, dtype=torch.bool, device=scores.device)
+        above = torch.gt(scores, self.bar.unsqueeze(0), out=self._above[:scores.shape[0]])
+        rows, jobs = above.nonzero(as_tuple=True)
         if len(rows) > DENSE_MERGE_FACTOR * self.n * scores.shape[1]:
             return self._add_dense(scores, resume_ids)
         return self.add_entries(jobs, resume_ids[rows], scores[rows, jobs])
@@ -113,8 +117,13 @@ def match_blocks(resume_blocks: Iterable[tuple[torch.Tensor, torch.Tensor]], job
     blocks; `on_block(ids, top_scores, top_jobs)` receives each block's per-resume result."""
     shortlists = JobShortlists(jobs.shape[0], n, jobs.device)
     jobs_t = jobs.T.contiguous()  # [d, jobs]: one transpose, not one per block
+    # one [block, jobs] buffer for all blocks: a fresh 100+ MB tensor per block is page-faulted
+    # and zeroed by the kernel every time, which costs a tenth of the matmul
+    buffer = torch.empty(0, jobs.shape[0], device=jobs.device)
     for embeddings, ids in resume_blocks:
-        scores = embeddings @ jobs_t
+        if buffer.shape[0] < embeddings.shape[0]:
+            buffer = torch.empty(embeddings.shape[0], jobs.shape[0], device=jobs.device)
+        scores = torch.matmul(embeddings, jobs_t, out=buffer[:embeddings.shape[0]])
         top_scores, top_jobs = resume_top_k(scores, k)
         if on_block is not None:
             on_block(ids, top_scores, top_jobs)

@@ -1,6 +1,9 @@
-"""Resume validation: every input row is either scored or quarantined with a reason, never dropped.
+"""Resume intake: every input row is either scored or quarantined with a reason, never dropped.
 
-Pure pyarrow; the Ray jobs (`ray_jobs/score.py`, `ray_jobs/match.py`) call it per batch and per file.
+Pure pyarrow, no Ray: footers are checked per file (`check_files`), rows are read per row group and
+validated (`read_row_group`, `validate_resumes`), and duplicate ids are found by hash buckets
+(`id_buckets`, `later_occurrences`). The Ray jobs (`ray_jobs/score.py`, `ray_jobs/match.py`) run
+these in tasks.
 
 Reasons, in the order they are checked (a row gets the first one that applies):
 
@@ -186,6 +189,53 @@ def _flag_text_problems(texts: pa.Array, bad_bytes: np.ndarray, max_text_chars: 
     flag(lengths > max_text_chars, "oversized_text",
          lambda i: f"resume {id_list[i]}: {lengths[i]} characters > score.max_text_chars="
                    f"{max_text_chars}")
+
+
+def read_units(checks: list[FileCheck], paths: list[str]) -> list[dict]:
+    """One unit of reading work per (file, row group); `file_index` is the file's place in
+    `paths`, the order in which duplicates are judged."""
+    index = {path: i for i, path in enumerate(paths)}
+    units = []
+    for check in checks:
+        first = 0
+        for group, rows in enumerate(check.row_groups):
+            units.append({"path": check.path, "file_index": index[check.path], "row_group": group,
+                          "first_row": first, "rows": rows})
+            first += rows
+    return units
+
+
+def read_row_group(path: str, group: int, first_row: int, rows: int, chunk_rows: int,
+                   max_text_chars: int, duplicates: dict[int, str]):
+    """Validated chunks (VALIDATED_SCHEMA) of one row group; if it fails to decode, its remaining
+    rows come back as `unreadable_row_group` quarantine rows instead of an exception."""
+    def chunks():  # a generator, so that even opening the file fails inside the try below
+        yield from pq.ParquetFile(path).iter_batches(batch_size=chunk_rows, row_groups=[group],
+                                                     columns=[ID_COLUMN, TEXT_COLUMN],
+                                                     use_threads=False)
+    position, end, batches = first_row, first_row + rows, chunks()
+    while position < end:
+        try:
+            chunk = pa.Table.from_batches([next(batches)])
+        except StopIteration:
+            break
+        except (OSError, pa.ArrowException) as err:
+            yield unreadable_rows(path, position, end - position, err)
+            break
+        yield validate_resumes(chunk, path, position, max_text_chars, duplicates)
+        position += chunk.num_rows
+
+
+def read_ids(path: str) -> pa.Array:
+    """The resume_id column as strings; rows of a row group that fails to decode are null."""
+    parquet = pq.ParquetFile(path)
+    parts = []
+    for group in range(parquet.num_row_groups):
+        try:
+            parts.append(_ids(parquet.read_row_group(group, columns=[ID_COLUMN]).column(0)))
+        except (OSError, pa.ArrowException):
+            parts.append(pa.nulls(parquet.metadata.row_group(group).num_rows, pa.string()))
+    return pa.chunked_array(parts, pa.string()).combine_chunks() if parts else pa.array([], pa.string())
 
 
 def unreadable_rows(input_file: str, first_position: int, rows: int, error: Exception) -> pa.Table:

@@ -6,7 +6,15 @@
 Rows are read per (file, row group) rather than by `ray.data.read_parquet`, for two reasons: each
 row knows its position in its file, so "keep the first occurrence of a resume_id" means the first
 row, exactly; and a row group that fails to decode is quarantined with its path and row range
-instead of failing the whole dataset. Only `resume_id` and `text` are read.
+instead of failing the whole dataset. Only `resume_id` and `text` are read. Footers are checked
+first (quarantine.check_files), so an unreadable file is reported by path before anything runs.
+
+Duplicate resume_ids across blocks and files: before scoring, a map/reduce over the id column only
+(tiny next to the text): one task per file splits its ids into hash buckets, one task per bucket
+finds every occurrence after the first in (file order, row) order. The driver never holds the ids,
+and the read tasks fetch the (small) list of duplicates themselves, so scoring starts without
+waiting for it. A Ray Data groupby would shuffle the same ids but loses the row order that says
+which occurrence came first; a set of seen ids on the driver would grow with the resumes.
 
 The driver sees one small stats row per staged part, never resumes. Run it with
 `python ray_jobs/score.py` (see there).
@@ -26,9 +34,8 @@ import ray
 from recruit_core.config import DataConfig, ModelConfig, ScoreConfig
 from recruit_core.io import write_parquet_atomic
 from recruit_core.manifest import STAGING_DIR, output_key
-from recruit_core.quarantine import (ID_COLUMN, QUARANTINE_SCHEMA, TEXT_COLUMN, FileCheck,
-                                     id_buckets, later_occurrences, unreadable_rows,
-                                     validate_resumes)
+from recruit_core.quarantine import (QUARANTINE_SCHEMA, TEXT_COLUMN, FileCheck, id_buckets,
+                                     later_occurrences, read_ids, read_row_group, read_units)
 
 # torch and transformers are imported inside the functions that need them: the read, staging and
 # duplicate tasks then start in a fraction of the time, which is most of a small run's cost.
@@ -43,21 +50,9 @@ TOKENS_TYPE = pa.list_(pa.int32())
 
 # ---- duplicate resume_ids: hash-partitioned map/reduce over the id column only ----------------
 
-def _ids_of(path: str) -> pa.Array:
-    """The resume_id column; rows of a row group that fails to decode are null (positions kept)."""
-    parquet = pq.ParquetFile(path)
-    parts = []
-    for group in range(parquet.num_row_groups):
-        try:
-            parts.append(parquet.read_row_group(group, columns=[ID_COLUMN]).column(0).cast(pa.string()))
-        except (OSError, pa.ArrowException):
-            parts.append(pa.nulls(parquet.metadata.row_group(group).num_rows, pa.string()))
-    return pa.chunked_array(parts, pa.string()).combine_chunks() if parts else pa.array([], pa.string())
-
-
 @ray.remote
 def _bucket_ids(path: str, file_index: int, n_buckets: int):
-    buckets = id_buckets(_ids_of(path), file_index, n_buckets)
+    buckets = id_buckets(read_ids(path), file_index, n_buckets)
     return buckets[0] if n_buckets == 1 else tuple(buckets)
 
 
@@ -78,53 +73,31 @@ def search_duplicates(paths: list[str], total_rows: int, cpus: float) -> list:
             for b in range(n_buckets)]
 
 
-def collect_duplicates(search: list, paths: list[str]) -> dict[str, dict[int, str]]:
-    """{path: {row: detail}} from `search_duplicates`."""
-    duplicates: dict[str, dict[int, str]] = defaultdict(dict)
-    for table in ray.get(search):
-        for row in table.to_pylist():
-            duplicates[paths[row["file_index"]]][row["position"]] = row["detail"]
-    return dict(duplicates)
+_DUPLICATES: dict[tuple, dict[int, dict[int, str]]] = {}  # per worker process, per search
+
+
+def duplicate_rows(search: list, file_index: int) -> dict[int, str]:
+    """{row: detail} of one file from `search_duplicates`; waits for the search on first use, so
+    the pipeline starts without waiting for it, and fetches it once per worker process."""
+    key = tuple(ref.hex() for ref in search)
+    if key not in _DUPLICATES:
+        found: dict[int, dict[int, str]] = defaultdict(dict)
+        for table in ray.get(search):
+            for row in table.to_pylist():
+                found[row["file_index"]][row["position"]] = row["detail"]
+        _DUPLICATES.clear()  # one search per run: drop the previous run's
+        _DUPLICATES[key] = dict(found)
+    return _DUPLICATES[key].get(file_index, {})
 
 
 # ---- stage functions ----------------------------------------------------------------------------
 
-def read_units(checks: list[FileCheck], duplicates: dict[str, dict[int, str]]) -> list[dict]:
-    """One work unit per (file, row group), with the duplicate rows that fall inside it."""
-    units = []
-    for check in checks:
-        first = 0
-        for group, rows in enumerate(check.row_groups):
-            inside = {p: d for p, d in duplicates.get(check.path, {}).items()
-                      if first <= p < first + rows}
-            units.append({"path": check.path, "row_group": group, "first_row": first, "rows": rows,
-                          "duplicates": json.dumps(inside)})
-            first += rows
-    return units
-
-
-def _row_group(path: str, group: int, chunk_rows: int):
-    # a generator, so that opening the file fails inside the caller's error handling too
-    yield from pq.ParquetFile(path).iter_batches(batch_size=chunk_rows, row_groups=[group],
-                                                 columns=[ID_COLUMN, TEXT_COLUMN], use_threads=False)
-
-
-def read_resumes(units: pa.Table, *, max_text_chars: int, chunk_rows: int):
+def read_resumes(units: pa.Table, *, max_text_chars: int, chunk_rows: int, search: list):
     """Read and validate each unit's rows in chunks; yields VALIDATED_SCHEMA tables."""
     for unit in units.to_pylist():
-        duplicates = {int(p): d for p, d in json.loads(unit["duplicates"]).items()}
-        path, position, end = unit["path"], unit["first_row"], unit["first_row"] + unit["rows"]
-        chunks = _row_group(path, unit["row_group"], chunk_rows)
-        while position < end:
-            try:
-                chunk = pa.Table.from_batches([next(chunks)])
-            except StopIteration:
-                break
-            except (OSError, pa.ArrowException) as err:
-                yield unreadable_rows(path, position, end - position, err)
-                break
-            yield validate_resumes(chunk, path, position, max_text_chars, duplicates)
-            position += chunk.num_rows
+        yield from read_row_group(unit["path"], unit["row_group"], unit["first_row"], unit["rows"],
+                                  chunk_rows, max_text_chars,
+                                  duplicate_rows(search, unit["file_index"]))
 
 
 _TOKENIZERS: dict[tuple[str, str], object] = {}
@@ -207,6 +180,8 @@ def stage_parts(batch: pa.Table, *, output_dir: str, input_root: str, provenance
         staged = f"{output_dir}/{STAGING_DIR}/{output_key(input_root, path)}"
         bad_mask = pc.is_valid(rows.column("reason"))
         scores = rows.filter(pc.invert(bad_mask)).drop_columns(["reason", "detail"])
+        where = ["input_file", "input_row"]
+        scores = scores.select([c for c in scores.column_names if c not in where] + where)
         for name, value in provenance.items():
             scores = scores.append_column(name, pa.array([value] * scores.num_rows, pa.string()))
         quarantine = rows.filter(bad_mask).select([*QUARANTINE_SCHEMA.names, "input_row"])
@@ -229,20 +204,30 @@ def reference_task(score: ScoreConfig, model: ModelConfig, data: DataConfig) -> 
     return reference_vectors(load_scoring_model(score.model_path, model), score, model, data, device)
 
 
-def scoring_pipeline(units: list[dict], score: ScoreConfig, model: ModelConfig, data: DataConfig,
-                     reference_ref, provenance: dict) -> ray.data.Dataset:
+def actor_memory(megabytes: int) -> int:
+    """Ray's `memory` reservation for a model actor. Besides keeping nodes from taking on more
+    replicas than fit, it makes the actors' resources differ from the CPU tasks' before them:
+    Ray Data fuses a task stage into an actor pool with equal resources, and the pool's row
+    bundling then counts the stage's input rows (one per row group) instead of resumes, so a
+    single actor got every file. tests/test_score_ray.py checks the plan stays unfused."""
+    return megabytes * 2**20
+
+
+def scoring_pipeline(units: list[dict], search: list, score: ScoreConfig, model: ModelConfig,
+                     data: DataConfig, reference_ref, provenance: dict) -> ray.data.Dataset:
     """The streaming dataset of stats rows; iterating it does the work."""
     tasks = {"batch_format": "pyarrow", "num_cpus": score.cpus_per_task}
     ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
     ds = ds.map_batches(read_resumes, batch_size=1, **tasks,
                         fn_kwargs={"max_text_chars": score.max_text_chars,
-                                   "chunk_rows": score.batch_size})
+                                   "chunk_rows": score.batch_size, "search": search})
     if not score.tokenize_in_actor:
         ds = ds.map_batches(tokenize_resumes, batch_size=score.batch_size, **tasks,
                             fn_kwargs={"model_path": score.model_path, "model": model})
     ds = ds.map_batches(ScorerActor, batch_size=score.batch_size, batch_format="pyarrow",
                         compute=ray.data.ActorPoolStrategy(size=score.pool_size),
                         num_gpus=score.num_gpus, num_cpus=score.cpus_per_actor,
+                        memory=actor_memory(score.actor_memory_mb),
                         fn_constructor_kwargs={"score": score, "model": model, "data": data,
                                                "reference": [reference_ref],
                                                "fingerprint": provenance["model"]})
@@ -298,17 +283,18 @@ class _Commits:
         return [p for p in self.expected if not self.manifest.is_finished(p)]
 
 
-def score_files(todo: list[FileCheck], duplicates: dict[str, dict[int, str]], score: ScoreConfig,
+def score_files(todo: list[FileCheck], paths: list[str], search: list, score: ScoreConfig,
                 model: ModelConfig, data: DataConfig, reference_ref, provenance: dict,
                 manifest) -> None:
-    """Score `todo` (duplicates found over all readable files), committing file by file."""
+    """Score `todo`, committing file by file; `search` (over all readable `paths`) finds the
+    duplicates."""
     commits = _Commits(todo, score, manifest, score.cpus_per_task)
-    units = read_units([c for c in todo if c.rows], duplicates)
+    units = read_units([c for c in todo if c.rows], paths)
     for check in todo:
         if not check.rows:  # an empty file: nothing to stream, finished at once
             commits.commit(check.path)
     if units:
-        pipeline = scoring_pipeline(units, score, model, data, reference_ref, provenance)
+        pipeline = scoring_pipeline(units, search, score, model, data, reference_ref, provenance)
         for stats in pipeline.iter_batches(batch_size=None, batch_format="pyarrow"):
             commits.add(stats)
     commits.record(wait=True)

@@ -39,7 +39,7 @@ JOB_FIT_TYPE = pa.struct([("job_id", pa.string()), ("fit", pa.float32())])
 OPERATIONAL_FIELDS = frozenset({
     "output_dir", "batch_size", "pool_size", "num_gpus", "cpus_per_actor", "torch_threads",
     "on_unreadable_file", "target_max_block_mb", "tokenize_in_actor", "cpus_per_task", "overwrite",
-    "run_id"})
+    "run_id", "actor_memory_mb"})
 
 
 def result_config_hash(score: ScoreConfig, model: ModelConfig) -> str:

@@ -123,6 +123,17 @@ def _resume(state: dict | None, optimizer, scheduler, train: TrainConfig, rank: 
     return state["step"]
 
 
+def _log_progress(record: dict, step: int, stop: int, per_epoch: int, train: TrainConfig) -> None:
+    """Rank 0 prints about ten lines per epoch: a long CPU run should not look hung."""
+    context = ray.train.get_context()
+    if context.get_world_rank() != 0 or step % max(1, per_epoch // 10):
+        return
+    recent = record["step_seconds"][-max(1, per_epoch // 10):]
+    samples = context.get_world_size() * train.batch_size * train.grad_accum_steps * len(recent)
+    print(f"step {step}/{stop}: loss {np.mean(record['losses'][-len(recent):]):.4f}, "
+          f"{samples / sum(recent):.1f} samples/s", flush=True)
+
+
 def _train_epoch(module, task_model, tokenizer, optimizer, scheduler, step: int, stop: int,
                  config: dict, device, record: dict) -> int:
     """Train the rest of the epoch `step` is in (or up to `stop`); return the step reached."""
@@ -144,6 +155,7 @@ def _train_epoch(module, task_model, tokenizer, optimizer, scheduler, step: int,
         micro, step = [], step + 1
         record["losses"].append(round(losses[-1], 5))
         record["step_seconds"].append(round(time.perf_counter() - tick, 4))
+        _log_progress(record, step, stop, per_epoch, train)
         every = train.checkpoint_every_steps
         if step == stop or (every and step % every == 0) or (not every and step % per_epoch == 0):
             _checkpoint(task_model, tokenizer, optimizer, scheduler, step, losses, config, device)

@@ -5,7 +5,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from recruit_core.quarantine import (check_file, id_buckets, later_occurrences, normalise_text,
-                                     quarantined, reason_counts, validate_resumes)
+                                     quarantined, read_ids, read_row_group, reason_counts,
+                                     validate_resumes)
 
 GOOD = "Data Engineer\nBuilt pipelines in Python and SQL."
 
@@ -85,3 +86,19 @@ def test_truncated_file_and_missing_column_are_named(tmp_path):
 
 def test_normalise_keeps_lines_and_collapses_blanks():
     assert normalise_text("  ﬁnance\u00a0 analyst \r\n\r\n\tExcel  ") == "finance analyst\nExcel"
+
+
+def test_corrupt_row_group_is_quarantined_row_by_row_and_the_rest_is_read(tmp_path):
+    path = tmp_path / "corrupt.parquet"
+    pq.write_table(pa.table({"resume_id": ["a", "b", "c", "d"], "text": [GOOD * 20] * 4}), path,
+                   row_group_size=2, compression="snappy")
+    text_chunk = pq.ParquetFile(path).metadata.row_group(0).column(1)
+    with open(path, "r+b") as handle:  # garble the first row group's text pages, keep the footer
+        handle.seek(text_chunk.data_page_offset + 8)
+        handle.write(b"\xde\xad\xbe\xef" * 16)
+    first = pa.concat_tables(read_row_group(str(path), 0, 0, 2, 10, 10_000, {}))
+    assert first.column("reason").to_pylist() == ["unreadable_row_group"] * 2
+    assert first.column("position").to_pylist() == [0, 1] and "rows 0-1" in first.column("detail")[0].as_py()
+    second = pa.concat_tables(read_row_group(str(path), 1, 2, 2, 10, 10_000, {}))
+    assert second.column("reason").to_pylist() == [None, None]
+    assert read_ids(str(path)).to_pylist() == ["a", "b", "c", "d"]  # ids live in their own column chunk

@@ -99,6 +99,20 @@ def test_bad_input_is_quarantined_and_every_row_is_counted(clean_run, corpus):
         assert scores.column(column).null_count == 0, column
 
 
+@pytest.mark.parametrize("tokenize_in_actor", ["true", "false"])
+def test_the_stage_before_the_actors_is_never_fused_into_them(ray_local, capsys, tokenize_in_actor):
+    """Fused, the actor pool bundles work units (one per row group) instead of resumes and one actor
+    gets every file: a silent halving of throughput on 2 actors."""
+    from recruit_core.score_ray import scoring_pipeline
+    cfg = compose_config([*SMOKE, f"score.tokenize_in_actor={tokenize_in_actor}",
+                          "score.cpus_per_task=0.5", "score.cpus_per_actor=0.5"])
+    units = [{"path": "x.parquet", "file_index": 0, "row_group": 0, "first_row": 0, "rows": 1}]
+    scoring_pipeline(units, [], cfg.score, cfg.model, cfg.data, None, {"model": "m"}).explain()
+    plan = capsys.readouterr().out
+    assert "ActorPoolMapOperator[MapBatches(ScorerActor)]" in plan, plan
+    assert "->MapBatches(ScorerActor)" not in plan, plan  # how Ray names a fused operator
+
+
 def test_unreadable_file_fails_the_run_when_asked(ray_local, corpus, tmp_path):
     import score
     with pytest.raises(RuntimeError, match="e_truncated.parquet"):
@@ -106,11 +120,11 @@ def test_unreadable_file_fails_the_run_when_asked(ray_local, corpus, tmp_path):
 
 
 def test_crash_then_rerun_gives_the_clean_output_bitwise(clean_run, corpus, tmp_path, monkeypatch):
-    """Also run another way (1 actor tokenizing itself, not 2 actors after CPU tasks): how the
-    work is spread must not change a single bit of the output."""
+    """Also run another way (1 actor after tokenizing CPU tasks, not 2 actors tokenizing
+    themselves): how the work is spread must not change a single bit of the output."""
     import score
     output = tmp_path / "resumed"
-    another_way = ("score.pool_size=1", "score.tokenize_in_actor=true")
+    another_way = ("score.pool_size=1", "score.tokenize_in_actor=false")
     real_record, calls = Manifest.record, []
 
     def crash_after_first_scored_file(self, input_file, counts):
