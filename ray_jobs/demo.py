@@ -1,6 +1,6 @@
 """The main job, end to end on one Ray session: generate a talent pool, then run every stage on it.
 
-    make demo                                             # experiment=demo: real MiniLM, 2,000 resumes
+    make demo                                             # experiment=demo: real MiniLM, 240 resumes, 24 jobs
     python ray_jobs/demo.py experiment=smoke              # tiny model and data, about a minute
     python ray_jobs/demo.py experiment=demo data.n_resumes=200000 score.pool_size=4
     ray job submit --working-dir . -- python ray_jobs/demo.py experiment=demo cluster=remote

@@ -1,6 +1,6 @@
 """Connecting to Ray the same way from every job: in-process local Ray on 127.0.0.1, or a cluster.
 
-Local runs bind to 127.0.0.1 with the dashboard off unless asked for; remote runs join RAY_ADDRESS
+Local runs bind to 127.0.0.1 (the dashboard too, when cluster.include_dashboard); remote runs join RAY_ADDRESS
 (what `ray job submit` sets). Both ship the same environment to workers: no model hub, no usage stats.
 """
 from __future__ import annotations
@@ -13,8 +13,9 @@ from ray.data import DataContext
 from recruit_core.config import ClusterConfig
 
 # Nothing phones home: weights come from installed packages, never from a hub.
+# Ray Train's print patch sends workers' print() through a logger that echoes it a second time.
 WORKER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAY_USAGE_STATS_ENABLED": "0",
-              "TOKENIZERS_PARALLELISM": "false"}
+              "TOKENIZERS_PARALLELISM": "false", "RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}
 
 
 def connect(cluster: ClusterConfig) -> dict:
