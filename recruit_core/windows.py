@@ -12,6 +12,9 @@ import numpy as np
 import torch
 
 
+LONG_INPUT_WARNING = "sequence-length-is-longer-than-the-specified-maximum"
+
+
 @dataclass
 class Windows:
     input_ids: np.ndarray  # [n_windows, max_length] int64, padded with the tokenizer's pad id
@@ -24,6 +27,10 @@ def encode_windows(tokenizer, texts: list[str], max_length: int, stride: int,
     """Token windows for each text, [CLS] body [SEP] each, at most `max_windows` per text."""
     body = max_length - 2  # room for [CLS] and [SEP]
     step = max(1, min(stride, body))
+    # whole texts are tokenized on purpose and cut into windows below: mark transformers' "longer
+    # than the maximum ... will result in indexing errors" warning as given, it does not apply
+    if isinstance(getattr(tokenizer, "deprecation_warnings", None), dict):
+        tokenizer.deprecation_warnings[LONG_INPUT_WARNING] = True
     encoded = tokenizer(texts, add_special_tokens=False, truncation=False,
                         return_attention_mask=False)["input_ids"]
     ids_rows, owners = [], []

@@ -65,6 +65,21 @@ def test_long_text_becomes_overlapping_windows():
         second[1:1 + overlap].tolist()
 
 
+def test_long_resumes_are_windowed_without_the_indexing_error_warning(caplog):
+    from transformers.utils import logging as hf_logging
+
+    from recruit_core.encoder import load_tokenizer
+    tokenizer = load_tokenizer(ModelConfig())  # MiniLM: model_max_length 512
+    long_text = " ".join(f"python{i % 7} engineer" for i in range(1500))
+    hf_logging.enable_propagation()
+    try:
+        windows = encode_windows(tokenizer, [long_text], 256, 192, 4)
+    finally:
+        hf_logging.disable_propagation()
+    assert windows.owner.tolist() == [0, 0, 0, 0]
+    assert not [r for r in caplog.records if "indexing errors" in r.getMessage()]
+
+
 def test_model_round_trips_through_save_and_load(tmp_path):
     cfg = ModelConfig(source="tiny", sha256="")
     tokenizer, encoder, _ = load_encoder(cfg)
