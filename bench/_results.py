@@ -174,3 +174,11 @@ def record(result: dict, command: str, folder: Path | None = None) -> dict:
             history.write(json.dumps(row, sort_keys=True, default=str) + "\n")
         _write_atomic(folder / "RESULTS.md", render_markdown(load_rows(folder)))
     return row
+
+
+def publish(result: dict, command: str) -> dict:
+    """The benchmark convention's last step: add the machine, print the JSON line, record it."""
+    result["machine"] = machine_info()
+    print(json.dumps(result), flush=True)
+    record(result, command.strip())
+    return result

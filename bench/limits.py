@@ -13,7 +13,6 @@ Other benchmarks import `matmul_ceiling` to measure the same ceiling inside thei
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -125,15 +124,8 @@ def main(argv: list[str] | None = None) -> dict:
     result["ratio_meaning"] = f"minilm_ffn_up / best square on {primary['device']}"
     result["ceilings"] = {d: {k: v for k, v in c.items() if k != "peak_flops_per_s"}
                           for d, c in ceilings.items()}
-    try:
-        from _results import machine_info, record
-    except ImportError:
-        print(json.dumps(result), flush=True)
-        return result
-    result["machine"] = machine_info()
-    print(json.dumps(result), flush=True)
-    record(result, "python bench/limits.py " + " ".join(argv if argv is not None else sys.argv[1:]))
-    return result
+    from _results import publish
+    return publish(result, "python bench/limits.py " + " ".join(argv if argv is not None else sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ generator (the livecareer texts when the built-in taxonomy is not installed).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
@@ -96,15 +95,8 @@ def main(argv: list[str] | None = None) -> dict:
     quick = args.quick or os.environ.get("RECRUIT_BENCH_QUICK") == "1"
     hf_logging.set_verbosity_error()  # whole resumes are tokenized on purpose, then windowed
     result = run(quick)
-    try:
-        from _results import machine_info, record
-    except ImportError:
-        print(json.dumps(result), flush=True)
-        return result
-    result["machine"] = machine_info()
-    print(json.dumps(result), flush=True)
-    record(result, "python bench/tokenize_throughput.py" + (" --quick" if args.quick else ""))
-    return result
+    from _results import publish
+    return publish(result, "python bench/tokenize_throughput.py" + (" --quick" if args.quick else ""))
 
 
 if __name__ == "__main__":

@@ -45,10 +45,7 @@ def run(cfg: RecruitConfig) -> dict:
 
 @hydra.main(config_path=_entry.CONFIG_PATH, config_name="config", version_base="1.3")
 def main(cfg) -> dict:
-    result = run(to_plain(cfg))
-    for key, value in result.items():
-        print(f"{key:>12}: {value}")
-    return result
+    return _entry.print_result(run(to_plain(cfg)))
 
 
 if __name__ == "__main__":

@@ -89,10 +89,7 @@ def _crossencoder_name(path: str) -> str:
 
 @hydra.main(config_path=_entry.CONFIG_PATH, config_name="config", version_base="1.3")
 def main(cfg) -> dict:
-    result = run(to_plain(cfg))
-    for key, value in result.items():
-        print(f"{key:>18}: {value}")
-    return result
+    return _entry.print_result(run(to_plain(cfg)))
 
 
 if __name__ == "__main__":

@@ -106,8 +106,7 @@ def run(cfg: RecruitConfig) -> dict:
 def main(cfg) -> dict:
     result = run(to_plain(cfg))
     reasons = result.pop("reasons")
-    for key, value in result.items():
-        print(f"{key:>14}: {value}")
+    _entry.print_result(result)
     for candidate, reason in reasons.items():
         print(f"  not scheduled {candidate}: {reason}")
     return result

@@ -103,10 +103,7 @@ def _reasons(manifest: Manifest) -> dict[str, int]:
 
 @hydra.main(config_path=_entry.CONFIG_PATH, config_name="config", version_base="1.3")
 def main(cfg) -> dict:
-    result = run(to_plain(cfg))
-    for key, value in result.items():
-        print(f"{key:>24}: {value}")
-    return result
+    return _entry.print_result(run(to_plain(cfg)))
 
 
 if __name__ == "__main__":

@@ -223,8 +223,7 @@ def main(cfg) -> dict:
         plain.train.run_name = sweep_run_name(plain.train.run_name, hydra_cfg.job.num,
                                               hydra_cfg.job.override_dirname)
     result = run(plain)
-    for key, value in result.items():
-        print(f"{key:>16}: {value}")
+    _entry.print_result(result)
     if multirun:
         headline_text = ", ".join(f"{k}={v:.4f}" for k, v in result.items()
                                   if k in ("macro_f1", "accuracy", "auc", "recall@5", "ndcg@10"))
