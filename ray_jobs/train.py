@@ -116,8 +116,12 @@ def evaluate(cfg: RecruitConfig, model_dir: Path, data: dict) -> tuple[dict, lis
 
 def classification_tables(report: dict, categories: list[str], max_windows: int) -> list[str]:
     """Overall figures of every model side by side, then per-category F1 of the first three."""
-    models = {f"fine-tuned ({max_windows} windows pooled)": report["windows"],
-              "fine-tuned (first window only)": report["first_window"], **report.get("baselines", {})}
+    if max_windows > 1:  # the difference reading whole resumes makes
+        models = {f"fine-tuned ({max_windows} windows pooled)": report["windows"],
+                  "fine-tuned (first window only)": report["first_window"]}
+    else:
+        models = {"fine-tuned (first window only)": report["windows"]}
+    models.update(report.get("baselines", {}))
     summary = format_table([{"model": name, **r} for name, r in models.items()],
                            ("model", "accuracy", "macro_f1", "ece", "n"))
     compared = list(models)[:3]

@@ -127,3 +127,15 @@ def test_sweep_summary_lists_swept_parameters_best_first(tmp_path):
     assert [(r["train.lr"], r["job"]) for r in rows] == [("1e-3", "1"), ("1e-4", "0")]
     assert "output_root" not in rows[0]  # the same in every run: not a swept parameter
     assert train.sweep_run_name("base", 1, "train.lr=1e-3") != train.sweep_run_name("base", 1, "x")
+
+
+def test_classification_table_compares_window_pooling_only_when_there_are_windows():
+    import train
+    figures = {"accuracy": 0.5, "macro_f1": 0.4, "ece": 0.1, "n": 2,
+               "per_class": {"a": {"f1": 0.5, "support": 2}, "b": {"f1": 0.0, "support": 0}}}
+    report = {"windows": figures, "first_window": figures, "baselines": {"tfidf+logreg": figures}}
+    pooled, per_class = train.classification_tables(report, ["a", "b"], max_windows=4)
+    assert "fine-tuned (4 windows pooled)" in pooled and "first window only" in pooled
+    assert "| a |" in per_class and "| b |" not in per_class  # categories absent from dev left out
+    single, _ = train.classification_tables(report, ["a", "b"], max_windows=1)
+    assert single.count("fine-tuned") == 1 and "tfidf+logreg" in single
