@@ -3,9 +3,12 @@
     python bench/generate_pool.py                 # 200,000 resumes (RECRUIT_BENCH_QUICK=1: 20,000)
     python bench/generate_pool.py --rows 2000000
 
-Runs `ray_jobs/generate.py` in a subprocess and samples the RSS of its whole process tree (the
-driver, GCS, raylet and workers of its local Ray) every 0.2 s; shared object-store pages are counted
-in every process that maps them, so the sum is an upper bound.
+Runs `ray_jobs/generate.py` in a subprocess and samples the memory of its whole process tree (the
+driver, GCS, raylet, dashboard and workers of its local Ray) every 0.5 s. RSS counts shared pages
+(the object store, shared libraries) once per process that maps them, so its sum is an upper bound;
+PSS splits each shared page among the processes that map it, so its sum is the tree's real
+footprint. `peak_pss_mb_work` is the driver and the generator tasks alone; the rest is Ray's own
+processes, whose size does not depend on the number of rows.
 """
 from __future__ import annotations
 
@@ -25,14 +28,24 @@ from _results import machine_info, record
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def tree_rss(process: psutil.Process) -> int:
-    total = 0
+RAY_SYSTEM = ("raylet", "gcs_server", "dashboard", "log_monitor", "monitor.py", "runtime_env",
+              "agent", "plasma")
+
+
+def tree_memory(process: psutil.Process) -> dict[str, int]:
+    """Bytes summed over the tree: rss, pss, and pss of the driver and Ray workers only."""
+    totals = {"rss": 0, "pss": 0, "pss_work": 0}
     for proc in [process, *process.children(recursive=True)]:
         try:
-            total += proc.memory_info().rss
+            info = proc.memory_full_info()
+            command = " ".join(proc.cmdline())
         except psutil.Error:
-            pass
-    return total
+            continue
+        totals["rss"] += info.rss
+        totals["pss"] += info.pss
+        if proc.pid == process.pid or not any(name in command for name in RAY_SYSTEM):
+            totals["pss_work"] += info.pss
+    return totals
 
 
 def main() -> dict:
@@ -45,17 +58,19 @@ def main() -> dict:
                    f"data.dir={out}/pool", f"output_root={out}", "cluster.num_cpus=2"]
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        handle, peak = psutil.Process(child.pid), 0
+        handle, peak = psutil.Process(child.pid), {"rss": 0, "pss": 0, "pss_work": 0}
         while child.poll() is None:
-            peak = max(peak, tree_rss(handle))
-            time.sleep(0.2)
+            peak = {key: max(value, now) for (key, value), now in
+                    zip(peak.items(), tree_memory(handle).values())}
+            time.sleep(0.5)
         seconds = time.perf_counter() - started
         output = child.stdout.read()
         if child.returncode:
             raise SystemExit(f"generate failed:\n{output[-3000:]}")
         size = sum(p.stat().st_size for p in Path(out, "pool").rglob("*.parquet"))
     result = {"name": "generate_pool", "rows": args.rows, "seconds": round(seconds, 1),
-              "rows_per_s": round(args.rows / seconds, 1), "peak_rss_mb": round(peak / 2**20),
+              "rows_per_s": round(args.rows / seconds, 1), "peak_rss_mb": round(peak["rss"] / 2**20),
+              "peak_pss_mb": round(peak["pss"] / 2**20), "peak_pss_mb_work": round(peak["pss_work"] / 2**20),
               "parquet_mb": round(size / 2**20, 1), "machine": machine_info()}
     print(json.dumps(result))
     record(result, command=f"python bench/generate_pool.py --rows {args.rows}")
