@@ -23,29 +23,10 @@ from pathlib import Path
 
 import psutil
 
+from _process_tree import tree_memory
 from _results import machine_info, record
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-RAY_SYSTEM = ("raylet", "gcs_server", "dashboard", "log_monitor", "monitor.py", "runtime_env",
-              "agent", "plasma")
-
-
-def tree_memory(process: psutil.Process) -> dict[str, int]:
-    """Bytes summed over the tree: rss, pss, and pss of the driver and Ray workers only."""
-    totals = {"rss": 0, "pss": 0, "pss_work": 0}
-    for proc in [process, *process.children(recursive=True)]:
-        try:
-            info = proc.memory_full_info()
-            command = " ".join(proc.cmdline())
-        except psutil.Error:
-            continue
-        totals["rss"] += info.rss
-        totals["pss"] += info.pss
-        if proc.pid == process.pid or not any(name in command for name in RAY_SYSTEM):
-            totals["pss_work"] += info.pss
-    return totals
 
 
 def main() -> dict:

@@ -26,6 +26,7 @@ os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
 import _entry  # noqa: E402,F401  (offline environment)
 import psutil  # noqa: E402
+from _process_tree import tree_memory  # noqa: E402
 import ray  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
 
@@ -47,14 +48,7 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _total(self) -> int:
-        me = psutil.Process()
-        total = 0
-        for process in [me, *me.children(recursive=True)]:
-            try:
-                total += process.memory_info().rss
-            except psutil.Error:
-                continue  # exited between listing and reading
-        return total
+        return tree_memory(psutil.Process())["rss"]
 
     def _run(self) -> None:
         while not self._stop.is_set():
