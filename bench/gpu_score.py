@@ -9,7 +9,8 @@ Two encoders: all-MiniLM-L6-v2 (the project's model) and a random BERT-base-size
 synthetic full-length token ids (no tokenizer, every window full, so the FLOP count is exact); the
 end-to-end variant tokenizes real resume texts into windows first and reports the tokenizer's share
 of the time. MFU = model FLOP/s / matmul FLOP/s measured by `limits.matmul_ceiling` in this run.
-Imports only torch, transformers, numpy, pyarrow and recruit_core's model modules (no Ray, no
+On CUDA it also times the tokenizer in 1, cores/2 and cores-1 processes: how many CPU processes
+keep one accelerator fed. Imports only torch, transformers, numpy, pyarrow and recruit_core's model modules (no Ray, no
 Hydra), so a bare GPU node with the project checked out can run it. `recruit_core.scoring` imports
 the Hydra config schema, so `score_batch` repeats ResumeScorer's forward step instead (one encoder
 pass feeding the category head and the normalised embedding).
@@ -22,6 +23,8 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import torch
@@ -139,6 +142,39 @@ def load_texts(path: str | None, limit: int) -> list[str]:
     return []
 
 
+_WORKER_TOKENIZER = None
+
+
+def _load_worker_tokenizer(folder: str) -> None:
+    global _WORKER_TOKENIZER
+    hf_logging.set_verbosity_error()
+    _WORKER_TOKENIZER = AutoTokenizer.from_pretrained(folder)
+
+
+def _tokenize_chunk(texts: list[str], seq_len: int) -> int:
+    return len(encode_windows(_WORKER_TOKENIZER, texts, seq_len, seq_len * 3 // 4,
+                              MAX_WINDOWS[seq_len]).input_ids)
+
+
+def tokenizer_scaling(folder: Path, texts: list[str], seq_len: int = 256) -> list[dict]:
+    """Resumes/s of the windowing tokenizer in 1, cores/2 and cores-1 processes (64 texts per task,
+    as the score job's CPU tokenize stage does): how many CPU processes keep one accelerator fed."""
+    texts = texts * max(1, 8000 // max(1, len(texts)))
+    chunks = [texts[i:i + 64] for i in range(0, len(texts), 64)]
+    cores = os.cpu_count() or 1
+    rows = []
+    for procs in sorted({1, max(1, cores // 2), max(1, cores - 1)}):
+        with ProcessPoolExecutor(procs, mp_context=get_context("spawn"),
+                                 initializer=_load_worker_tokenizer, initargs=(str(folder),)) as pool:
+            list(pool.map(_tokenize_chunk, chunks[:procs], [seq_len] * procs))  # start every worker
+            start = time.perf_counter()
+            windows = sum(pool.map(_tokenize_chunk, chunks, [seq_len] * len(chunks)))
+            seconds = time.perf_counter() - start
+        rows.append({"processes": procs, "resumes": len(texts), "windows": windows,
+                     "resumes_per_s": round(len(texts) / seconds, 1)})
+    return rows
+
+
 def end_to_end(model, tokenizer, texts, device, seq_len: int, batch: int) -> dict:
     """Tokenize into windows, then score, one after the other: how much of the time is tokenizer."""
     start = time.perf_counter()
@@ -197,6 +233,8 @@ def run(device: str, quick: bool, model_dir: str | None, texts_path: str | None)
                                    for s in settings["seq_lens"]]
         result["models"][name] = entry
         model.to("cpu")
+    if tokenizer is not None and device == "cuda":
+        result["tokenizer_scaling_256"] = tokenizer_scaling(folder, texts)
     return summarise(result)
 
 
