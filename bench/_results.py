@@ -62,13 +62,16 @@ def _git(*args: str) -> str:
 
 
 def git_commit() -> str:
-    """Short hash of HEAD, with "-uncommitted" when tracked files differ. Outside git (a checkout
-    copied to a GPU node), RECRUIT_BENCH_COMMIT names the commit that was copied, else "unknown"."""
+    """Short hash of HEAD, with "-uncommitted" when tracked files differ; "unknown" outside git.
+    RECRUIT_BENCH_COMMIT, when set, names the commit instead: a checkout copied to a GPU node may
+    carry no .git, or a stale one."""
+    if os.environ.get(COMMIT_ENV):
+        return os.environ[COMMIT_ENV]
     try:
         commit = _git("rev-parse", "--short", "HEAD")
         dirty = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
-        return os.environ.get(COMMIT_ENV) or "unknown"
+        return "unknown"
     return f"{commit}-uncommitted" if dirty else commit
 
 

@@ -1,10 +1,10 @@
 """End-to-end demo time by stage: runs `ray_jobs/demo.py` and reads its `stage <name>: <s> s` lines.
 
-    python bench/demo_stages.py                    # the full demo: experiment=demo (2,000 resumes)
+    python bench/demo_stages.py                    # the full demo: experiment=demo (240 resumes)
     python bench/demo_stages.py --quick            # experiment=smoke (also RECRUIT_BENCH_QUICK=1)
     python bench/demo_stages.py -- data.n_resumes=20000 score.pool_size=2   # extra overrides
 
-Inside `bench/run_all.py` (RECRUIT_BENCH_SUITE=1) it runs the demo on 500 resumes and 20 jobs, so
+Inside `bench/run_all.py` (RECRUIT_BENCH_SUITE=1) it runs the demo on 120 resumes and 12 jobs, so
 the whole suite stays under 20 minutes on 2 cores; the row names the overrides it used. Outputs go to
 a temporary output_root, never over `outputs/demo`. ratio = the slowest stage's share of the total:
 the stage to optimise first.

@@ -6,8 +6,9 @@
 Both pools are generated first (ray_jobs/generate.py's run); each run then gets a fresh local Ray,
 and a thread samples every 0.2 s the resident memory of the driver plus all its descendants (the
 Ray head processes and every worker). RSS sums count pages shared between processes (the object
-store) once per process that maps them, so the sum overstates the total, equally for both sizes.
-ratio = peak(large) / peak(small), goal <= 1.2.
+store) once per process that maps them, so the sum overstates the total, equally for both sizes;
+the PSS sum splits shared pages between their processes and is reported beside it.
+ratio = peak RSS sum (large) / (small), goal <= 1.2; pss_ratio the same for PSS.
 """
 from __future__ import annotations
 
@@ -41,18 +42,19 @@ def config(overrides: list[str]) -> RecruitConfig:
 
 
 class PeakMemory:
-    """Samples the summed RSS of this process and its descendants until stopped."""
+    """Samples the memory of this process and its descendants until stopped: the peak of each of
+    the RSS sum, the PSS sum (shared pages split between the processes mapping them) and the PSS
+    of the driver and Ray workers without Ray's own processes."""
 
     def __init__(self):
-        self.peak, self.samples, self._stop = 0, 0, threading.Event()
+        self.peak = {"rss": 0, "pss": 0, "pss_work": 0}
+        self.samples, self._stop = 0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _total(self) -> int:
-        return tree_memory(psutil.Process())["rss"]
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._total())
+            for key, value in tree_memory(psutil.Process()).items():
+                self.peak[key] = max(self.peak[key], value)
             self.samples += 1
             time.sleep(SAMPLE_SECONDS)
 
@@ -74,7 +76,8 @@ def measure(base: list[str], pool: Path, output: Path) -> dict:
         summary = score.run(cfg)
         seconds = time.perf_counter() - started
     return {"rows": summary["rows_in"], "seconds": round(seconds, 1),
-            "peak_rss_mb": round(memory.peak / 2**20), "samples": memory.samples}
+            **{f"peak_{k}_mb": round(v / 2**20) for k, v in memory.peak.items()},
+            "samples": memory.samples}
 
 
 def main() -> dict:
@@ -94,6 +97,8 @@ def main() -> dict:
     large = measure(base, work / f"pool{args.large}", work / "out_large")
     result = {"name": "score_memory", "model": args.model, "small": small, "large": large,
               "peak_rss_mb_small": small["peak_rss_mb"], "peak_rss_mb_large": large["peak_rss_mb"],
+              "peak_pss_mb_small": small["peak_pss_mb"], "peak_pss_mb_large": large["peak_pss_mb"],
+              "pss_ratio": round(large["peak_pss_mb"] / small["peak_pss_mb"], 3),
               "rows_ratio": round(large["rows"] / small["rows"], 1),
               "ratio": round(large["peak_rss_mb"] / small["peak_rss_mb"], 3)}
     print(json.dumps(result))
