@@ -4,7 +4,7 @@
     .venv/bin/python bench/score_memory.py --small 2000 --large 20000
 
 Both pools are generated first (ray_jobs/generate.py's run); each run then gets a fresh local Ray,
-and a thread samples every 0.2 s the resident memory of the driver plus all its descendants (the
+and a thread samples every 0.5 s the memory of the driver plus all its descendants (the
 Ray head processes and every worker). RSS sums count pages shared between processes (the object
 store) once per process that maps them, so the sum overstates the total, equally for both sizes;
 the PSS sum splits shared pages between their processes and is reported beside it.
@@ -33,7 +33,7 @@ from hydra import compose, initialize_config_dir  # noqa: E402
 
 from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
 
-SAMPLE_SECONDS = 0.2
+SAMPLE_SECONDS = 0.5  # PSS reads every process's smaps: sampling costs CPU
 
 
 def config(overrides: list[str]) -> RecruitConfig:

@@ -13,7 +13,10 @@ Other users' load moves wall-clock ratios by tens of percent on a shared machine
 reports its CPU seconds (this process and all its descendants, every Ray worker included, sampled
 per process so workers that exit still count) and `cpu_ratio` = bare CPU s / Ray CPU s per row:
 the work Ray adds, whatever else runs on the machine. It does not see idle time (an actor waiting
-for the last batch of another), which the wall-clock ratio does.
+for the last batch of another), which the wall-clock ratio does. `cpu_s_by_role` splits a Ray
+run's CPU seconds between the driver, Ray's own processes (raylet, GCS, dashboard), the model
+actors and the other workers (read, tokenize and write tasks, idle workers): where Ray's extra goes.
+Each Ray run starts its own local Ray, as a job does.
 """
 from __future__ import annotations
 
@@ -22,7 +25,6 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -32,9 +34,9 @@ os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
 import _entry  # noqa: E402,F401  (offline environment)
 import pyarrow.compute as pc  # noqa: E402
-import psutil  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import torch  # noqa: E402
+from _process_tree import CpuSeconds  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
 
 from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
@@ -46,6 +48,7 @@ from recruit_core.scoring import ResumeScorer  # noqa: E402
 # the config default; the rest are what was tried against it.
 VARIANTS = {
     "2 actors x 1 thread, tokenize in actor, batch 64 (default)": [],
+    "the default with Ray's dashboard on": ["cluster.include_dashboard=true"],
     "2 actors x 1 thread, tokenize in 0.5-CPU tasks, batch 64": ["score.tokenize_in_actor=false"],
     "2 actors x 1 thread, tokenize in 0.25-CPU tasks, batch 64": ["score.tokenize_in_actor=false",
                                                                   "score.cpus_per_task=0.25"],
@@ -54,44 +57,6 @@ VARIANTS = {
     "2 actors x 1 thread, tokenize in actor, batch 16": ["score.batch_size=16"],
     "2 actors x 1 thread, tokenize in actor, batch 128": ["score.batch_size=128"],
 }
-
-
-class CpuSeconds:
-    """CPU seconds used by this process and its descendants while the block runs."""
-
-    def __init__(self):
-        self.last: dict[int, float] = {}  # pid -> latest user+system seconds seen
-        self.start: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _sample(self) -> None:
-        me = psutil.Process()
-        for process in [me, *me.children(recursive=True)]:
-            try:
-                times = process.cpu_times()
-            except psutil.Error:
-                continue
-            self.last[process.pid] = times.user + times.system  # children_* would count reaped workers twice
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.5):
-            self._sample()
-
-    def __enter__(self) -> "CpuSeconds":
-        self._sample()
-        self.start = dict(self.last)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-
-    @property
-    def seconds(self) -> float:
-        return sum(v - self.start.get(pid, 0.0) for pid, v in self.last.items())
 
 
 def config(overrides: list[str]) -> RecruitConfig:
@@ -128,14 +93,16 @@ def pa_table(batch):
     return pa.Table.from_batches([batch])
 
 
-def ray_run(base: list[str], overrides: list[str], output: Path) -> tuple[int, float, float]:
+def ray_run(base: list[str], overrides: list[str], output: Path) -> tuple[int, float, float, dict]:
+    import ray
     import score
+    ray.shutdown()  # each variant starts its own Ray, as a job does: start-up is part of its cost
     with CpuSeconds() as cpu:
         started = time.perf_counter()
         summary = score.run(config([*base, f"score.output_dir={output}", "score.overwrite=true",
                                     *overrides]))
         seconds = time.perf_counter() - started
-    return summary["rows_scored"], seconds, cpu.seconds
+    return summary["rows_scored"], seconds, cpu.seconds, cpu.by_role
 
 
 def main() -> dict:
@@ -143,7 +110,8 @@ def main() -> dict:
     parser.add_argument("--resumes", type=int, default=4000)
     parser.add_argument("--shard-rows", type=int, default=250)  # 16 files for 4,000: work for every actor
     parser.add_argument("--model", default="minilm")
-    parser.add_argument("--variants", default="default", help="default | all")
+    parser.add_argument("--variants", default="default",
+                        help="default | all | 1-based numbers of VARIANTS, e.g. 1,2")
     parser.add_argument("--threads", type=int, default=2)  # the cores of this machine
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="score_bench_"))
@@ -152,22 +120,27 @@ def main() -> dict:
     import generate
     generate.run(config(base))
     cfg = config(base)
-    names = list(VARIANTS) if args.variants == "all" else list(VARIANTS)[:1]
+    names = list(VARIANTS)
+    if args.variants != "all":  # "default" or 1-based numbers of VARIANTS: "1,2"
+        picks = [1] if args.variants == "default" else [int(i) for i in args.variants.split(",")]
+        names = [names[i - 1] for i in picks]
     first = bare_loop(cfg, work / "bare_first", args.threads)
     runs = {name: ray_run(base, VARIANTS[name], work / f"ray_{i}") for i, name in enumerate(names)}
     last = bare_loop(cfg, work / "bare_last", args.threads)
     bare_rate = (first[0] / first[1] + last[0] / last[1]) / 2
     bare_cpu_per_row = (first[2] / first[0] + last[2] / last[0]) / 2
     table = [{"variant": name, "rows": rows, "seconds": round(seconds, 1), "cpu_s": round(cpu, 1),
+              "cpu_s_by_role": {k: round(v, 1) for k, v in sorted(roles.items())},
               "rows_per_s": round(rows / seconds, 2), "ratio": round(rows / seconds / bare_rate, 3),
               "cpu_ratio": round(bare_cpu_per_row / (cpu / rows), 3)}
-             for name, (rows, seconds, cpu) in runs.items()]
+             for name, (rows, seconds, cpu, roles) in runs.items()]
     result = {"name": "score_throughput", "model": args.model, "resumes": args.resumes,
               "files": len(parquet_files(cfg.score.input)), "threads": args.threads,
               "bare_rows_per_s": round(bare_rate, 2),
               "bare_seconds_first_last": [round(first[1], 1), round(last[1], 1)],
               "bare_cpu_s_first_last": [round(first[2], 1), round(last[2], 1)],
               "ray_rows_per_s": table[0]["rows_per_s"], "cpu_ratio": table[0]["cpu_ratio"],
+              "bare_cpu_s": round((first[2] + last[2]) / 2, 1), "ray_cpu_s_by_role": table[0]["cpu_s_by_role"],
               "variants": table, "ratio": table[0]["ratio"]}
     print(json.dumps(result))
     try:

@@ -96,7 +96,7 @@ def main() -> dict:
     storage = tempfile.mkdtemp(prefix="bench-train-")
     rows = 2 * args.batch * (args.warmup + args.steps)  # enough for 2 workers' steps in one epoch
     cfg = bench_config(args, 1, args.threads, storage)
-    connect(cfg.cluster)
+    connect(cfg.cluster, trains=True)
     texts, categories = resume_rows(rows)
     datasets = {"train": tokenized_dataset(texts, "classify", cfg),
                 "dev": tokenized_dataset({k: v[:args.batch] for k, v in texts.items()}, "classify", cfg)}

@@ -66,7 +66,7 @@ def _stages() -> list[tuple[str, object]]:
 
 
 def run(cfg: RecruitConfig) -> dict:
-    connect(cfg.cluster)
+    connect(cfg.cluster, trains=True)
     results, timings = {}, {}
     for name, stage in _stages():
         started = time.perf_counter()

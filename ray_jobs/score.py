@@ -5,7 +5,7 @@
     python ray_jobs/score.py score.model_path=outputs/train/recruit-train/model score.write_embeddings=true
     ray job submit --working-dir . -- python ray_jobs/score.py cluster=remote \\
         score.input=/shared/resumes score.output_dir=/shared/scores
-    ray job submit --working-dir . -- python ray_jobs/score.py cluster=gpu score=gpu ...
+    ray job submit --working-dir . -- python ray_jobs/score.py cluster=remote score=gpu ...
 
 Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS):
   scores/<input-stem>.parquet      resume_id, category_1..3, p_1..3, top_jobs

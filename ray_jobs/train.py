@@ -153,7 +153,7 @@ def samples_per_second(training: dict, train) -> float | None:
 def run(cfg: RecruitConfig) -> dict:
     from recruit_core.train_ray import CHECKPOINT_METRIC, build_trainer, loop_config, tokenized_dataset
     started = time.perf_counter()
-    connect(cfg.cluster)
+    connect(cfg.cluster, trains=True)
     data = load_task_data(cfg)
     rows = data["rows"]
     datasets = {name: tokenized_dataset(part, cfg.train.task, cfg) for name, part in rows.items()}

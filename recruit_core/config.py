@@ -134,7 +134,7 @@ class ScoreConfig:
     cpus_per_task: float = 0.5  # read/validate/stage tasks: half a CPU each, so fewer processes start
     overwrite: bool = False  # True: discard earlier outputs in output_dir instead of resuming
     run_id: str = ""  # provenance of this invocation; "" makes one from the time
-    actor_memory_mb: int = 1024  # reserved per model actor: a MiniLM replica peaks at ~770 MB RSS
+    actor_memory_mb: int = 1280  # reserved per model actor: Ray Data measured a MiniLM replica at ~970 MiB
 
     def __post_init__(self) -> None:
         if self.on_unreadable_file not in ("quarantine", "fail"):
@@ -163,7 +163,7 @@ class MatchConfig:
     torch_threads: int = 1
     cpus_per_task: float = 0.25
     rerank_batch_size: int = 32  # (job, resume) pairs per cross-encoder call
-    actor_memory_mb: int = 1024  # reserved per actor: a MiniLM replica peaks at ~770 MB RSS
+    actor_memory_mb: int = 1280  # reserved per actor: Ray Data measured a MiniLM replica at ~970 MiB
 
 
 @dataclass
@@ -219,7 +219,12 @@ class ClusterConfig:
     mode: str = "local"  # local: start Ray in this process on 127.0.0.1; remote: join RAY_ADDRESS
     address: str = ""  # remote only; RAY_ADDRESS wins when set
     num_cpus: Optional[int] = None  # local only; None: all cores
-    include_dashboard: bool = False
+    # None: only for jobs that train (Ray Train's placement-group cleaner polls the state API that
+    # the dashboard serves); scoring and matching run without its ~10 processes.
+    include_dashboard: Optional[bool] = None
+    # local only: worker processes Ray keeps when idle. Its default (one per CPU, killed after 1 s
+    # idle) restarts workers between fractional-CPU tasks; the raylet's CPU time halved without it.
+    idle_workers: int = 8
 
     def __post_init__(self) -> None:
         if self.mode not in ("local", "remote"):

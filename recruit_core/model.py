@@ -25,6 +25,15 @@ HEADS_FILE = "recruit_heads.safetensors"
 META_FILE = "recruit.json"
 
 
+def padded_width(attention_mask: torch.Tensor, multiple: int = 8) -> int:
+    """Columns a batch needs: up to its last unmasked token (right padding), rounded up to a
+    multiple of 8 (tensor-core friendly shapes), never past the batch's own width."""
+    if attention_mask.numel() == 0:
+        return attention_mask.shape[-1]
+    used = int(attention_mask.sum(dim=1).max())
+    return min(attention_mask.shape[-1], max(multiple, -(-used // multiple) * multiple))
+
+
 class RecruitModel(nn.Module):
     def __init__(self, encoder: nn.Module, categories: list[str] | None = None):
         super().__init__()
@@ -35,7 +44,11 @@ class RecruitModel(nn.Module):
         self.fit_head = nn.Linear(hidden, 1)
 
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Mean of the token states that the mask keeps: [batch, hidden]."""
+        """Mean of the token states that the mask keeps: [batch, hidden]. Columns that are padding
+        in every row are dropped first: masked out anyway, they would only cost compute (short
+        texts such as occupation titles are a fraction of a 256-token window)."""
+        width = padded_width(attention_mask)
+        input_ids, attention_mask = input_ids[:, :width], attention_mask[:, :width]
         states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(states.dtype)
         return (states * mask).sum(1) / mask.sum(1).clamp(min=1e-6)

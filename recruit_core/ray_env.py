@@ -17,15 +17,22 @@ from recruit_core.config import ClusterConfig
 WORKER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAY_USAGE_STATS_ENABLED": "0",
               "TOKENIZERS_PARALLELISM": "false", "RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}
 
+# How long an idle worker beyond cluster.idle_workers lives before Ray ends it.
+IDLE_WORKER_KEEP_MS = 60_000
 
-def connect(cluster: ClusterConfig) -> dict:
-    """Start or join Ray once per process and return its resources."""
+
+def connect(cluster: ClusterConfig, trains: bool = False) -> dict:
+    """Start or join Ray once per process and return its resources. A local Ray starts the
+    dashboard when cluster.include_dashboard says so, or, left unset, when the job `trains`."""
     for key, value in WORKER_ENV.items():
         os.environ.setdefault(key, value)
     if not ray.is_initialized():
         runtime_env = {"env_vars": dict(WORKER_ENV)}
         if cluster.mode == "local":
-            ray.init(num_cpus=cluster.num_cpus, include_dashboard=cluster.include_dashboard,
+            dashboard = trains if cluster.include_dashboard is None else cluster.include_dashboard
+            system = {"num_workers_soft_limit": cluster.idle_workers,
+                      "idle_worker_killing_time_threshold_ms": IDLE_WORKER_KEEP_MS}
+            ray.init(num_cpus=cluster.num_cpus, include_dashboard=dashboard, _system_config=system,
                      _node_ip_address="127.0.0.1", runtime_env=runtime_env,
                      configure_logging=True, logging_level="WARNING", log_to_driver=True)
         else:

@@ -120,17 +120,19 @@ class TextEncoder:
 
     @torch.inference_mode()
     def pooled_windows(self, windows: Windows) -> torch.Tensor:
-        """Mean-pooled encoder states per window, in slices of WINDOWS_PER_FORWARD; bf16 on GPU."""
+        """Mean-pooled encoder states per window, in slices of WINDOWS_PER_FORWARD; bf16 on GPU.
+        Windows go through longest first, so each slice holds similar lengths and the model drops
+        the padding they share (`RecruitModel.pooled`); rows come back in the windows' order."""
         ids = torch.from_numpy(windows.input_ids).to(self.device)
         mask = torch.from_numpy(windows.attention_mask).to(self.device)
-        parts = []
+        order = torch.argsort(mask.sum(dim=1), descending=True, stable=True)
+        pooled = torch.zeros(len(ids), self.model.encoder.config.hidden_size, device=self.device)
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16,
                             enabled=self.device.type == "cuda"):
             for start in range(0, len(ids), WINDOWS_PER_FORWARD):
-                stop = start + WINDOWS_PER_FORWARD
-                parts.append(self.model.pooled(ids[start:stop], mask[start:stop]).float())
-        hidden = self.model.encoder.config.hidden_size
-        return torch.cat(parts) if parts else torch.zeros(0, hidden, device=self.device)
+                rows = order[start:start + WINDOWS_PER_FORWARD]
+                pooled[rows] = self.model.pooled(ids[rows], mask[rows]).float()
+        return pooled
 
     @torch.inference_mode()
     def embed(self, pooled: torch.Tensor, owner: np.ndarray, n_texts: int) -> torch.Tensor:

@@ -111,3 +111,42 @@ def test_zero_shot_minilm_finds_the_occupation(pool):
     top3 = np.mean([r.occupation in (o["category_1"], o["category_2"], o["category_3"])
                     for r, o in zip(resumes, out)])
     assert top3 >= 0.5, f"top-3 zero-shot accuracy {top3:.2f} over {len(taxonomy.occupations)} occupations"
+
+
+def test_padding_columns_are_dropped_without_changing_the_embeddings(tiny_scorer, pool, monkeypatch):
+    """Short texts run on the columns they use; results match a forward over the full padding."""
+    monkeypatch.setattr("recruit_core.scoring.WINDOWS_PER_FORWARD", 2)  # several slices
+    resumes, _ = pool
+    texts = ["nurse", resumes[0].text, "chef. Skills: knife work", resumes[1].text[:80]]
+    encoder = tiny_scorer.encoder
+    windows = encoder.tokenize(texts)
+    assert windows.attention_mask.shape[1] == TINY.max_length
+    widths = []
+    forward = encoder.model.encoder.forward
+
+    def recording(*args, **kwargs):
+        widths.append(kwargs["input_ids"].shape[1])
+        return forward(*args, **kwargs)
+
+    encoder.model.encoder.forward = recording
+    try:
+        trimmed = encoder.pooled_windows(windows)
+    finally:
+        encoder.model.encoder.forward = forward
+    assert min(widths) < TINY.max_length  # the short texts' slice ran narrower
+    with torch.inference_mode():
+        ids, mask = torch.from_numpy(windows.input_ids), torch.from_numpy(windows.attention_mask)
+        states = encoder.model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        weights = mask.unsqueeze(-1).float()
+        full = (states * weights).sum(1) / weights.sum(1)
+    torch.testing.assert_close(trimmed, full, atol=1e-5, rtol=1e-4)
+
+
+def test_padded_width_keeps_every_unmasked_token():
+    from recruit_core.model import padded_width
+    mask = torch.zeros(3, 64, dtype=torch.int64)
+    mask[0, :5], mask[1, :17] = 1, 1
+    assert padded_width(mask) == 24  # 17 rounded up to a multiple of 8
+    mask[2, :] = 1
+    assert padded_width(mask) == 64
+    assert padded_width(torch.ones(2, 6, dtype=torch.int64)) == 6  # never wider than the batch
