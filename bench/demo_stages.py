@@ -4,7 +4,7 @@
     python bench/demo_stages.py --quick            # experiment=smoke (also RECRUIT_BENCH_QUICK=1)
     python bench/demo_stages.py -- data.n_resumes=20000 score.pool_size=2   # extra overrides
 
-Inside `bench/run_all.py` (RECRUIT_BENCH_SUITE=1) it runs the demo on 120 resumes and 12 jobs, so
+Inside `bench/run_all.py` (RECRUIT_BENCH_SUITE=1) it runs the demo on 80 resumes and 8 jobs, 2 steps per fine-tuning, so
 the whole suite stays under 20 minutes on 2 cores; the row names the overrides it used. Outputs go to
 a temporary output_root, never over `outputs/demo`. ratio = the slowest stage's share of the total:
 the stage to optimise first.
@@ -27,8 +27,8 @@ DEMO = REPO_ROOT / "ray_jobs" / "demo.py"
 STAGE_LINE = re.compile(r"^stage (\S+): ([0-9.]+) s\s*$")
 # Every stage's code path with real MiniLM at about half the demo's cost, so the suite's other
 # benchmarks fit in its 20 minutes too; the demo's own time: `python bench/demo_stages.py`.
-SUITE_OVERRIDES = ["experiment=demo", "data.n_resumes=120", "data.n_jobs=12", "data.shard_rows=30",
-                   "train.max_steps=4", "train.n_train_pairs=64"]
+SUITE_OVERRIDES = ["experiment=demo", "data.n_resumes=80", "data.n_jobs=8", "data.shard_rows=20",
+                   "train.max_steps=2", "train.n_train_pairs=32"]
 QUICK_OVERRIDES = ["experiment=smoke"]
 FULL_OVERRIDES = ["experiment=demo"]
 STDERR_TAIL_LINES = 20
