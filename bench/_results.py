@@ -69,7 +69,9 @@ def git_commit() -> str:
         return os.environ[COMMIT_ENV]
     try:
         commit = _git("rev-parse", "--short", "HEAD")
-        dirty = _git("status", "--porcelain", "--untracked-files=no")
+        # the results files themselves change with every recorded row: they do not make code dirty
+        dirty = _git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                     ":(exclude)bench/results.jsonl", ":(exclude)bench/RESULTS.md")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{commit}-uncommitted" if dirty else commit
