@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psutil
 
-from _process_tree import tree_memory
+from _process_tree import PeakMemory
 from _results import machine_info, record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,13 +39,10 @@ def main() -> dict:
                    f"data.dir={out}/pool", f"output_root={out}", "cluster.num_cpus=2"]
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        handle, peak = psutil.Process(child.pid), {"rss": 0, "pss": 0, "pss_work": 0}
-        while child.poll() is None:
-            peak = {key: max(value, now) for (key, value), now in
-                    zip(peak.items(), tree_memory(handle).values())}
-            time.sleep(0.5)
+        with PeakMemory(psutil.Process(child.pid)) as memory:
+            output, _ = child.communicate()
         seconds = time.perf_counter() - started
-        output = child.stdout.read()
+        peak = memory.peak
         if child.returncode:
             raise SystemExit(f"generate failed:\n{output[-3000:]}")
         size = sum(p.stat().st_size for p in Path(out, "pool").rglob("*.parquet"))

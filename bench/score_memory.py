@@ -17,7 +17,6 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -26,45 +25,15 @@ sys.path[:0] = [str(ROOT), str(ROOT / "ray_jobs"), str(ROOT / "bench")]
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
 import _entry  # noqa: E402,F401  (offline environment)
-import psutil  # noqa: E402
-from _process_tree import tree_memory  # noqa: E402
+from _process_tree import PeakMemory  # noqa: E402
 import ray  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
 
 from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
 
-SAMPLE_SECONDS = 0.5  # PSS reads every process's smaps: sampling costs CPU
-
-
 def config(overrides: list[str]) -> RecruitConfig:
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         return to_plain(compose(config_name="config", overrides=overrides))
-
-
-class PeakMemory:
-    """Samples the memory of this process and its descendants until stopped: the peak of each of
-    the RSS sum, the PSS sum (shared pages split between the processes mapping them) and the PSS
-    of the driver and Ray workers without Ray's own processes."""
-
-    def __init__(self):
-        self.peak = {"rss": 0, "pss": 0, "pss_work": 0}
-        self.samples, self._stop = 0, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for key, value in tree_memory(psutil.Process()).items():
-                self.peak[key] = max(self.peak[key], value)
-            self.samples += 1
-            time.sleep(SAMPLE_SECONDS)
-
-    def __enter__(self) -> "PeakMemory":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def measure(base: list[str], pool: Path, output: Path) -> dict:
