@@ -6,7 +6,8 @@
 
 Reads the shortlist (the best `interview.top_candidates_per_job` per job), the jobs table and only the
 shortlisted resumes; an actor pool builds the packs. Writes `<interview.output_dir>/questions/`
-(one row per question) and `<interview.output_dir>/packs/<job_id>/<resume_id>.md`.
+(one row per question) and `<interview.output_dir>/packs/<job_id>/<resume_id>.md`, each id made a
+safe file name (`recruit_core.io.safe_file_name`); the `pack` column of a question names its file.
 """
 from __future__ import annotations
 

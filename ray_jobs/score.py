@@ -8,11 +8,13 @@
     ray job submit --working-dir . -- python ray_jobs/score.py cluster=remote score=gpu ...
 
 Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS):
-  scores/<input-stem>.parquet      resume_id, category_1..3, p_1..3, top_jobs
+  scores/<key>.parquet             resume_id, category_1..3, p_1..3, top_jobs
                                    list<struct<job_id, fit>>, best_job_id, best_fit,
                                    jobs_above_threshold, [embedding list<float32>], input_file,
                                    input_row, model (name@sha256 of the weights), config_hash, run_id
-  quarantine/<input-stem>.parquet  resume_id, input_file, reason, detail, input_row
+  quarantine/<key>.parquet         resume_id, input_file, reason, detail, input_row
+                                   (<key>: the input's path under score.input, '/' -> '__', then
+                                   '-' and 12 hex digits of its hash, e.g. `a__b-3f2c...`)
   manifest.jsonl                   finished input files: a rerun after a crash skips them
   summary.json                     rows in = rows scored + rows quarantined, checked
 

@@ -10,17 +10,16 @@ instead of adding a second one, and the same UID in every panelist's file is the
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
 
+from recruit_core.io import safe_file_name
 from recruit_core.scheduling import Interview, Interviewer, Schedule
 
 PRODID = "-//recruit//interview scheduling//EN"
-_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 # One row per interview; the panel is a list column, so a panel of any size stays one row and
 # `pyarrow.compute.list_flatten` gives the per-interviewer view when needed.
 INTERVIEW_SCHEMA = pa.schema([
@@ -91,12 +90,13 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _filename(interviewer: Interviewer) -> str:
-    return _UNSAFE_IN_FILENAME.sub("_", interviewer.interviewer_id) + ".ics"
+    return safe_file_name(interviewer.interviewer_id) + ".ics"
 
 
 def write_ics(schedule: Schedule, interviewers: list[Interviewer], out_dir: str | Path,
               stamp: datetime | None = None) -> list[Path]:
-    """One `<interviewer_id>.ics` per interviewer with interviews, in `interviewers` order.
+    """One `<interviewer_id>.ics` per interviewer with interviews, in `interviewers` order; an id
+    that is not a plain file name gets a safe one (`recruit_core.io.safe_file_name`).
 
     RFC 5545 needs at least one event per calendar, so an interviewer without interviews gets no
     file, and a file of theirs left by an earlier schedule is removed: the folder mirrors this
@@ -109,11 +109,12 @@ def write_ics(schedule: Schedule, interviewers: list[Interviewer], out_dir: str 
     if strangers:
         raise ValueError(f"interviewers {strangers} sit on scheduled panels but are not in "
                          "`interviewers`; pass the list the schedule was solved with")
-    names = [_filename(i) for i in interviewers]
-    clashes = sorted({n for n in names if names.count(n) > 1})
-    if clashes:
-        raise ValueError(f"interviewer ids map to the same file names {clashes}; make the ids "
-                         "differ in letters, digits, '.', '_' or '-'")
+    ids = [i.interviewer_id for i in interviewers]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"interviewer ids {repeated} appear more than once in `interviewers`; "
+                         "give each interviewer one record")
+    names = [_filename(i) for i in interviewers]  # distinct ids, distinct names
     written = []
     for interviewer, name in zip(interviewers, names):
         mine = [iv for iv in schedule.interviews

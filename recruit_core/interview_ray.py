@@ -17,7 +17,7 @@ import pyarrow.dataset as pads
 from recruit_core.config import DataConfig, InterviewConfig, ModelConfig
 from recruit_core.gaps import Gap
 from recruit_core.interview import Question
-from recruit_core.io import parquet_files, write_text_atomic
+from recruit_core.io import parquet_files, safe_file_name, write_text_atomic
 from recruit_core.pool import PoolPaths
 from recruit_core.synth import fit_score
 from recruit_core.taxonomy import Taxonomy, load_taxonomy
@@ -26,7 +26,8 @@ QUESTION_SCHEMA = pa.schema([
     ("job_id", pa.string()), ("resume_id", pa.string()), ("question_no", pa.int32()),
     ("kind", pa.string()), ("skill_id", pa.string()), ("question", pa.string()),
     ("rubric_weak", pa.string()), ("rubric_adequate", pa.string()), ("rubric_strong", pa.string()),
-    ("reason", pa.string()), ("relevance", pa.float32())])
+    ("reason", pa.string()), ("relevance", pa.float32()),
+    ("pack", pa.string())])  # the pair's Markdown pack, relative to interview.output_dir
 
 
 def read_table(path: str | Path, columns: list[str] | None = None, row_filter=None) -> pa.Table:
@@ -109,6 +110,12 @@ def pack_markdown(taxonomy: Taxonomy, job: dict, resume_id: str, rank: int, gap:
     return "\n".join(lines)
 
 
+def pack_path(job_id: str, resume_id: str) -> str:
+    """`packs/<job>/<resume>.md` under interview.output_dir, each id made a safe file name: an id
+    such as `../../x` or `/tmp/x` names a file inside the folder, never a path out of it."""
+    return f"packs/{safe_file_name(job_id)}/{safe_file_name(resume_id)}.md"
+
+
 class InterviewPackBuilder:
     """Ray Data actor: builds each pair's pack, writes its Markdown, returns its question rows."""
 
@@ -137,12 +144,14 @@ class InterviewPackBuilder:
             gap, questions = build_pack(self.taxonomy, self.extractor, job, str(text), self.relevance,
                                         self.generator, self.cfg.questions_min, self.cfg.questions_max)
             markdown = pack_markdown(self.taxonomy, job, str(resume_id), int(rank), gap, questions)
-            write_text_atomic(markdown, Path(self.cfg.output_dir) / "packs" / str(job_id) / f"{resume_id}.md")
+            pack = pack_path(str(job_id), str(resume_id))
+            write_text_atomic(markdown, Path(self.cfg.output_dir) / pack)
             for number, q in enumerate(questions, start=1):
                 values = {"job_id": str(job_id), "resume_id": str(resume_id), "question_no": number,
                           "kind": q.kind, "skill_id": q.skill_id, "question": q.question,
                           "rubric_weak": q.rubric_weak, "rubric_adequate": q.rubric_adequate,
-                          "rubric_strong": q.rubric_strong, "reason": q.reason, "relevance": q.relevance}
+                          "rubric_strong": q.rubric_strong, "reason": q.reason, "relevance": q.relevance,
+                          "pack": pack}
                 for name, value in values.items():
                     rows[name].append(value)
         return rows

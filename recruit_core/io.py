@@ -1,15 +1,35 @@
-"""Atomic output: every file appears whole or not at all (write to a temp name, then rename)."""
+"""Output files: every file appears whole or not at all (write to a temp name, then rename), and
+an id or input path becomes a file name only through `safe_file_name` / `hashed_file_name`.
+
+Ids are arbitrary strings from upstream systems: `../../etc/x`, `/tmp/x`, `a/b` and `a_b` are all
+legal resume ids. Used raw in a path they escape the output folder or overwrite each other.
+"""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import tempfile
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+# 64 characters of stem keep a name readable, and with '-', 12 hex digits and an extension it
+# stays far below the 255-byte file name limit of every common file system.
+MAX_STEM_CHARS = 64
+# 48 bits: two of 100,000 names (input files, packs of one job) share a digest with odds of about
+# 1 in 56,000, and to collide they must share the readable stem as well.
+DIGEST_CHARS = 12
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_KEPT_AS_IS = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+_LOOKS_HASHED = re.compile(rf"-[0-9a-f]{{{DIGEST_CHARS}}}$")
+# Windows opens a device, not a file, for these names whatever the extension.
+_DEVICE_NAMES = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGNORECASE)
 
 
 @contextmanager
@@ -51,3 +71,37 @@ def parquet_files(folder: str | Path) -> list[Path]:
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such Parquet file or folder")
     return sorted(p for p in folder.rglob("*.parquet") if not p.name.startswith("."))
+
+
+def short_digest(text: str) -> str:
+    """The first DIGEST_CHARS hex digits of sha256(text): the same on every machine and run."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:DIGEST_CHARS]
+
+
+def readable_stem(text: str) -> str:
+    """`text` cut down to letters, digits, '.', '_' and '-' (accents dropped, anything else '_'),
+    never starting with '.' or '-', at most MAX_STEM_CHARS long; not unique on its own."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    stem = _UNSAFE.sub("_", ascii_text)[:MAX_STEM_CHARS]
+    return "_" + stem[1:] if stem[:1] in ("", ".", "-") else stem
+
+
+def hashed_file_name(readable: str, identity: str) -> str:
+    """`<readable_stem(readable)>-<short_digest(identity)>`: distinct identities, distinct names."""
+    return f"{readable_stem(readable)}-{short_digest(identity)}"
+
+
+def safe_file_name(identifier: str) -> str:
+    """A file or folder name for any id: never empty, '.', '..', nor holding '/' or '\\'.
+
+    An id made of letters, digits, '.', '_' and '-' is kept as it is (`R000000001` stays
+    `R000000001`); any other id gets a readable stem plus the hash of the whole id, so ids that
+    differ only in unsafe characters (`a/b`, `a:b`) still get different names. Kept ids never end
+    in '-' and 12 hex digits (such ids are hashed too), so they cannot meet a hashed name.
+    """
+    identifier = str(identifier)
+    if (_KEPT_AS_IS.fullmatch(identifier) and len(identifier) <= MAX_STEM_CHARS
+            and not identifier.endswith(".") and not _LOOKS_HASHED.search(identifier)
+            and not _DEVICE_NAMES.fullmatch(identifier)):
+        return identifier
+    return hashed_file_name(identifier, identifier)

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from recruit_core.io import write_parquet_atomic, write_text_atomic
+from recruit_core.io import hashed_file_name, write_parquet_atomic, write_text_atomic
 
 MANIFEST_FILE = "manifest.jsonl"
 STAGING_DIR = "_staging"  # parts of files still in flight; a rerun clears it
@@ -35,10 +35,18 @@ class ProvenanceMismatchError(RuntimeError):
 
 
 def output_key(input_root: str | Path, path: str | Path) -> str:
-    """File name stem for an input file's outputs: its path under the input root, '/' -> '__'."""
-    root, path = Path(input_root), Path(path)
-    relative = path.relative_to(root) if root.is_dir() and path.is_relative_to(root) else Path(path.name)
-    return "__".join(relative.with_suffix("").parts)
+    """File name stem for an input file's outputs, distinct for distinct input files.
+
+    Its path under the input root with '/' -> '__' is readable but not unique (`a/b.parquet` and
+    `a__b.parquet` both give `a__b`, and would share one staging folder), so the hash of the
+    relative POSIX path follows: `a__b-<12 hex>`. A file outside the root (or the root itself,
+    when the input is one file) is named by its absolute path, so it collides with nothing.
+    """
+    root, path = Path(os.path.normpath(input_root)), Path(os.path.normpath(path))
+    inside = root.is_dir() and path.is_relative_to(root) and path != root
+    relative = path.relative_to(root) if inside else Path(os.path.abspath(path))
+    readable = "__".join(relative.with_suffix("").parts) if inside else path.stem
+    return hashed_file_name(readable, relative.as_posix())
 
 
 def file_identity(path: str | Path) -> dict:

@@ -7,7 +7,9 @@ these in tasks.
 
 Reasons, in the order they are checked (a row gets the first one that applies):
 
-    missing_id      resume_id is null or empty
+    missing_id      resume_id is null, empty or blank (whitespace only)
+    invalid_id      resume_id holds control or invisible characters (ANSI escape, tab, newline,
+                    NUL, zero-width; Unicode Cc, Cf, Zl, Zp); the detail shows it escaped
     duplicate_id    a resume_id seen earlier (earlier file in sorted path order, or earlier row)
     not_text        the text column holds numbers or other non-text values (wrong Parquet type)
     null_text       text is null
@@ -41,6 +43,9 @@ VALIDATED_SCHEMA = pa.schema([("resume_id", pa.string()), ("text", pa.string()),
 REPLACEMENT_CHAR = "\ufffd"
 _BLANKS = re.compile(r"[^\S\n]+")  # runs of whitespace other than newlines
 _LINE_BREAKS = re.compile(r" ?\n[\s]*")  # a line break and any blank lines or indent after it
+# Control (Cc: tab, NUL, ANSI ESC) and format (Cf: zero-width, BOM, bidi) characters, and the
+# Unicode line/paragraph separators: in an id they garble logs and terminals or hide a difference.
+_INVISIBLE = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]"
 
 
 @dataclass(frozen=True)
@@ -153,8 +158,7 @@ def validate_resumes(batch: pa.Table, input_file: str, first_position: int, max_
                 reasons[i], details[i] = reason, detail(i)
 
     id_list = ids.to_pylist()
-    flag([not rid for rid in id_list], "missing_id",
-         lambda i: f"{input_file} row {positions[i]}: resume_id is null or empty")
+    _flag_id_problems(ids, input_file, positions, flag)
     duplicates = duplicates or {}
     flag([int(p) in duplicates for p in positions], "duplicate_id",
          lambda i: f"resume {id_list[i]}: {duplicates[int(positions[i])]}")
@@ -174,6 +178,30 @@ def validate_resumes(batch: pa.Table, input_file: str, first_position: int, max_
                                                  for i, t in enumerate(normalised)],
                      "input_file": [input_file] * n, "position": positions,
                      "reason": reasons, "detail": details}, schema=VALIDATED_SCHEMA)
+
+
+def _flag_id_problems(ids: pa.Array, input_file: str, positions: np.ndarray, flag) -> None:
+    """missing_id for null, empty or blank ids, invalid_id for ids with control characters;
+    details show such ids escaped, so no tab, escape sequence or NUL reaches a log or terminal."""
+    id_list = ids.to_pylist()
+    blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(ids), ""), True)
+    invisible = pc.fill_null(pc.match_substring_regex(ids, _INVISIBLE), False)
+
+    def where(i: int) -> str:
+        return f"{input_file} row {positions[i]}: resume_id"
+
+    flag(blank.to_numpy(zero_copy_only=False), "missing_id",
+         lambda i: (f"{where(i)} is null or empty" if not id_list[i]
+                    else f"{where(i)} {_escaped(id_list[i])} is blank; give the resume an id"))
+    flag(invisible.to_numpy(zero_copy_only=False), "invalid_id",
+         lambda i: f"{where(i)} {_escaped(id_list[i])} contains control or invisible characters "
+                   "(shown escaped); remove them from the id upstream")
+
+
+def _escaped(resume_id: str, limit: int = 80) -> str:
+    """The id as a Python literal (repr), cut to `limit` characters: a huge id stays one line."""
+    shown = repr(resume_id[:limit])
+    return shown + f" (+{len(resume_id) - limit} more characters)" if len(resume_id) > limit else shown
 
 
 def _flag_text_problems(texts: pa.Array, bad_bytes: np.ndarray, max_text_chars: int, flag,

@@ -154,6 +154,33 @@ def test_local_model_generator_uses_a_good_rewrite(tiny_gpt2, monkeypatch):
     assert generator.fallbacks == 0
 
 
+def test_hostile_ids_cannot_put_a_pack_outside_the_output_folder(pairs, relevance, tmp_path):
+    """Ids are strings from upstream systems; a path in one must not steer where a pack is written."""
+    import torch
+
+    from recruit_core.config import DataConfig
+    from recruit_core.interview_ray import InterviewPackBuilder
+
+    job, _, text = pairs[0]
+    job = {**job, "job_id": "../../requisitions/J1"}
+    resume_ids = ["../" * 12 + str(tmp_path / "escaped").lstrip("/"), str(tmp_path / "absolute"),
+                  "..", ".", "a/b", "a_b", "a\\b"]
+    out = tmp_path / "interview"
+    threads = torch.get_num_threads()
+    builder = InterviewPackBuilder(DataConfig(), ModelConfig(source="tiny"),
+                                   InterviewConfig(output_dir=str(out)), [job])
+    torch.set_num_threads(threads)
+    rows = builder({"job_id": [job["job_id"]] * len(resume_ids), "resume_id": resume_ids,
+                    "rank": list(range(1, len(resume_ids) + 1)), "text": [text] * len(resume_ids)})
+    written = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert len(written) == len(resume_ids), written  # one pack per pair, none overwritten
+    assert all(p.parent.parent == out / "packs" for p in written), written
+    recorded = dict(zip(rows["resume_id"], rows["pack"]))
+    for resume_id in resume_ids:
+        pack = out / recorded[resume_id]
+        assert pack in written and f"candidate {resume_id}" in pack.read_text()
+
+
 @pytest.mark.ray
 def test_interview_pack_and_schedule_jobs_end_to_end(ray_local, smoke_config):
     import generate
@@ -171,7 +198,7 @@ def test_interview_pack_and_schedule_jobs_end_to_end(ray_local, smoke_config):
     packs = sorted(Path(result["packs"]).glob("*/*.md"))
     assert len(packs) == per_pair.num_rows
     first = table.slice(0, 1).to_pylist()[0]
-    pack = (Path(result["packs"]) / first["job_id"] / f"{first['resume_id']}.md").read_text()
+    pack = (Path(result["packs"]).parent / first["pack"]).read_text()
     assert first["question"] in pack and first["reason"] in pack
 
     booked = schedule.run(cfg)

@@ -31,6 +31,28 @@ def test_each_bad_row_gets_its_reason_and_good_rows_are_normalised():
     assert "5000001 characters" in out.column("detail")[4].as_py()
 
 
+def test_blank_ids_are_missing_and_ids_with_control_characters_are_invalid():
+    ids = ["ok", " ", "\t", "\u3000\n", "\x1b[31mR1\x1b[0m", "R\x002", "R\t3", "R\u200b4",
+           "R\u20285", "../x", "/tmp/x", "Jos\u00e9"]
+    out = validate_resumes(pa.table({"resume_id": ids, "text": [GOOD] * len(ids)}), "f.parquet", 0,
+                           10_000)
+    assert out.column("reason").to_pylist() == [
+        None, "missing_id", "missing_id", "missing_id", "invalid_id", "invalid_id", "invalid_id",
+        "invalid_id", "invalid_id", None, None, None]  # odd but printable ids are ids
+    details = out.column("detail").to_pylist()
+    assert details[1] == "f.parquet row 1: resume_id ' ' is blank; give the resume an id"
+    assert details[4] == ("f.parquet row 4: resume_id '\\x1b[31mR1\\x1b[0m' contains control or "
+                          "invisible characters (shown escaped); remove them from the id upstream")
+    assert "'R\\x002'" in details[5] and "\x00" not in details[5] and "\x1b" not in details[4]
+    assert out.column("text")[4].as_py() is None  # a quarantined row carries no text downstream
+
+
+def test_an_invalid_id_is_reported_as_invalid_not_as_a_duplicate():
+    batch = pa.table({"resume_id": ["a\x1b", "a\x1b"], "text": [GOOD] * 2})
+    out = validate_resumes(batch, "f.parquet", 0, 10_000, duplicates={1: "duplicate of f row 0"})
+    assert out.column("reason").to_pylist() == ["invalid_id", "invalid_id"]
+
+
 def test_numbers_and_undecodable_bytes_where_text_belongs():
     numbers = validate_resumes(pa.table({"resume_id": ["a", "b"], "text": [1, 2]}), "n.parquet", 0, 100)
     assert set(numbers.column("reason").to_pylist()) == {"not_text"}

@@ -307,6 +307,19 @@ def test_ics_removes_calendars_of_interviewers_left_without_interviews(contested
     assert not (tmp_path / "c.ics").exists()
 
 
+def test_interviewer_ids_that_are_not_file_names_get_own_calendars_inside_the_folder(contested,
+                                                                                    tmp_path):
+    interviewers, candidates, rule = contested
+    hostile = {"a": "team/a", "b": "team:a", "c": "../../c"}  # "team_a" for both, before
+    renamed = [dataclasses.replace(i, interviewer_id=hostile[i.interviewer_id]) for i in interviewers]
+    paths = write_ics(solve_schedule(renamed, candidates, rule), renamed, tmp_path / "calendars")
+    assert len(set(paths)) == 3 and all(p.parent == tmp_path / "calendars" for p in paths)
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted(paths)
+    assert not any(p.name.startswith(".") for p in paths)
+    with pytest.raises(ValueError, match=r"interviewer ids \['team/a'\] appear more than once"):
+        write_ics(solve_schedule(renamed, candidates, rule), renamed + renamed[:1], tmp_path)
+
+
 def test_table_has_one_row_per_interview(contested):
     schedule = solve_schedule(*contested)
     table = schedule_to_table(schedule)

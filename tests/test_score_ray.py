@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, compose_config
-from recruit_core.manifest import Manifest
+from recruit_core.manifest import Manifest, output_key
 from recruit_core.quarantine import normalise_text
 from recruit_core.synth import job_table, resume_tables
 from recruit_core.taxonomy import load_builtin
@@ -137,7 +137,7 @@ def test_crash_then_rerun_gives_the_clean_output_bitwise(clean_run, corpus, tmp_
     with pytest.raises(RuntimeError, match="simulated crash"):
         score.run(_config(corpus, output, *another_way))
     monkeypatch.setattr(Manifest, "record", real_record)
-    finished = output / "scores" / f"{Path(calls[-1]).stem}.parquet"
+    finished = output / "scores" / f"{output_key(corpus / 'resumes', calls[-1])}.parquet"
     before = finished.stat().st_mtime_ns if finished.exists() else None
     summary = score.run(_config(corpus, output, *another_way))
     assert summary["files_skipped_finished"] == 1 and summary["invariant_ok"]
@@ -149,6 +149,49 @@ def test_crash_then_rerun_gives_the_clean_output_bitwise(clean_run, corpus, tmp_
     for name in clean:
         assert clean[name].equals(resumed[name]), name  # same input, model, config: same bits
     assert not any((output / "_staging").iterdir())
+
+
+def _resumes_by_input_file(output: Path) -> dict[str, list[str]]:
+    """resume_ids of every scored or quarantined row, per input file, from the output files."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(output.glob("*/*.parquet")):
+        for row in pq.read_table(path, columns=["resume_id", "input_file"]).to_pylist():
+            found.setdefault(row["input_file"], []).append(row["resume_id"])
+    return {name: sorted(resume_ids) for name, resume_ids in found.items()}
+
+
+def test_inputs_whose_paths_flatten_alike_keep_all_their_rows(ray_local, corpus, tmp_path):
+    """`a/b.parquet` and `a__b.parquet` once shared an output name: one file's commit deleted the
+    other's staged rows, and a rerun skipped both, so the loss was permanent."""
+    import score
+    good, _ = resume_tables(load_builtin(), 0, 0, 11, 0.15, 0.0)
+    ids, texts = good.column("resume_id").to_pylist(), good.column("text").to_pylist()
+    root = tmp_path / "pool"
+    layout = {"a/b.parquet": (ids[0:3] + ["\x1b[2J", "../../x"], texts[0:3] + ["", texts[3]]),
+              "a__b.parquet": (ids[4:7], texts[4:7]), "x/y/z.parquet": (ids[7:9], texts[7:9]),
+              "x__y/z.parquet": (ids[9:11], texts[9:11])}
+    for name, (resume_ids, resume_texts) in layout.items():
+        (root / "resumes" / name).parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.table({"resume_id": resume_ids, "text": resume_texts}), root / "resumes" / name)
+    (root / "jobs.parquet").symlink_to(corpus / "jobs.parquet")
+    inputs = {str(root / "resumes" / name): sorted(rows) for name, (rows, _) in layout.items()}
+
+    summary = score.run(_config(root, tmp_path / "out"))
+    assert summary["rows_in"] == 12 and summary["invariant_ok"]
+    assert summary["reasons"] == {"invalid_id": 1}
+    assert _resumes_by_input_file(tmp_path / "out") == inputs  # every resume exactly once
+    first = _outputs(tmp_path / "out")
+    assert len(first) == 5  # scores of 4 files, quarantine of a/b
+
+    again = score.run(_config(root, tmp_path / "out"))
+    assert again["files_skipped_finished"] == 4 and again["files_scored_now"] == 0
+    assert _outputs(tmp_path / "out").keys() == first.keys()
+    rewritten = root / "resumes" / "a__b.parquet"  # changed since: scored again, alone
+    pq.write_table(pa.table({"resume_id": ids[4:6], "text": texts[4:6]}), rewritten)
+    inputs[str(rewritten)] = sorted(ids[4:6])
+    third = score.run(_config(root, tmp_path / "out"))
+    assert third["files_scored_now"] == 1 and third["invariant_ok"]
+    assert _resumes_by_input_file(tmp_path / "out") == inputs
 
 
 def _match_corpus(root: Path) -> tuple[list[str], list[str], pa.Table]:
