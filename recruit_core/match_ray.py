@@ -24,10 +24,12 @@ import torch
 from recruit_core.config import DataConfig, MatchConfig, ModelConfig
 from recruit_core.io import write_parquet_atomic
 from recruit_core.matching import JobShortlists, resume_top_k
+from recruit_core.model import row_stable_linear, row_stable_matmul
 from recruit_core.quarantine import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.score_ray import _tokenizer, actor_memory, read_resumes
-from recruit_core.scoring import (TextEncoder, columns_to_windows, load_scoring_model,
-                                  requisition_texts, tokenize_texts, windows_to_columns)
+from recruit_core.scoring import (WINDOWS_PER_FORWARD, TextEncoder, columns_to_windows,
+                                  load_scoring_model, requisition_texts, tokenize_texts,
+                                  windows_to_columns)
 
 POSITION_BITS = 32  # resume_key = file index << 32 | row: 4 billion rows per file is plenty
 MATCH_ROWS = pa.schema([
@@ -127,7 +129,7 @@ class MatchActor:
         recommended, admitted = [], []
         for start in range(0, n, self.match.block_rows):
             stop = min(n, start + self.match.block_rows)
-            scores = embedded[start:stop] @ self.jobs_t
+            scores = row_stable_matmul(embedded[start:stop], self.jobs_t)
             top_scores, top_jobs = resume_top_k(scores, self.match.top_k_jobs)
             recommended.append((np.arange(start, stop), top_scores.cpu().numpy(),
                                 top_jobs.cpu().numpy()))
@@ -257,8 +259,10 @@ class ShortlistActor:
                              self.model_cfg.max_length)
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16,
                             enabled=self.device.type == "cuda"):
-            logits = self.cross.fit_logits(torch.from_numpy(pairs.input_ids).to(self.device),
-                                           torch.from_numpy(pairs.attention_mask).to(self.device))
+            pooled = self.cross.pooled_exact(torch.from_numpy(pairs.input_ids).to(self.device),
+                                             torch.from_numpy(pairs.attention_mask).to(self.device),
+                                             WINDOWS_PER_FORWARD, self.device.type == "cuda")
+            logits = row_stable_linear(pooled, self.cross.fit_head).squeeze(-1)
         for i, value in zip(chosen, torch.sigmoid(logits.float()).cpu().tolist()):
             scores[i] = value
         return scores

@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 import torch
 
+from recruit_core.model import row_stable_matmul
+
 # Above this many candidates per job on average a block is merged dense (one topk over the block)
 # rather than entry by entry: the first blocks, before each job's bar has risen.
 DENSE_MERGE_FACTOR = 4
@@ -62,16 +64,16 @@ class JobShortlists:
         # nonzero of the transposed (strided) mask ten times as much as sorting its output
         if self._above.shape[0] < scores.shape[0]:
             self._above = torch.empty(scores.shape, dtype=torch.bool, device=scores.device)
-        above = torch.gt(scores, self.bar.unsqueeze(0), out=self._above[:scores.shape[0]])
+        # >=: a resume tied with the bar still wins the place when its id is smaller
+        above = torch.ge(scores, self.bar.unsqueeze(0), out=self._above[:scores.shape[0]])
         rows, jobs = above.nonzero(as_tuple=True)
         if len(rows) > DENSE_MERGE_FACTOR * self.n * scores.shape[1]:
             return self._add_dense(scores, resume_ids)
         return self.add_entries(jobs, resume_ids[rows], scores[rows, jobs])
 
     def _add_dense(self, scores: torch.Tensor, resume_ids: torch.Tensor) -> Admitted:
-        # topk along contiguous rows: a topk down the columns of [b, jobs] is several times slower
-        top, rows = torch.topk(scores.T.contiguous(), min(self.n, scores.shape[0]), dim=1)
-        return self._merge_dense(top, resume_ids[rows])
+        ids = resume_ids.unsqueeze(0).expand(scores.shape[1], -1)
+        return self._merge_dense(scores.T, ids)
 
     def add_entries(self, jobs: torch.Tensor, resume_ids: torch.Tensor,
                     scores: torch.Tensor) -> Admitted:
@@ -94,12 +96,17 @@ class JobShortlists:
         return self._merge_dense(new_scores, new_ids)
 
     def _merge_dense(self, new_scores: torch.Tensor, new_ids: torch.Tensor) -> Admitted:
-        """Top-N of (current | new) per job; new_* are [jobs, m]. Returns what got in."""
-        top, where = torch.topk(torch.cat([self.scores, new_scores], dim=1), self.n, dim=1)
-        self.ids = torch.gather(torch.cat([self.ids, new_ids], dim=1), 1, where)
-        self.scores = top
-        job_rows, slots = ((where >= self.n) & torch.isfinite(top)).nonzero(as_tuple=True)
-        return Admitted(job_rows, self.ids[job_rows, slots], top[job_rows, slots])
+        """Top-N of (current | new) per job; new_* are [jobs, m]. Returns what got in. Ties go to
+        the smaller resume id: one total order, so a shortlist does not depend on which block,
+        actor or batch brought each resume (topk alone breaks ties by position)."""
+        scores = torch.cat([self.scores, new_scores.to(self.scores.dtype)], dim=1)
+        ids = torch.cat([self.ids, new_ids], dim=1)
+        by_id = torch.argsort(ids, dim=1, stable=True)
+        ranked = torch.argsort(torch.gather(scores, 1, by_id), dim=1, descending=True, stable=True)
+        where = torch.gather(by_id, 1, ranked[:, :self.n])
+        self.scores, self.ids = torch.gather(scores, 1, where), torch.gather(ids, 1, where)
+        job_rows, slots = ((where >= self.n) & torch.isfinite(self.scores)).nonzero(as_tuple=True)
+        return Admitted(job_rows, self.ids[job_rows, slots], self.scores[job_rows, slots])
 
     def result(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(scores, resume ids) [jobs, N], best first; empty slots have -inf and id -1."""
@@ -123,7 +130,7 @@ def match_blocks(resume_blocks: Iterable[tuple[torch.Tensor, torch.Tensor]], job
     for embeddings, ids in resume_blocks:
         if buffer.shape[0] < embeddings.shape[0]:
             buffer = torch.empty(embeddings.shape[0], jobs.shape[0], device=jobs.device)
-        scores = torch.matmul(embeddings, jobs_t, out=buffer[:embeddings.shape[0]])
+        scores = row_stable_matmul(embeddings, jobs_t, out=buffer)
         top_scores, top_jobs = resume_top_k(scores, k)
         if on_block is not None:
             on_block(ids, top_scores, top_jobs)

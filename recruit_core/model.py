@@ -25,13 +25,57 @@ HEADS_FILE = "recruit_heads.safetensors"
 META_FILE = "recruit.json"
 
 
+# A window is padded to its own length rounded up to this, never to its batch-mates' lengths:
+# attention and BLAS kernels sum in an order that depends on the width, so the same window at
+# width 40 and at width 48 differs in the last bits (measured on the tiny BERT; widths that are
+# multiples of 32 agreed with each other, for MiniLM and the tiny BERT, at any row count).
+WIDTH_BUCKET = 32
+# Rows per head matmul (category head, fit head, resume x job similarities): always exactly this
+# many, zero-padded, because BLAS picks its kernel and summation order by the matrix shape. Measured
+# on CPU: a row's product differs between calls of 1, 2, 3, 5 or 17 rows and agrees between calls
+# of 8, 16, 64 and 128 rows, wherever the row sits.
+HEAD_ROWS = 64
+
+
 def padded_width(attention_mask: torch.Tensor, multiple: int = 8) -> int:
     """Columns a batch needs: up to its last unmasked token (right padding), rounded up to a
-    multiple of 8 (tensor-core friendly shapes), never past the batch's own width."""
+    multiple of 8 (tensor-core friendly shapes), never past the batch's own width. Training only:
+    the result depends on the batch's longest row, which is fine for a gradient step but not for a
+    score (see `window_widths`)."""
     if attention_mask.numel() == 0:
         return attention_mask.shape[-1]
     used = int(attention_mask.sum(dim=1).max())
     return min(attention_mask.shape[-1], max(multiple, -(-used // multiple) * multiple))
+
+
+def window_widths(attention_mask: torch.Tensor) -> torch.Tensor:
+    """Each window's forward width: its own token count rounded up to WIDTH_BUCKET, capped at the
+    padded width. A function of the window alone, so its outputs are too."""
+    used = attention_mask.sum(dim=1)
+    bucketed = (used + WIDTH_BUCKET - 1) // WIDTH_BUCKET * WIDTH_BUCKET
+    return bucketed.clamp(min=WIDTH_BUCKET, max=attention_mask.shape[-1])
+
+
+def row_stable_matmul(rows: torch.Tensor, matrix: torch.Tensor,
+                      out: torch.Tensor | None = None) -> torch.Tensor:
+    """`rows @ matrix` ([n, d] @ [d, m]) computed HEAD_ROWS rows at a time, the last slice
+    zero-padded, so each row's result is the same bits whatever other rows share the call.
+    `out` ([>= n, m]) is reused instead of allocating the result."""
+    n = rows.shape[0]
+    out = rows.new_empty((n, matrix.shape[1])) if out is None else out[:n]
+    whole = n - n % HEAD_ROWS
+    for start in range(0, whole, HEAD_ROWS):
+        torch.matmul(rows[start:start + HEAD_ROWS], matrix, out=out[start:start + HEAD_ROWS])
+    if whole < n:
+        tail = torch.cat([rows[whole:], rows.new_zeros(HEAD_ROWS - (n - whole), rows.shape[1])])
+        out[whole:] = (tail @ matrix)[:n - whole]
+    return out
+
+
+def row_stable_linear(rows: torch.Tensor, layer: nn.Linear) -> torch.Tensor:
+    """`layer(rows)` through `row_stable_matmul`."""
+    weight = layer.weight.to(rows.dtype)
+    return row_stable_matmul(rows, weight.T) + layer.bias.to(rows.dtype)
 
 
 class RecruitModel(nn.Module):
@@ -43,15 +87,39 @@ class RecruitModel(nn.Module):
         self.category_head = nn.Linear(hidden, max(1, len(self.categories)))
         self.fit_head = nn.Linear(hidden, 1)
 
-    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Mean of the token states that the mask keeps: [batch, hidden]. Columns that are padding
-        in every row are dropped first: masked out anyway, they would only cost compute (short
-        texts such as occupation titles are a fraction of a 256-token window)."""
-        width = padded_width(attention_mask)
+    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+               width: int | None = None) -> torch.Tensor:
+        """Mean of the token states that the mask keeps: [batch, hidden], the encoder run on the
+        first `width` columns (default: the batch's `padded_width`). Columns that are padding in
+        every row would only cost compute (short texts are a fraction of a 256-token window)."""
+        width = width or padded_width(attention_mask)
         input_ids, attention_mask = input_ids[:, :width], attention_mask[:, :width]
         states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(states.dtype)
         return (states * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
+
+    @torch.inference_mode()
+    def pooled_exact(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                     rows_per_forward: int, fixed_rows: bool = False) -> torch.Tensor:
+        """`pooled` for inference, each window's bits a function of the window alone: windows go
+        through in groups of one width (`window_widths`), at most `rows_per_forward` per call, rows
+        back in input order. `fixed_rows` pads every call to `rows_per_forward` rows (GPU
+        libraries choose kernels by shape; on CPU the row count was measured not to matter once
+        the width is fixed). Float32 out."""
+        widths = window_widths(attention_mask)
+        pooled = torch.zeros(len(input_ids), self.encoder.config.hidden_size,
+                             device=input_ids.device)
+        for width in torch.unique(widths).tolist():
+            group = torch.nonzero(widths == width).flatten()
+            for start in range(0, len(group), rows_per_forward):
+                rows = group[start:start + rows_per_forward]
+                ids, mask = input_ids[rows, :width], attention_mask[rows, :width]
+                short = rows_per_forward - len(rows) if fixed_rows else 0
+                if short:  # filler rows: copies of the first, dropped below
+                    ids = torch.cat([ids, ids[:1].expand(short, -1)])
+                    mask = torch.cat([mask, mask[:1].expand(short, -1)])
+                pooled[rows] = self.pooled(ids, mask, width)[:len(rows)].float()
+        return pooled
 
     def embed(self, input_ids, attention_mask, owner=None, n_texts: int | None = None):
         vectors = self.pooled(input_ids, attention_mask)

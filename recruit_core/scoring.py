@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from recruit_core.config import DataConfig, ModelConfig, ScoreConfig, config_hash
 from recruit_core.encoder import load_encoder, model_dir, verify_weights, weights_sha256
 from recruit_core.io import parquet_files
-from recruit_core.model import RecruitModel
+from recruit_core.model import RecruitModel, row_stable_linear, row_stable_matmul
 from recruit_core.windows import Windows, encode_windows, pool_windows
 
 TOP_CATEGORIES = 3
@@ -120,19 +120,13 @@ class TextEncoder:
 
     @torch.inference_mode()
     def pooled_windows(self, windows: Windows) -> torch.Tensor:
-        """Mean-pooled encoder states per window, in slices of WINDOWS_PER_FORWARD; bf16 on GPU.
-        Windows go through longest first, so each slice holds similar lengths and the model drops
-        the padding they share (`RecruitModel.pooled`); rows come back in the windows' order."""
+        """Mean-pooled encoder states per window (`RecruitModel.pooled_exact`: each window's bits
+        depend on the window alone), at most WINDOWS_PER_FORWARD per forward; bf16 on GPU."""
         ids = torch.from_numpy(windows.input_ids).to(self.device)
         mask = torch.from_numpy(windows.attention_mask).to(self.device)
-        order = torch.argsort(mask.sum(dim=1), descending=True, stable=True)
-        pooled = torch.zeros(len(ids), self.model.encoder.config.hidden_size, device=self.device)
-        with torch.autocast(device_type="cuda", dtype=torch.bfloat16,
-                            enabled=self.device.type == "cuda"):
-            for start in range(0, len(ids), WINDOWS_PER_FORWARD):
-                rows = order[start:start + WINDOWS_PER_FORWARD]
-                pooled[rows] = self.model.pooled(ids[rows], mask[rows]).float()
-        return pooled
+        on_gpu = self.device.type == "cuda"
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=on_gpu):
+            return self.model.pooled_exact(ids, mask, WINDOWS_PER_FORWARD, fixed_rows=on_gpu)
 
     @torch.inference_mode()
     def embed(self, pooled: torch.Tensor, owner: np.ndarray, n_texts: int) -> torch.Tensor:
@@ -185,12 +179,13 @@ class ResumeScorer:
         embedding = self.encoder.embed(pooled, windows.owner, n_texts)
         if self.trained:
             owner = torch.from_numpy(windows.owner).to(self.device)
-            logits = pool_windows(self.model.category_head(pooled), owner, n_texts)
+            logits = pool_windows(row_stable_linear(pooled, self.model.category_head), owner, n_texts)
         else:
-            logits = embedding @ self.category_vectors.T / self.score_cfg.zero_shot_temperature
+            logits = (row_stable_matmul(embedding, self.category_vectors.T)
+                      / self.score_cfg.zero_shot_temperature)
         columns = _top_categories(torch.softmax(logits.float(), dim=-1), self.categories)
         if self.job_vectors is not None:
-            columns.update(self._fit_columns(embedding @ self.job_vectors.T))
+            columns.update(self._fit_columns(row_stable_matmul(embedding, self.job_vectors.T)))
         if self.score_cfg.write_embeddings:
             columns["embedding"] = _list_column(embedding.cpu().numpy())
         return columns

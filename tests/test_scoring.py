@@ -1,6 +1,8 @@
 """The scorer without Ray: categories, fit against requisitions, embeddings, reproducibility."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -70,10 +72,41 @@ def test_scores_are_consistent_with_the_embeddings(tiny_scorer, pool):
     assert all(len(t) == 3 and t[0]["fit"] >= t[1]["fit"] >= t[2]["fit"] for t in top)
 
 
-def test_a_resume_scores_the_same_alone_or_in_any_batch(tiny_scorer, pool):
-    together = tiny_scorer.score_table(_table(pool[0]))
-    split = pa.concat_tables([tiny_scorer.score_table(_table(pool[0][i:i + 5])) for i in range(0, 12, 5)])
-    assert together.equals(split)  # bitwise: outputs do not depend on batch composition
+@pytest.fixture(scope="module")
+def trained_scorer(tmp_path_factory, pool):
+    """A scorer with a trained-style category head (random weights), from a saved folder."""
+    folder = tmp_path_factory.mktemp("trained") / "model"
+    _, encoder, _ = load_encoder(TINY)
+    torch.manual_seed(1)
+    model = RecruitModel(encoder, ["accountant", "nurse", "chef", "data_engineer", "welder"])
+    torch.nn.init.normal_(model.category_head.weight)
+    model.save(folder, load_scoring_model("", TINY).tokenizer)
+    scoring_model = load_scoring_model(str(folder), TINY)
+    encoder_of = TextEncoder(scoring_model, TINY)
+    jobs = pool[1]
+    return ResumeScorer(scoring_model, TINY, ScoreConfig(input="", jobs="", write_embeddings=True),
+                        categories=list(scoring_model.model.categories),
+                        job_ids=[j["job_id"] for j in jobs],
+                        job_vectors=encoder_of.embed_texts([f"{j['title']}\n{j['description']}"
+                                                            for j in jobs]))
+
+
+@pytest.mark.determinism
+@pytest.mark.parametrize("which", ["tiny_scorer", "trained_scorer"])
+def test_a_resume_scores_the_same_bits_alone_or_in_any_batch(which, request, pool):
+    """Bitwise: a resume's categories, fits and embedding depend on its own text alone, not on
+    which resumes share its batch (their lengths decided the forward's width once) or how many."""
+    scorer = request.getfixturevalue(which)
+    longer = [replace(generate_resume(load_builtin(), 2, i), resume_id=f"L{i}") for i in range(3)]
+    short = [replace(r, resume_id=f"S{i}", text=r.text[:60 + 25 * i])
+             for i, r in enumerate(pool[0][:4])]  # windows of several widths in one batch
+    resumes = pool[0] + longer + short
+    together = scorer.score_table(_table(resumes)).sort_by("resume_id")
+    for size in (1, 2, 5):
+        for order in (resumes, resumes[::-1]):
+            split = pa.concat_tables([scorer.score_table(_table(order[i:i + size]))
+                                      for i in range(0, len(order), size)]).sort_by("resume_id")
+            assert together.equals(split), (size, order is resumes)
 
 
 def test_trained_folder_scores_with_its_category_head(tmp_path, pool):
