@@ -30,6 +30,7 @@ from pathlib import Path
 
 import _entry  # noqa: F401  (sets the offline environment before Ray starts)
 import hydra
+import pyarrow as pa
 import ray
 
 from recruit_core.config import ModelConfig, RecruitConfig, to_plain
@@ -37,28 +38,40 @@ from recruit_core.io import parquet_files, write_json_atomic, write_parquet_atom
 from recruit_core.match_ray import (embed_requisitions, match_pipeline, merge_shortlists,
                                     rerank_shortlists, shortlist_pairs)
 from recruit_core.matching import shortlist_table
-from recruit_core.quarantine import check_files
+from recruit_core.quarantine import FileCheck, check_files
 from recruit_core.ray_env import connect, set_block_size
 from recruit_core.score_ray import read_units, search_duplicates
-from recruit_core.scoring import load_requisitions, model_fingerprint
+from recruit_core.scoring import check_model_folder, load_requisitions, model_fingerprint
 
 NO_RERANK = "none (bi-encoder order)"
 
 
+def preflight(cfg: RecruitConfig) -> tuple[list[FileCheck], pa.Table, str]:
+    """Paths and models checked before Ray starts (~20 s), so a wrong one fails at once:
+    (the readable resume files, the requisitions, the reranking model's name)."""
+    match = cfg.match
+    checks = check_files(parquet_files(match.resumes, "match.resumes"))
+    jobs = load_requisitions(match.jobs, "match.jobs")
+    for key, path in (("match.biencoder_path", match.biencoder_path),
+                      ("match.crossencoder_path", match.crossencoder_path)):
+        if path:
+            check_model_folder(path, key)
+    return [c for c in checks if c.readable], jobs, _crossencoder_name(match.crossencoder_path)
+
+
 def run(cfg: RecruitConfig) -> dict:
     match = cfg.match
+    started = time.perf_counter()
+    readable, jobs, rerank_model = preflight(cfg)
+    run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+    provenance = {"biencoder": model_fingerprint(match.biencoder_path, cfg.model), "run_id": run_id}
     connect(cfg.cluster)
     set_block_size(cfg.score.target_max_block_mb)
-    started = time.perf_counter()
     output = Path(match.output_dir)
-    readable = [c for c in check_files(parquet_files(match.resumes)) if c.readable]
     paths = [c.path for c in readable]
-    jobs = load_requisitions(match.jobs)
     jobs_ref = ray.put(jobs)
     vectors_ref = embed_requisitions.options(num_cpus=match.cpus_per_actor,
                                              num_gpus=match.num_gpus).remote(match, cfg.model, jobs)
-    run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
-    provenance = {"biencoder": model_fingerprint(match.biencoder_path, cfg.model), "run_id": run_id}
     staging = output / "_staging" / "recommendations"
     shutil.rmtree(staging, ignore_errors=True)
     search = search_duplicates(paths, sum(c.rows for c in readable), match.cpus_per_task)
@@ -67,7 +80,6 @@ def run(cfg: RecruitConfig) -> dict:
                         str(staging), provenance)
     shortlists = merge_shortlists(ds, jobs.num_rows, match.top_n_resumes)
     reranked = rerank_shortlists(shortlist_pairs(shortlists), paths, match, cfg.model, cfg.data, jobs_ref)
-    rerank_model = _crossencoder_name(match.crossencoder_path)
     table = shortlist_table(reranked, jobs.column("job_id").to_pylist(),
                             {"rerank_model": rerank_model, **provenance})
     shortlist_path = write_parquet_atomic(table, output / "shortlists" / "part-00000.parquet")

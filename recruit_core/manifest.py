@@ -126,18 +126,21 @@ def commit_outputs(output_dir: str | Path, key: str) -> dict:
 
 
 def record_file_problems(checks: list, manifest: Manifest, input_root: str) -> int:
-    """Unreadable files and files without the needed columns: a one-row `quarantine/<key>.parquet`
-    naming the path (resume_id null) and a manifest line, so a rerun does not report them twice."""
-    from recruit_core.quarantine import file_problem_table
+    """Unreadable files and files without the needed columns: `quarantine/<key>.parquet` naming
+    the path (one record per row when the row count is known, see quarantine.file_problem_rows)
+    and a manifest line counting those rows, so a rerun does not report them twice."""
+    from recruit_core.quarantine import file_problem_rows
 
     recorded = 0
     for check in checks:
         if check.readable or manifest.is_finished(check.path):
             continue
         key = output_key(input_root, check.path)
-        write_parquet_atomic(file_problem_table([check]),
-                             manifest.path.parent / "quarantine" / f"{key}.parquet")
-        manifest.record(check.path, {"rows_in": 0, "scored": 0, "quarantined": 0,
+        records = file_problem_rows(check)
+        write_parquet_atomic(records, manifest.path.parent / "quarantine" / f"{key}.parquet")
+        rows = check.rows if check.problem == "missing_column" else 0
+        manifest.record(check.path, {"rows_in": rows, "scored": 0, "quarantined": rows,
+                                     "reasons": {check.problem: records.num_rows},
                                      "file_problem": check.problem})
         recorded += 1
     return recorded

@@ -11,13 +11,17 @@ Reasons, in the order they are checked (a row gets the first one that applies):
     invalid_id      resume_id holds control or invisible characters (ANSI escape, tab, newline,
                     NUL, zero-width; Unicode Cc, Cf, Zl, Zp); the detail shows it escaped
     duplicate_id    a resume_id seen earlier (earlier file in sorted path order, or earlier row)
-    not_text        the text column holds numbers or other non-text values (wrong Parquet type)
+    not_text        the text column holds numbers or other non-text values (wrong Parquet type);
+                    dictionary-encoded text (Spark, pandas categoricals) is decoded and read
     null_text       text is null
     invalid_utf8    text bytes are not UTF-8, or contain U+FFFD (text decoded lossily upstream)
     oversized_text  more than score.max_text_chars characters
-    empty_text      nothing left after Unicode NFKC normalisation and whitespace collapsing
+    empty_text      nothing visible: empty after NFKC normalisation and whitespace collapsing, or
+                    only format/control characters (zero-width spaces, BOM, NUL)
     unreadable_row_group  the file's footer is fine but a row group fails to decode (one row each)
-    unreadable_file / missing_column  whole-file problems: one row with the path, resume_id null
+    unreadable_file the footer cannot be read: one row with the path, resume_id null (rows unknown)
+    missing_column  no resume_id or text column: one row per row of the file, so every row is
+                    counted (resume_id filled when that column is there)
 
 `python -m pytest -q tests/test_quarantine.py` runs its tests.
 """
@@ -78,7 +82,8 @@ def check_file(path: str | Path) -> FileCheck:
     if missing:
         return FileCheck(path, meta.num_rows, groups, "missing_column",
                          f"{path}: no column {', '.join(missing)} (has {', '.join(columns)}); "
-                         f"its {meta.num_rows} rows were not read", columns)
+                         f"its {meta.num_rows} rows are quarantined unread: add the column or "
+                         "remove the file", columns)
     return FileCheck(path, meta.num_rows, groups, columns=columns)
 
 
@@ -91,12 +96,23 @@ def check_files(paths: list[str | Path], threads: int = 8) -> list[FileCheck]:
         return list(pool.map(check_file, paths))
 
 
-def file_problem_table(checks: list[FileCheck]) -> pa.Table:
-    """One quarantine row per unreadable file, resume_id null: the path is what the owner needs."""
-    bad = [c for c in checks if not c.readable]
-    return pa.table({"resume_id": pa.nulls(len(bad), pa.string()),
-                     "input_file": [c.path for c in bad], "reason": [c.problem for c in bad],
-                     "detail": [c.detail for c in bad]}, schema=QUARANTINE_SCHEMA)
+def file_problem_rows(check: FileCheck) -> pa.Table:
+    """Quarantine records of a file that cannot be scored, in QUARANTINE_SCHEMA plus input_row.
+
+    A file without the columns gets one record per row, so its rows count in rows_in and as
+    quarantined like any other (its resume_ids too, when it has that column); an unreadable file,
+    whose row count is unknown, gets one record with the path, resume_id and input_row null."""
+    rows = check.rows if check.problem == "missing_column" else 0
+    if not rows:
+        ids, positions = pa.nulls(1, pa.string()), pa.nulls(1, pa.int64())
+    else:
+        ids = read_ids(check.path) if ID_COLUMN in check.columns else pa.nulls(rows, pa.string())
+        positions = pa.array(np.arange(rows, dtype=np.int64))
+    count = len(positions)
+    return pa.table({"resume_id": ids, "input_file": [check.path] * count,
+                     "reason": [check.problem] * count, "detail": [check.detail] * count,
+                     "input_row": positions},
+                    schema=QUARANTINE_SCHEMA.append(pa.field("input_row", pa.int64())))
 
 
 def normalise_text(text: str) -> str:
@@ -124,6 +140,20 @@ def _as_strings(column: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, np.ndarra
             values.append(None)
             bad[i] = True
     return pa.array(values, pa.string()), bad
+
+
+def _decoded(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Dictionary-encoded values (what Spark and pandas categoricals write) as plain values."""
+    if pa.types.is_dictionary(column.type):
+        return column.cast(column.type.value_type)
+    return column
+
+
+def _visible(text: str) -> bool:
+    """Whether any character is not whitespace, format (Cf: zero-width, BOM) or control (Cc: NUL):
+    texts of only those would all score alike. Stops at the first visible character, at once
+    for ordinary text; the text itself is left as it is."""
+    return any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc") for c in text)
 
 
 def _is_textual(data_type: pa.DataType) -> bool:
@@ -162,7 +192,7 @@ def validate_resumes(batch: pa.Table, input_file: str, first_position: int, max_
     duplicates = duplicates or {}
     flag([int(p) in duplicates for p in positions], "duplicate_id",
          lambda i: f"resume {id_list[i]}: {duplicates[int(positions[i])]}")
-    text_column = batch.column(TEXT_COLUMN)
+    text_column = _decoded(batch.column(TEXT_COLUMN))
     if not _is_textual(text_column.type):
         flag(np.ones(n, dtype=bool), "not_text",
              lambda i: f"resume {id_list[i]}: column text is {text_column.type}, not text")
@@ -172,8 +202,9 @@ def validate_resumes(batch: pa.Table, input_file: str, first_position: int, max_
         _flag_text_problems(texts, bad_bytes, max_text_chars, flag, id_list)
     normalised = [normalise_text(t) if reasons[i] is None else None
                   for i, t in enumerate(texts.to_pylist())]
-    flag([t is not None and not t for t in normalised], "empty_text",
-         lambda i: f"resume {id_list[i]}: text is empty or whitespace only")
+    flag([t is not None and not _visible(t) for t in normalised], "empty_text",
+         lambda i: f"resume {id_list[i]}: text is empty, or only whitespace and invisible "
+                   "characters (zero-width, BOM, NUL)")
     return pa.table({"resume_id": ids, "text": [t if reasons[i] is None else None
                                                  for i, t in enumerate(normalised)],
                      "input_file": [input_file] * n, "position": positions,

@@ -14,6 +14,7 @@ Fit against a requisition is the cosine of the resume and job (title + descripti
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,11 +25,13 @@ import torch
 import torch.nn.functional as F
 
 from recruit_core.config import DataConfig, ModelConfig, ScoreConfig, config_hash
-from recruit_core.encoder import load_encoder, model_dir, verify_weights, weights_sha256
+from recruit_core.encoder import (WEIGHTS_FILE, load_encoder, model_dir, verify_weights,
+                                  weights_sha256)
 from recruit_core.io import parquet_files
 from recruit_core.model import RecruitModel, row_stable_linear, row_stable_matmul
 from recruit_core.windows import Windows, encode_windows, pool_windows
 
+log = logging.getLogger(__name__)
 TOP_CATEGORIES = 3
 # Windows per encoder forward: bounds activation memory (128 x 256 tokens x 384 hidden x 4 B is
 # ~50 MB per layer output) while keeping CPU matmuls large enough to run at full speed.
@@ -59,15 +62,23 @@ class ScoringModel:
 def load_scoring_model(model_path: str, model_cfg: ModelConfig) -> ScoringModel:
     """A trained folder (`score.model_path`) or, when empty, the pretrained encoder of `model=`."""
     if model_path:
-        folder = Path(model_path)
-        if not (folder / "config.json").is_file():
-            raise FileNotFoundError(f"score.model_path={model_path}: no config.json there; point it "
-                                    "at a folder written by RecruitModel.save, or leave it empty")
+        folder = check_model_folder(model_path)
         model, tokenizer, _ = RecruitModel.load(folder)
         return ScoringModel(model.eval(), tokenizer, model_fingerprint(model_path, model_cfg),
                             bool(model.categories))
     tokenizer, encoder, fingerprint = load_encoder(model_cfg)
     return ScoringModel(RecruitModel(encoder).eval(), tokenizer, fingerprint, False)
+
+
+def check_model_folder(model_path: str, key: str = "score.model_path") -> Path:
+    """A trained model folder holds config.json and safetensors weights: checked on the driver,
+    so a wrong path fails at once rather than in a worker after Ray has started."""
+    folder = Path(model_path)
+    for name in ("config.json", WEIGHTS_FILE):
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{key}={model_path}: no {name} there; point it at a folder "
+                                    "written by RecruitModel.save, or leave it empty")
+    return folder
 
 
 def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
@@ -81,7 +92,12 @@ def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
                 f"-i{t.intermediate_size}-seed{t.seed}")
     folder = model_dir(model_cfg)
     name = "all-MiniLM-L6-v2" if model_cfg.source == "minilm" else folder.name
-    return f"{name}@sha256:{verify_weights(folder, model_cfg.sha256)[:16]}"
+    sha = verify_weights(folder, model_cfg.sha256)
+    if not model_cfg.sha256:
+        log.warning("%s: no model.sha256 configured, so corrupt or swapped weights would go "
+                    "unnoticed; these weights hash to %s: pin them with model.sha256=%s",
+                    folder / WEIGHTS_FILE, sha, sha)
+    return f"{name}@sha256:{sha[:16]}"
 
 
 def occupation_descriptions(taxonomy) -> tuple[list[str], list[str]]:
@@ -242,13 +258,9 @@ def reference_vectors(scoring_model: ScoringModel, score: ScoreConfig, model_cfg
     return reference
 
 
-def load_requisitions(path: str | Path) -> pa.Table:
+def load_requisitions(path: str | Path, key: str = "score.jobs") -> pa.Table:
     """The open requisitions (JOB_SCHEMA Parquet folder or file), sorted by job_id for stable ranks."""
-    files = parquet_files(path)
-    if not files:
-        raise FileNotFoundError(f"score.jobs={path}: no Parquet files; generate a pool first "
-                                "(python ray_jobs/generate.py) or set score.jobs=''")
-    jobs = pa.concat_tables([pq.read_table(f) for f in files])
+    jobs = pa.concat_tables([pq.read_table(f) for f in parquet_files(path, key)])
     return jobs.sort_by("job_id")
 
 

@@ -63,3 +63,62 @@ def test_missing_group_option_is_a_clear_error():
         compose_config(["model=nonexistent"])
     with pytest.raises((ConfigKeyError, ConfigCompositionException)):
         compose_config(["cluster.bogus=1"])
+
+
+@pytest.mark.parametrize("override, rule", [
+    ("score.zero_shot_temperature=0", "> 0"),  # NaN probabilities
+    ("model.max_windows=0", ">= 1"),  # every resume scored alike
+    ("score.max_text_chars=-5", ">= 1"),
+    ("score.top_jobs=0", ">= 1"),  # division by zero inside an actor
+    ("cluster.num_cpus=0", ">= 1"),  # Ray hangs
+    ("score.actor_memory_mb=999999999", "<= 1048576"),
+    ("score.actor_memory_mb=0", ">= 1"),
+    ("score.batch_size=-1", ">= 1"),
+    ("score.cpus_per_actor=0", "> 0"),
+    ("data.near_duplicate_rate=1.5", "<= 1"),
+    ("train.lr=nan", "> 0"),
+    ("train.max_steps=0", "or -1"),
+    ("interview.min_skill_coverage=-0.1", ">= 0"),
+    ("match.top_k_jobs=0", ">= 1"),
+    ("eval.k=0", ">= 1"),
+    ("model.tiny.hidden_size=0", ">= 1"),
+])
+def test_out_of_range_value_is_refused_naming_key_value_and_range(override, rule):
+    key, value = override.split("=")
+    with pytest.raises(ValueError) as err:
+        compose_config([override])
+    message = str(err.value)
+    assert f"{key}={value}: must be " in message and rule in message, message
+
+
+def test_range_error_says_what_the_setting_is():
+    with pytest.raises(ValueError) as err:
+        compose_config(["score.top_jobs=0"])
+    assert str(err.value) == ("score.top_jobs=0: must be >= 1 "
+                              "(how many best-fitting jobs to list per resume)")
+
+
+def test_special_and_boundary_values_are_accepted():
+    cfg = compose_config(["train.max_steps=-1", "score.num_gpus=0", "cluster.num_cpus=null",
+                          "score.fit_threshold=-1", "score.actor_memory_mb=1048576"])
+    assert cfg.train.max_steps == -1 and cfg.cluster.num_cpus is None
+
+
+def test_every_numeric_setting_has_a_range():
+    """A new int or float field without a row in RANGES would skip the check silently."""
+    from dataclasses import fields, is_dataclass
+
+    from recruit_core.config_ranges import RANGES, is_numeric
+
+    def numeric_keys(section, prefix):
+        for spec in fields(section):
+            value = getattr(section, spec.name)
+            if is_dataclass(value):
+                yield from numeric_keys(value, f"{prefix}.{spec.name}")
+            elif is_numeric(value) or spec.type in ("Optional[int]", "Optional[float]"):
+                yield prefix, spec.name
+
+    cfg = RecruitConfig()
+    missing = [f"{p}.{n}" for s in fields(cfg) if is_dataclass(getattr(cfg, s.name))
+               for p, n in numeric_keys(getattr(cfg, s.name), s.name) if n not in RANGES.get(p, {})]
+    assert not missing

@@ -124,3 +124,43 @@ def test_corrupt_row_group_is_quarantined_row_by_row_and_the_rest_is_read(tmp_pa
     second = pa.concat_tables(read_row_group(str(path), 1, 2, 2, 10, 10_000, {}))
     assert second.column("reason").to_pylist() == [None, None]
     assert read_ids(str(path)).to_pylist() == ["a", "b", "c", "d"]  # ids live in their own column chunk
+
+
+def test_dictionary_encoded_text_is_read_and_scored(tmp_path):
+    """What Spark and pandas categoricals write: the text column as a dictionary of strings."""
+    import pandas as pd
+
+    path = tmp_path / "categorical.parquet"
+    pd.DataFrame({"resume_id": ["a", "b", "c"],
+                  "text": pd.Categorical([GOOD, "Nurse\nICU, triage", GOOD])}).to_parquet(path)
+    assert pa.types.is_dictionary(pq.read_schema(path).field("text").type)
+    out = pa.concat_tables(read_row_group(str(path), 0, 0, 3, 10, 10_000, {}))
+    assert out.column("reason").to_pylist() == [None, None, None]
+    assert out.column("text").to_pylist() == [normalise_text(GOOD), "Nurse\nICU, triage",
+                                              normalise_text(GOOD)]
+
+
+def test_text_of_only_invisible_characters_is_empty():
+    batch = pa.table({"resume_id": ["zw", "bom", "nul", "mixed", "joined"],
+                      "text": ["\u200b\u200c\u200d", "\ufeff\u2060 ", "\x00\x00",
+                               " \u200b\n\x00\ufeff\t", "Data\u200dEngineer\nSQL"]})
+    out = validate_resumes(batch, "z.parquet", 0, 10_000)
+    assert _reasons(out) == {"zw": "empty_text", "bom": "empty_text", "nul": "empty_text",
+                             "mixed": "empty_text", "joined": None}
+    assert "invisible" in out.column("detail")[0].as_py()
+    assert out.column("text")[4].as_py() == "Data\u200dEngineer\nSQL"  # ordinary text kept as it is
+
+
+def test_file_without_text_column_quarantines_each_of_its_rows(tmp_path):
+    from recruit_core.quarantine import file_problem_rows
+
+    no_text = tmp_path / "no_text.parquet"
+    pq.write_table(pa.table({"resume_id": ["a", "b", "c"], "body": [GOOD] * 3}), no_text)
+    records = file_problem_rows(check_file(no_text))
+    assert records.column("resume_id").to_pylist() == ["a", "b", "c"]
+    assert records.column("input_row").to_pylist() == [0, 1, 2]
+    assert set(records.column("reason").to_pylist()) == {"missing_column"}
+    truncated = tmp_path / "truncated.parquet"
+    truncated.write_bytes(no_text.read_bytes()[:-20])
+    records = file_problem_rows(check_file(truncated))
+    assert records.num_rows == 1 and records.column("resume_id").null_count == 1

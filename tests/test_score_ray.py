@@ -24,7 +24,7 @@ from recruit_core.taxonomy import load_builtin
 pytestmark = pytest.mark.ray
 SMOKE = ["experiment=smoke", "score.batch_size=4", "score.target_max_block_mb=1"]
 EXPECTED_REASONS = {"null_text": 1, "empty_text": 2, "oversized_text": 1, "invalid_utf8": 2,
-                    "duplicate_id": 2, "not_text": 2, "missing_column": 1, "unreadable_file": 1}
+                    "duplicate_id": 2, "not_text": 2, "missing_column": 2, "unreadable_file": 1}
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,8 @@ def clean_run(ray_local, corpus, tmp_path_factory):
 def test_bad_input_is_quarantined_and_every_row_is_counted(clean_run, corpus):
     output, summary = clean_run
     assert summary["invariant_ok"]
-    assert summary["rows_in"] == 16 and summary["rows_scored"] == 6 and summary["rows_quarantined"] == 10
+    # d_no_text.parquet's 2 rows count in and as quarantined: the file has no text column
+    assert summary["rows_in"] == 18 and summary["rows_scored"] == 6 and summary["rows_quarantined"] == 12
     assert summary["reasons"] == EXPECTED_REASONS and summary["files_quarantined"] == 2
     quarantine = pa.concat_tables([pq.read_table(p, columns=["resume_id", "input_file", "reason", "detail"])
                                    for p in sorted((output / "quarantine").glob("*.parquet"))])
@@ -97,6 +98,60 @@ def test_bad_input_is_quarantined_and_every_row_is_counted(clean_run, corpus):
         + pq.read_table(corpus / "resumes" / "f_more.parquet").column("resume_id").to_pylist()[1:])
     for column in ("model", "config_hash", "run_id", "input_file", "best_job_id", "category_1"):
         assert scores.column(column).null_count == 0, column
+
+
+@pytest.fixture(scope="module")
+def intake_corpus(tmp_path_factory) -> Path:
+    """Input edge cases next to normal files: what Spark and pandas write, invisible text, a file
+    without the text column, and files that are not data (hidden, metadata, other names)."""
+    import pandas as pd
+
+    root = tmp_path_factory.mktemp("intake")
+    taxonomy = load_builtin()
+    good, _ = resume_tables(taxonomy, 1, 0, 6, 0.15, 0.0)
+    text = good.column("text").to_pylist()
+    resumes = root / "resumes"
+    spark = resumes / "spark_out.parquet"
+    spark.mkdir(parents=True)
+    pq.write_table(good.slice(0, 2), resumes / "a_normal.parquet")
+    pd.DataFrame({"resume_id": ["CAT1", "CAT2"], "text": pd.Categorical([text[2], text[3]])}
+                 ).to_parquet(resumes / "b_categorical.parquet")
+    pq.write_table(pa.table({"resume_id": ["Z1", "Z2", "Z3"],
+                             "text": ["\u200b\u200c\u200d", "\ufeff \u2060", "\x00\x00"]}),
+                   resumes / "c_invisible.parquet")
+    pq.write_table(pa.table({"resume_id": ["M1", "M2", "M3"], "body": text[:3]}),
+                   resumes / "d_no_text.parquet")
+    pq.write_table(pa.table({"resume_id": ["SP1"], "text": [text[4]]}), spark / "part-00000-a.snappy.parquet")
+    pq.write_table(pa.table({"resume_id": ["SP2"], "text": [text[5]]}), spark / "part-00001-a.snappy.parquet")
+    pq.write_table(pa.table({"resume_id": ["UP1"], "text": [text[0] + " (resubmitted)"]}),
+                   resumes / "E_UPPER.PARQUET")
+    for name in ("spark_out.parquet/_SUCCESS", "spark_out.parquet/.part-00000-a.snappy.parquet.crc",
+                 "spark_out.parquet/_committed_17", "notes.txt"):
+        (resumes / name).write_bytes(b"not data")
+    pq.write_table(pa.table({"resume_id": ["H1"], "text": [text[1]]}), resumes / ".hidden.parquet")
+    pq.write_table(job_table(taxonomy, 1, 3), root / "jobs.parquet")
+    return root
+
+
+def test_every_input_file_is_read_or_reported_and_every_row_counted(ray_local, intake_corpus, tmp_path):
+    import score
+    summary = score.run(_config(intake_corpus, tmp_path / "out"))
+    assert summary["rows_in"] == 13 and summary["invariant_ok"]
+    assert summary["rows_scored"] == 7 and summary["rows_quarantined"] == 6
+    assert summary["reasons"] == {"empty_text": 3, "missing_column": 3}
+    assert summary["files"] == 7 and summary["files_quarantined"] == 1
+    resumes = intake_corpus / "resumes"
+    assert sorted(summary["skipped_files"]) == sorted(str(resumes / n) for n in (
+        "spark_out.parquet/_SUCCESS", "spark_out.parquet/.part-00000-a.snappy.parquet.crc",
+        "spark_out.parquet/_committed_17", "notes.txt", ".hidden.parquet"))
+    scores = pa.concat_tables([pq.read_table(p) for p in (tmp_path / "out" / "scores").glob("*.parquet")])
+    assert sorted(scores.column("resume_id").to_pylist()) == sorted(
+        pq.read_table(resumes / "a_normal.parquet").column("resume_id").to_pylist()
+        + ["CAT1", "CAT2", "SP1", "SP2", "UP1"])
+    assert set(scores.column("model").to_pylist()) == {summary["model"]}  # the weights, every row
+    quarantine = pa.concat_tables([pq.read_table(p, columns=["resume_id", "reason"])
+                                   for p in (tmp_path / "out" / "quarantine").glob("*.parquet")])
+    assert sorted(quarantine.column("resume_id").to_pylist()) == ["M1", "M2", "M3", "Z1", "Z2", "Z3"]
 
 
 @pytest.mark.parametrize("tokenize_in_actor", ["true", "false"])
@@ -271,7 +326,7 @@ def test_score_job_runs_unchanged_on_a_separately_started_cluster(corpus, tmp_pa
                              env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"}, cwd=ROOT,
                              capture_output=True, text=True, timeout=600)
         assert job.returncode == 0, job.stderr[-3000:]
-        assert "rows in 16 = rows scored 6 + rows quarantined 10: ok" in job.stdout
+        assert "rows in 18 = rows scored 6 + rows quarantined 12: ok" in job.stdout
     finally:
         os.killpg(head.pid, signal.SIGTERM)  # ray start --block stops what it started
         try:

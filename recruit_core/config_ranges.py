@@ -1,0 +1,176 @@
+"""The valid range of every numeric setting, checked in one place before any job starts.
+
+A zero temperature writes NaN probabilities, `score.top_jobs=0` divides by zero inside an actor
+mid-run and `cluster.num_cpus=0` hangs Ray: none of them fails on its own before work starts. So
+every int and float field of every config section has a row in `RANGES`, and `check_ranges`
+refuses a value outside it, naming the key, the value and what the setting is:
+
+    score.top_jobs=0: must be >= 1 (how many best-fitting jobs to list per resume)
+
+`RecruitConfig.__post_init__` runs it once the sections are built; tests/test_config.py checks that
+no numeric field lacks a row, so a new setting cannot skip the check.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any, Optional
+
+
+@dataclass(frozen=True)
+class Range:
+    """Allowed values: min <= value <= max (min excluded when `above`), or one of `special`."""
+
+    what: str  # what the setting is, in the user's words: ends every error message
+    min: Optional[float] = None
+    max: Optional[float] = None
+    above: bool = False  # the minimum itself is not allowed: temperatures, CPU fractions
+    special: tuple = ()  # sentinel values with their own meaning, e.g. -1 for "no limit"
+
+    def allows(self, value: float) -> bool:
+        if value in self.special:
+            return True
+        if isinstance(value, float) and not math.isfinite(value):
+            return False  # NaN and infinity compare oddly; no setting here means them
+        low_ok = self.min is None or (value > self.min if self.above else value >= self.min)
+        return low_ok and (self.max is None or value <= self.max)
+
+    def describe(self) -> str:
+        low = None if self.min is None else f"{'>' if self.above else '>='} {self.min}"
+        high = None if self.max is None else f"<= {self.max}"
+        rule = " and ".join(part for part in (low, high) if part)
+        return rule + "".join(f" or {s}" for s in self.special)
+
+
+def count(what: str, low: int = 1, high: Optional[int] = None, special: tuple = ()) -> Range:
+    return Range(what, low, high, special=special)
+
+
+def positive(what: str, high: Optional[float] = None) -> Range:
+    return Range(what, 0, high, above=True)
+
+
+def share(what: str) -> Range:
+    return Range(what, 0, 1)
+
+
+SEED = count("random seed; numpy takes 0 to 2**32-1", 0, 2**32 - 1)
+MEMORY_MB = count("MiB reserved per model actor; 1048576 is 1 TiB", 1, 2**20)
+GPUS = Range("GPUs per model actor; 0: CPU only", 0, 64)
+
+RANGES: dict[str, dict[str, Range]] = {
+    "model.tiny": {
+        "hidden_size": count("width of the test BERT", 1, 4096),
+        "num_hidden_layers": count("layers of the test BERT", 1, 48),
+        "num_attention_heads": count("attention heads of the test BERT", 1, 64),
+        "intermediate_size": count("feed-forward width of the test BERT", 1, 16384),
+        "seed": SEED,
+    },
+    "model": {
+        "max_length": count("tokens per window, [CLS] and [SEP] included", 8, 8192),
+        "window_stride": count("tokens between window starts", 1, 8192),
+        "max_windows": count("windows read per resume", 1, 1024),
+    },
+    "data": {
+        "n_resumes": count("resumes in the synthetic pool"),
+        "n_jobs": count("requisitions in the synthetic pool"),
+        "seed": SEED,
+        "shard_rows": count("rows per generated Parquet file"),
+        "near_duplicate_rate": share("share of resumes generated as near-duplicates"),
+        "no_skills_section_rate": share("share of resumes generated without a skills section"),
+    },
+    "train": {
+        "num_workers": count("training workers"),
+        "cpus_per_worker": positive("CPUs reserved per training worker", 1024),
+        "epochs": count("passes over the training pairs"),
+        "max_steps": count("optimizer steps before stopping", special=(-1,)),
+        "batch_size": count("examples per worker step"),
+        "grad_accum_steps": count("steps whose gradients are summed per update"),
+        "lr": positive("learning rate", 1),
+        "weight_decay": share("AdamW weight decay"),
+        "warmup_ratio": share("share of steps spent warming up the learning rate"),
+        "temperature": positive("contrastive softmax temperature", 100),
+        "n_train_pairs": count("training pairs generated"),
+        "checkpoint_every_steps": count("steps between checkpoints; 0: at each epoch's end", 0),
+        "seed": SEED,
+        "torch_threads": count("torch threads per worker; 0: from train.cpus_per_worker", 0, 1024),
+        "max_grad_norm": positive("gradient clipping norm"),
+        "head_lr_scale": positive("learning-rate multiplier of the new heads", 1000),
+        "eval_batch_size": count("windows or pairs per evaluation forward pass"),
+        "eval_candidates": count("jobs reranked per dev resume"),
+    },
+    "score": {
+        "batch_size": count("resumes per actor call"),
+        "pool_size": count("model actors"),
+        "num_gpus": GPUS,
+        "cpus_per_actor": positive("CPUs reserved per model actor", 1024),
+        "torch_threads": count("torch threads per model actor", 1, 1024),
+        "max_text_chars": count("longest resume text scored, in characters"),
+        "fit_threshold": Range("cosine fit a job must reach to count in jobs_above_threshold", -1, 1),
+        "target_max_block_mb": count("MiB per Ray Data block", 1, 4096),
+        "top_jobs": count("how many best-fitting jobs to list per resume"),
+        "zero_shot_temperature": positive("softmax temperature of zero-shot categories", 100),
+        "cpus_per_task": positive("CPUs reserved per read/validate/stage task", 1024),
+        "actor_memory_mb": MEMORY_MB,
+    },
+    "match": {
+        "top_k_jobs": count("jobs recommended per resume"),
+        "top_n_resumes": count("resumes shortlisted per job"),
+        "rerank_top": count("shortlisted resumes per job the cross-encoder reranks", 0),
+        "block_rows": count("resumes per matrix-product block"),
+        "batch_size": count("resumes per actor call"),
+        "pool_size": count("model actors"),
+        "num_gpus": GPUS,
+        "cpus_per_actor": positive("CPUs reserved per model actor", 1024),
+        "torch_threads": count("torch threads per model actor", 1, 1024),
+        "cpus_per_task": positive("CPUs reserved per read task", 1024),
+        "rerank_batch_size": count("(job, resume) pairs per cross-encoder call"),
+        "actor_memory_mb": MEMORY_MB,
+    },
+    "interview": {
+        "questions_min": count("fewest questions per interview pack"),
+        "questions_max": count("most questions per interview pack"),
+        "top_candidates_per_job": count("candidates scheduled per job"),
+        "jobs_to_schedule": count("jobs whose interviews are scheduled"),
+        "interviewers": count("interviewers in the synthetic panel"),
+        "days": count("working days to schedule over", 1, 366),
+        "time_limit_s": positive("seconds the scheduler may search"),
+        "pool_size": count("question-generator actors"),
+        "cpus_per_actor": positive("CPUs reserved per question-generator actor", 1024),
+        "batch_size": count("(job, candidate) pairs per actor call"),
+        "seed": SEED,
+        "interview_minutes": count("length of one interview in minutes", 1, 1440),
+        "buffer_minutes": count("minutes an interviewer rests between interviews", 0, 1440),
+        "panel_size": count("interviewers per interview"),
+        "min_skill_coverage": share("share of the job's required skills the panel must know"),
+    },
+    "eval": {
+        "sample_resumes": count("resumes evaluated"),
+        "crossencoder_resumes": count("resumes evaluated with a cross-encoder"),
+        "k": count("cut-off of Recall@k and nDCG@k"),
+        "batch_size": count("windows per forward pass"),
+        "probe_c": positive("inverse L2 strength of the embedding probe"),
+        "seed": SEED,
+    },
+    "cluster": {
+        "num_cpus": count("CPUs of the local Ray; null: all cores", 1, 4096),
+        "idle_workers": count("idle worker processes Ray keeps", 0),
+    },
+}
+
+
+def is_numeric(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_ranges(section: Any, prefix: str) -> None:
+    """Refuse the first numeric field of `section` (and its nested sections) outside its range."""
+    ranges = RANGES.get(prefix, {})
+    for spec in fields(section):
+        value = getattr(section, spec.name)
+        if is_dataclass(value):
+            check_ranges(value, f"{prefix}.{spec.name}")
+        elif is_numeric(value) and spec.name in ranges and not ranges[spec.name].allows(value):
+            rule = ranges[spec.name]
+            shown = f"{value:g}" if isinstance(value, float) else value  # 0, not 0.0: as typed
+            raise ValueError(f"{prefix}.{spec.name}={shown}: must be {rule.describe()} ({rule.what})")
