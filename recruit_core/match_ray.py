@@ -112,9 +112,8 @@ class MatchActor:
         device = _device(match.num_gpus)
         self.match = match
         self.encoder = TextEncoder(load_scoring_model(match.biencoder_path, model), model, device)
-        jobs = torch.tensor(ray.get(job_vectors[0]), device=device)
-        self.jobs_t = jobs.T.contiguous()
-        self.shortlists = JobShortlists(jobs.shape[0], match.top_n_resumes, device)
+        self.jobs = torch.tensor(ray.get(job_vectors[0]), device=device)
+        self.shortlists = JobShortlists(self.jobs.shape[0], match.top_n_resumes, device)
 
     @torch.inference_mode()
     def __call__(self, batch: pa.Table) -> pa.Table:
@@ -129,7 +128,7 @@ class MatchActor:
         recommended, admitted = [], []
         for start in range(0, n, self.match.block_rows):
             stop = min(n, start + self.match.block_rows)
-            scores = row_stable_matmul(embedded[start:stop], self.jobs_t)
+            scores = row_stable_matmul(embedded[start:stop], self.jobs)
             top_scores, top_jobs = resume_top_k(scores, self.match.top_k_jobs)
             recommended.append((np.arange(start, stop), top_scores.cpu().numpy(),
                                 top_jobs.cpu().numpy()))

@@ -123,14 +123,13 @@ def match_blocks(resume_blocks: Iterable[tuple[torch.Tensor, torch.Tensor]], job
     """Exact top-k jobs per resume and top-N resumes per job over (embeddings [b, d], ids [b])
     blocks; `on_block(ids, top_scores, top_jobs)` receives each block's per-resume result."""
     shortlists = JobShortlists(jobs.shape[0], n, jobs.device)
-    jobs_t = jobs.T.contiguous()  # [d, jobs]: one transpose, not one per block
     # one [block, jobs] buffer for all blocks: a fresh 100+ MB tensor per block is page-faulted
     # and zeroed by the kernel every time, which costs a tenth of the matmul
     buffer = torch.empty(0, jobs.shape[0], device=jobs.device)
     for embeddings, ids in resume_blocks:
         if buffer.shape[0] < embeddings.shape[0]:
             buffer = torch.empty(embeddings.shape[0], jobs.shape[0], device=jobs.device)
-        scores = row_stable_matmul(embeddings, jobs_t, out=buffer)
+        scores = row_stable_matmul(embeddings, jobs, out=buffer)
         top_scores, top_jobs = resume_top_k(scores, k)
         if on_block is not None:
             on_block(ids, top_scores, top_jobs)

@@ -197,11 +197,11 @@ class ResumeScorer:
             owner = torch.from_numpy(windows.owner).to(self.device)
             logits = pool_windows(row_stable_linear(pooled, self.model.category_head), owner, n_texts)
         else:
-            logits = (row_stable_matmul(embedding, self.category_vectors.T)
+            logits = (row_stable_matmul(embedding, self.category_vectors)
                       / self.score_cfg.zero_shot_temperature)
         columns = _top_categories(torch.softmax(logits.float(), dim=-1), self.categories)
         if self.job_vectors is not None:
-            columns.update(self._fit_columns(row_stable_matmul(embedding, self.job_vectors.T)))
+            columns.update(self._fit_columns(row_stable_matmul(embedding, self.job_vectors)))
         if self.score_cfg.write_embeddings:
             columns["embedding"] = _list_column(embedding.cpu().numpy())
         return columns

@@ -108,14 +108,17 @@ def test_tied_scores_go_to_the_smaller_resume_id_whatever_the_arrival_order(seed
 
 
 @pytest.mark.determinism
-def test_a_row_of_a_product_is_the_same_bits_in_a_call_of_any_size():
-    """BLAS picks its kernel by shape: plain `a @ b` gives a row other bits alone than among 2, 5 or
-    17 rows (measured). `row_stable_matmul` must not, wherever the row sits."""
-    a, b = _embeddings(130, 384, 4), _embeddings(37, 384, 5).T
+@pytest.mark.determinism
+@pytest.mark.parametrize("others", [6, 37])
+def test_a_row_of_a_product_is_the_same_bits_in_a_call_of_any_size(others):
+    """BLAS picks its kernel by shape: plain `a @ b.T` gives a row other bits alone than among 2, 5
+    or 17 rows, and with few columns other bits at another position (measured). `row_stable_matmul`
+    must not."""
+    a, b = _embeddings(130, 384, 4), _embeddings(others, 384, 5)
     alone = torch.cat([row_stable_matmul(a[i:i + 1], b) for i in range(130)])
     for size in (2, 3, 5, 17, 64, 65, 130):
         rows = torch.cat([row_stable_matmul(a[i:i + size], b) for i in range(0, 130, size)])
         assert torch.equal(rows, alone), size
-    torch.testing.assert_close(alone, a @ b)
-    out = torch.empty(200, 37)
+    torch.testing.assert_close(alone, a @ b.T)
+    out = torch.empty(200, others)
     assert torch.equal(row_stable_matmul(a, b, out=out), alone) and torch.equal(out[:130], alone)

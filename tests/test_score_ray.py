@@ -249,6 +249,48 @@ def test_inputs_whose_paths_flatten_alike_keep_all_their_rows(ray_local, corpus,
     assert _resumes_by_input_file(tmp_path / "out") == inputs
 
 
+@pytest.mark.determinism
+@pytest.mark.parametrize("way", [("score.batch_size=3",),
+                                 ("score.batch_size=16", "score.tokenize_in_actor=false"),
+                                 ("score.pool_size=1", "score.target_max_block_mb=8")])
+def test_how_the_work_is_spread_changes_no_bit_of_the_output(clean_run, corpus, tmp_path, way):
+    """Batch size, where tokenizing runs, actor count and block size decide which resumes share
+    a forward pass; none of them may change a score."""
+    import score
+    score.run(_config(corpus, tmp_path / "out", *way))
+    clean, again = _outputs(clean_run[0]), _outputs(tmp_path / "out")
+    assert clean.keys() == again.keys()
+    for name in clean:
+        assert clean[name].equals(again[name]), name
+
+
+def _scores_by_resume(output: Path) -> pa.Table:
+    """Every scored row keyed by resume_id, without where it came from (input_file, input_row,
+    and config_hash, which names the input folder): what the input's layout must not change."""
+    table = pa.concat_tables([pq.read_table(p) for p in sorted((output / "scores").glob("*.parquet"))])
+    return table.drop_columns(["run_id", "input_file", "input_row", "config_hash"]).sort_by("resume_id")
+
+
+@pytest.mark.determinism
+def test_one_file_or_many_gives_each_resume_the_same_bits(ray_local, corpus, tmp_path):
+    import score
+    pool, _ = resume_tables(load_builtin(), 4, 0, 30, 0.15, 0.0)
+    pool = pool.select(["resume_id", "text"])
+    (tmp_path / "one" / "resumes").mkdir(parents=True)
+    pq.write_table(pool, tmp_path / "one" / "resumes" / "all.parquet")
+    (tmp_path / "many" / "resumes").mkdir(parents=True)
+    for part, start in enumerate(range(0, 30, 7)):
+        pq.write_table(pool.slice(start, 7), tmp_path / "many" / "resumes" / f"part-{part}.parquet",
+                       row_group_size=3)
+    outputs = {}
+    for layout in ("one", "many"):
+        (tmp_path / layout / "jobs.parquet").symlink_to(corpus / "jobs.parquet")
+        summary = score.run(_config(tmp_path / layout, tmp_path / f"out-{layout}"))
+        assert summary["rows_scored"] == 30 and summary["invariant_ok"]
+        outputs[layout] = _scores_by_resume(tmp_path / f"out-{layout}")
+    assert outputs["one"].equals(outputs["many"])
+
+
 def _match_corpus(root: Path) -> tuple[list[str], list[str], pa.Table]:
     """60 clean resumes in 3 files and 6 requisitions; returns (texts, resume ids, jobs)."""
     taxonomy = load_builtin()
@@ -264,25 +306,46 @@ def _match_corpus(root: Path) -> tuple[list[str], list[str], pa.Table]:
     return texts, ids, jobs
 
 
-def test_match_through_ray_equals_brute_force(ray_local, tmp_path):
+MATCH_SETTINGS = ["match.batch_size=8", "match.block_rows=3", "match.top_k_jobs=2",
+                  "match.top_n_resumes=4", "match.rerank_top=3"]
+
+
+def _match_config(root: Path, resumes: Path, output: str, *extra: str):
+    return compose_config([*SMOKE, f"match.resumes={resumes}", f"match.jobs={root / 'jobs.parquet'}",
+                           f"match.output_dir={root / output}", *MATCH_SETTINGS,
+                           f"match.crossencoder_path={root / 'cross'}", *extra])
+
+
+@pytest.fixture(scope="module")
+def match_run(ray_local, tmp_path_factory):
+    """A match run over 3 files with an (untrained) cross-encoder: (root, texts, ids, jobs, summary)."""
     import match
     from recruit_core.encoder import load_encoder
     from recruit_core.model import RecruitModel
-    from recruit_core.scoring import TextEncoder, load_scoring_model, requisition_texts
-    texts, ids, jobs = _match_corpus(tmp_path)
-    cfg = compose_config([*SMOKE, f"match.resumes={tmp_path / 'resumes'}",
-                          f"match.jobs={tmp_path / 'jobs.parquet'}",
-                          f"match.output_dir={tmp_path / 'out'}", "match.batch_size=8",
-                          "match.block_rows=3", "match.top_k_jobs=2", "match.top_n_resumes=4",
-                          "match.rerank_top=3", f"match.crossencoder_path={tmp_path / 'cross'}"])
+    root = tmp_path_factory.mktemp("match")
+    texts, ids, jobs = _match_corpus(root)
+    cfg = _match_config(root, root / "resumes", "out")
     tokenizer, encoder, _ = load_encoder(cfg.model)
-    RecruitModel(encoder).save(tmp_path / "cross", tokenizer)  # an untrained fit head will do
-    summary = match.run(cfg)
+    RecruitModel(encoder).save(root / "cross", tokenizer)  # an untrained fit head will do
+    return root, texts, ids, jobs, match.run(cfg)
+
+
+def _match_outputs(output: Path, summary: dict) -> dict[str, pa.Table]:
+    recs = pq.read_table(output / "recommendations").drop_columns(["run_id"])
+    shortlists = pq.read_table(summary["shortlists"]).drop_columns(["run_id"])
+    return {"recommendations": recs.sort_by([("resume_id", "ascending"), ("rank", "ascending")]),
+            "shortlists": shortlists.sort_by([("job_id", "ascending"), ("rank", "ascending")])}
+
+
+def test_match_through_ray_equals_brute_force(match_run):
+    from recruit_core.scoring import TextEncoder, load_scoring_model, requisition_texts
+    root, texts, ids, jobs, summary = match_run
+    cfg = _match_config(root, root / "resumes", "out")
     bi = TextEncoder(load_scoring_model("", cfg.model), cfg.model)
     fit = bi.embed_texts([normalise_text(t) for t in texts]) @ bi.embed_texts(requisition_texts(jobs)).T
     job_ids = np.array(jobs.column("job_id").to_pylist())
 
-    recs = pq.read_table(tmp_path / "out" / "recommendations")
+    recs = pq.read_table(root / "out" / "recommendations")
     recs = recs.sort_by([("resume_id", "ascending"), ("rank", "ascending")])
     expected = [(ids[r], rank + 1, job_ids[j]) for r in np.argsort(ids)
                 for rank, j in enumerate(np.argsort(-fit[r])[:2])]
@@ -305,6 +368,23 @@ def test_match_through_ray_equals_brute_force(ray_local, tmp_path):
     required = dict(zip(job_ids, jobs.column("required_skills").to_pylist()))
     for row in rows:
         assert set(row["matched_skills"]) | set(row["missing_skills"]) == set(required[row["job_id"]])
+
+
+@pytest.mark.determinism
+def test_match_gives_the_same_bits_however_the_work_is_spread(match_run, tmp_path):
+    """One actor instead of two, other batch and block sizes, one input file instead of three:
+    the same recommendations, shortlists, bi-encoder and cross-encoder scores, bit for bit."""
+    import match
+    root, *_, summary = match_run
+    (tmp_path / "one").mkdir()
+    pq.write_table(pa.concat_tables([pq.read_table(p) for p in sorted((root / "resumes").glob("*"))]),
+                   tmp_path / "one" / "all.parquet", row_group_size=7)
+    again = match.run(_match_config(root, tmp_path / "one", f"{tmp_path}/out", "match.pool_size=1",
+                                    "match.batch_size=5", "match.block_rows=2",
+                                    "match.rerank_batch_size=3"))
+    clean, spread = _match_outputs(root / "out", summary), _match_outputs(tmp_path / "out", again)
+    for name in clean:
+        assert clean[name].equals(spread[name]), name
 
 
 @pytest.mark.slow
