@@ -95,6 +95,9 @@ class TrainConfig:
     temperature: float = 0.05  # contrastive softmax temperature, as in SimCSE / sentence-transformers
     n_train_pairs: int = 4000
     checkpoint_every_steps: int = 0  # 0: at the end of each epoch
+    # times a run restarts from its latest checkpoint after a worker dies or fails; -1: always.
+    # 3: one lost worker should not end a run, a crash on every try should.
+    max_failures: int = 3
     seed: int = 0
     torch_threads: int = 0  # per worker; 0: whole CPUs in cpus_per_worker, at least 1
     max_grad_norm: float = 1.0  # gradient clipping: the BERT fine-tuning default (HF Trainer)
@@ -215,6 +218,9 @@ class ClusterConfig:
     # local only: worker processes Ray keeps when idle. Its default (one per CPU, killed after 1 s
     # idle) restarts workers between fractional-CPU tasks; the raylet's CPU time halved without it.
     idle_workers: int = 8
+    # local only: how long Ray's processes may take to come up. Ray's own wait is a fixed 30 s, and
+    # ~10 of 50 starts on a loaded 2-core machine ran past it; shorter than 30 does not shorten it.
+    start_timeout_s: float = 120.0
 
     def __post_init__(self) -> None:
         if self.mode not in ("local", "remote"):

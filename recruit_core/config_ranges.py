@@ -93,6 +93,8 @@ RANGES: dict[str, dict[str, Range]] = {
         "n_train_pairs": count("training pairs generated"),
         "checkpoint_every_steps": count("steps between checkpoints; 0: at each epoch's end", 0),
         "seed": SEED,
+        "max_failures": count("restarts from the last checkpoint after a worker dies; -1: always",
+                              0, special=(-1,)),
         "torch_threads": count("torch threads per worker; 0: from train.cpus_per_worker", 0, 1024),
         "max_grad_norm": positive("gradient clipping norm"),
         "head_lr_scale": positive("learning-rate multiplier of the new heads", 1000),
@@ -155,6 +157,7 @@ RANGES: dict[str, dict[str, Range]] = {
     "cluster": {
         "num_cpus": count("CPUs of the local Ray; null: all cores", 1, 4096),
         "idle_workers": count("idle worker processes Ray keeps", 0),
+        "start_timeout_s": positive("seconds local Ray may take to start", 3600),
     },
 }
 

@@ -1,13 +1,36 @@
 """Connecting to Ray the same way from every job: in-process local Ray on 127.0.0.1, or a cluster.
 
-Local runs bind to 127.0.0.1 (the dashboard too, when cluster.include_dashboard); remote runs join RAY_ADDRESS
-(what `ray job submit` sets). Both ship the same environment to workers: no model hub, no usage stats.
+Local runs listen on 127.0.0.1 only; remote runs join RAY_ADDRESS (what `ray job submit` sets). Both
+ship the same environment to workers: no model hub, no usage stats.
+
+Why local Ray needs help to stay on 127.0.0.1 (Ray 2.60; paths under site-packages/ray/). Every
+component picks its listening address from the node's IP: the GCS, the raylet (node manager, object
+manager) and each worker's gRPC server bind to 127.0.0.1 when that IP is loopback and to all
+interfaces (`::`) otherwise; so do the dashboard agent, its metrics export, the runtime-env agent and
+the metrics servers of the autoscaler monitor and the dashboard (`autoscaler/_private/monitor.py:205`,
+`dashboard/head.py:361`). But `ray.init(_node_ip_address="127.0.0.1")` swaps loopback for the
+machine's network address (`_private/worker.py:1844` -> `services.resolve_ip_for_localhost`, which
+keeps loopback only when `ray_constants.ENABLE_RAY_CLUSTER` is off: `_private/services.py:815`).
+So `connect` starts local Ray in Ray's single-machine mode, the one it uses on macOS and Windows
+(`RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`), and the node's IP stays 127.0.0.1. With it every listening
+socket of the driver and of the processes Ray starts is on loopback, the dashboard's included
+(tests/test_ray_network.py checks this).
+
+Start-up wait: Ray gives the raylet a fixed 30 s to register with the GCS (`raylet_start_wait_time_s
+= 30`, a local variable in `_private/node.py:428`; no setting reaches it). On a loaded 2-core machine
+about 1 start in 5 ran past it, so `connect` lets that wait, and the wait for the GCS's port
+(`RAY_gcs_server_port_wait_time_s`), last `cluster.start_timeout_s`.
 """
 from __future__ import annotations
 
 import os
+import time
+from contextlib import contextmanager
+from typing import Iterator
 
 import ray
+import ray._private.ray_constants as ray_constants
+import ray._private.services as ray_services
 from ray.data import DataContext
 
 from recruit_core.config import ClusterConfig
@@ -20,6 +43,15 @@ WORKER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAY_USAGE_STA
 # How long an idle worker beyond cluster.idle_workers lives before Ray ends it.
 IDLE_WORKER_KEEP_MS = 60_000
 
+# Off: Ray's single-machine mode. The processes Ray starts read it when they import Ray.
+SINGLE_MACHINE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+GCS_PORT_WAIT_ENV = "RAY_gcs_server_port_wait_time_s"
+REGISTRATION_POLL_S = 0.5  # Ray itself asks the GCS in a tight loop, adding load to a loaded start
+
+
+class RayStartTimeout(RuntimeError):
+    """Local Ray did not come up within cluster.start_timeout_s."""
+
 
 def connect(cluster: ClusterConfig, trains: bool = False) -> dict:
     """Start or join Ray once per process and return its resources. A local Ray starts the
@@ -29,18 +61,89 @@ def connect(cluster: ClusterConfig, trains: bool = False) -> dict:
     if not ray.is_initialized():
         runtime_env = {"env_vars": dict(WORKER_ENV)}
         if cluster.mode == "local":
-            dashboard = trains if cluster.include_dashboard is None else cluster.include_dashboard
-            system = {"num_workers_soft_limit": cluster.idle_workers,
-                      "idle_worker_killing_time_threshold_ms": IDLE_WORKER_KEEP_MS}
-            ray.init(num_cpus=cluster.num_cpus, include_dashboard=dashboard, _system_config=system,
-                     _node_ip_address="127.0.0.1", runtime_env=runtime_env,
-                     configure_logging=True, logging_level="WARNING", log_to_driver=True)
+            _start_local(cluster, trains, runtime_env)
         else:
             address = os.environ.get("RAY_ADDRESS") or cluster.address or "auto"
             ray.init(address=address, runtime_env=runtime_env, logging_level="WARNING")
     ctx = DataContext.get_current()
     ctx.enable_progress_bars = os.environ.get("RECRUIT_PROGRESS", "0") == "1"
     return ray.cluster_resources()
+
+
+def _start_local(cluster: ClusterConfig, trains: bool, runtime_env: dict) -> None:
+    dashboard = trains if cluster.include_dashboard is None else cluster.include_dashboard
+    system = {"num_workers_soft_limit": cluster.idle_workers,
+              "idle_worker_killing_time_threshold_ms": IDLE_WORKER_KEEP_MS}
+    started = time.monotonic()
+    try:
+        with _single_machine_mode(), _startup_wait(cluster.start_timeout_s):
+            ray.init(num_cpus=cluster.num_cpus, include_dashboard=dashboard, _system_config=system,
+                     _node_ip_address="127.0.0.1", runtime_env=runtime_env,
+                     configure_logging=True, logging_level="WARNING", log_to_driver=True)
+    except Exception as error:
+        if "timed out" not in str(error).lower():
+            raise
+        raise start_timeout_error(cluster.start_timeout_s, time.monotonic() - started, error) from error
+
+
+def start_timeout_error(limit_s: float, waited_s: float, error: Exception) -> RayStartTimeout:
+    """What a user reads when local Ray does not start in time: what happened, what to do."""
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return RayStartTimeout(
+        f"local Ray did not start within cluster.start_timeout_s={limit_s:g} (gave up after "
+        f"{waited_s:.0f} s: {error}). The machine is probably overloaded (load average {load} on "
+        f"{os.cpu_count()} CPUs): run fewer jobs at once, or give Ray longer to start, e.g. "
+        f"cluster.start_timeout_s={max(2 * limit_s, 120):g}. Ray's own logs: "
+        "/tmp/ray/session_latest/logs (raylet.out, gcs_server.out).")
+
+
+@contextmanager
+def _single_machine_mode() -> Iterator[None]:
+    """While local Ray starts, keep the node's IP on loopback; restored after, so that joining a
+    cluster later in the same process still finds the machine's address."""
+    saved_flag, saved_env = ray_constants.ENABLE_RAY_CLUSTER, os.environ.get(SINGLE_MACHINE_ENV)
+    ray_constants.ENABLE_RAY_CLUSTER = False  # read at import: the driver imported Ray already
+    os.environ[SINGLE_MACHINE_ENV] = "0"
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = saved_flag
+        _restore_env(SINGLE_MACHINE_ENV, saved_env)
+
+
+@contextmanager
+def _startup_wait(seconds: float) -> Iterator[None]:
+    """Give the GCS and the raylet `seconds` to come up instead of Ray's fixed 30 s.
+
+    Ray polls `services.get_node` until the raylet has registered, and gives up after 30 s
+    (`_private/node.py:428`); here each poll waits, asking every REGISTRATION_POLL_S, until the
+    deadline. Ray's 30 s still applies below it: a shorter setting does not shorten the wait."""
+    deadline = time.monotonic() + seconds
+    ask_gcs, saved_env = ray_services.get_node, os.environ.get(GCS_PORT_WAIT_ENV)
+
+    def get_node_by_deadline(gcs_address, node_id):
+        while True:
+            try:
+                return ask_gcs(gcs_address, node_id)
+            except RuntimeError:  # not registered yet: what Ray's own loop retries on
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(REGISTRATION_POLL_S)
+
+    ray_services.get_node = get_node_by_deadline
+    os.environ[GCS_PORT_WAIT_ENV] = str(max(1, round(seconds)))
+    try:
+        yield
+    finally:
+        ray_services.get_node = ask_gcs
+        _restore_env(GCS_PORT_WAIT_ENV, saved_env)
+
+
+def _restore_env(key: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
 
 
 def set_block_size(megabytes: int) -> None:

@@ -3,13 +3,16 @@
     python ray_jobs/train.py experiment=smoke          # builds the trainer here and fits it
 
 The loop is thin over `recruit_core.training`: it restores the latest checkpoint (weights, optimiser,
-schedule, epoch, step, RNGs) when the run is resumed, skips the batches already trained on, and at
-each checkpoint scores the dev split on all workers together. Rank 0 writes the checkpoint: the model
-as a Hugging Face folder (`model/`) plus `train_state.pt`.
+schedule, epoch, step, RNGs) when the run is resumed, skips as many batches of the epoch as it had
+trained on (Ray Data's split keeps no row order, so not always the same rows), and at each
+checkpoint scores the dev split on all workers together. Rank 0 writes the checkpoint: the model as
+a Hugging Face folder (`model/`) plus `train_state.pt`. A run resumes the same way by itself when a
+worker dies, up to `train.max_failures` times; re-running the same run name resumes it after that.
 """
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 import time
 from dataclasses import asdict
@@ -35,6 +38,9 @@ CHECKPOINT_METRIC = "dev_score"
 MODEL_DIR, STATE_FILE = "model", "train_state.pt"
 ROWS_PER_TOKENIZE_TASK = 256  # enough rows to amortise loading the tokenizer in each task
 SHUFFLE_BATCHES = 4  # local shuffle buffer: this many batches of rows mixed per epoch
+# Test-only fault injection, unset in every job: the last rank kills itself after this step, once
+# per marker file, so tests can lose a worker mid-run. build_trainer passes them on to the workers.
+KILL_AT_STEP_ENV, KILL_MARKER_ENV = "RECRUIT_TEST_KILL_AT_STEP", "RECRUIT_TEST_KILL_MARKER"
 
 
 def tokenized_dataset(rows: dict[str, list], task: str, cfg: RecruitConfig) -> ray.data.Dataset:
@@ -156,6 +162,7 @@ def _train_epoch(module, task_model, tokenizer, optimizer, scheduler, step: int,
         record["losses"].append(round(losses[-1], 5))
         record["step_seconds"].append(round(time.perf_counter() - tick, 4))
         _log_progress(record, step, stop, per_epoch, train)
+        _lose_worker_if_asked(step)
         every = train.checkpoint_every_steps
         if step == stop or (every and step % every == 0) or (not every and step % per_epoch == 0):
             _checkpoint(task_model, tokenizer, optimizer, scheduler, step, losses, config, device)
@@ -165,6 +172,26 @@ def _train_epoch(module, task_model, tokenizer, optimizer, scheduler, step: int,
     raise RuntimeError(f"worker {ray.train.get_context().get_world_rank()}: epoch {epoch} ran out "
                        f"of batches after {step % per_epoch} of {per_epoch} steps; the dataset "
                        "shards are uneven")
+
+
+def _lose_worker_if_asked(step: int) -> None:
+    """SIGKILL, as the kernel's OOM killer would: no cleanup, no report, the peers left waiting.
+
+    First it waits a few of Ray Train's polls (every RAY_TRAIN_HEALTH_CHECK_INTERVAL_S, 2 s): the
+    controller keeps a checkpoint only once it has fetched every rank's report of it, so a worker
+    lost sooner takes the last checkpoint with it. Real steps take seconds; the tiny model's do not."""
+    if os.environ.get(KILL_AT_STEP_ENV) != str(step):
+        return
+    context = ray.train.get_context()
+    if context.get_world_rank() != context.get_world_size() - 1:
+        return
+    try:
+        with open(os.environ[KILL_MARKER_ENV], "x") as marker:  # "x": only the first time
+            marker.write(f"killed at step {step}\n")
+    except FileExistsError:
+        return
+    time.sleep(3 * float(os.environ.get("RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", "2")))
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def train_loop_per_worker(config: dict) -> dict:
@@ -192,15 +219,19 @@ def train_loop_per_worker(config: dict) -> dict:
 
 def build_trainer(cfg: RecruitConfig, datasets: dict, loop_config: dict) -> ray.train.torch.TorchTrainer:
     """TorchTrainer on `train.num_workers` workers; gloo on CPU, NCCL on GPU; keeps the 2 best
-    checkpoints by dev score (and always the latest, so a resumed run continues from it)."""
+    checkpoints by dev score (and always the latest, so a resumed run continues from it); restarts
+    the workers from that latest checkpoint up to `train.max_failures` times."""
     train = cfg.train
     scaling = ray.train.ScalingConfig(num_workers=train.num_workers, use_gpu=train.use_gpu,
                                       resources_per_worker={"CPU": train.cpus_per_worker})
+    fault_injection = {k: os.environ[k] for k in (KILL_AT_STEP_ENV, KILL_MARKER_ENV) if k in os.environ}
     run_config = ray.train.RunConfig(
         name=train.run_name, storage_path=os.path.abspath(train.storage_path),
+        failure_config=ray.train.FailureConfig(max_failures=train.max_failures),
         checkpoint_config=ray.train.CheckpointConfig(
             num_to_keep=2, checkpoint_score_attribute=CHECKPOINT_METRIC,
-            checkpoint_score_order="max"))
+            checkpoint_score_order="max"),
+        worker_runtime_env={"env_vars": fault_injection} if fault_injection else None)
     return ray.train.torch.TorchTrainer(
         train_loop_per_worker, train_loop_config=loop_config,
         torch_config=ray.train.torch.TorchConfig(backend="nccl" if train.use_gpu else "gloo"),

@@ -18,6 +18,7 @@ from recruit_core.config import DataConfig
 from recruit_core.encoder import load_encoder
 from recruit_core.model import RecruitModel
 from recruit_core.pool import write_jobs, write_resume_shard
+from recruit_core.train_ray import KILL_AT_STEP_ENV, KILL_MARKER_ENV
 from recruit_core.windows import encode_windows
 
 pytestmark = pytest.mark.ray
@@ -78,6 +79,20 @@ def test_interrupted_run_resumes_at_its_checkpointed_step(interrupted_run, run_o
     assert resumed["final_step"] == EPOCHS * resumed["steps_per_epoch"]
     losses = json.loads(Path(resumed["eval"]).read_text())["training"]["losses"]
     assert len(losses) == resumed["final_step"] - FIRST_RUN_STEPS
+
+
+def test_run_that_loses_a_worker_resumes_by_itself_and_finishes(ray_local, pool_dir, smoke_config,
+                                                                tmp_path, monkeypatch):
+    """A worker SIGKILLed at step 8 of 12: the run restarts from the step-6 checkpoint on its own."""
+    import train
+    marker = tmp_path / "worker-lost"
+    monkeypatch.setenv(KILL_AT_STEP_ENV, "8")
+    monkeypatch.setenv(KILL_MARKER_ENV, str(marker))
+    result = train.run(smoke_config(f"data.dir={pool_dir}", "train.epochs=2"))
+    assert marker.read_text() == "killed at step 8\n"
+    assert result["steps_per_epoch"] == 6 and result["start_step"] == 6
+    assert result["final_step"] == 12
+    assert Path(result["model"], "model.safetensors").is_file()
 
 
 def test_published_model_loads_as_a_local_encoder(interrupted_run):
