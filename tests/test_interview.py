@@ -222,3 +222,23 @@ def test_interviewer_file_names_the_missing_field(tmp_path):
     path.write_text(path.read_text().replace(', {"interviewer_id": "bo", "skills": []}', ""))
     (ana,) = schedule.load_interviewers(path)
     assert ana.skills == frozenset({"sql"}) and ana.free_slots[0].end.hour == 17
+
+
+@pytest.mark.ray
+@pytest.mark.determinism
+def test_interview_packs_are_the_same_bits_however_the_work_is_spread(ray_local, smoke_config, tmp_path):
+    import generate
+    import interview_pack
+
+    generate.run(smoke_config())
+    outputs = []
+    for name, way in (("two", ["interview.pool_size=2", "interview.batch_size=4"]),
+                      ("one", ["interview.pool_size=1", "interview.batch_size=3"])):
+        cfg = smoke_config(*way, f"interview.output_dir={tmp_path / name}")
+        result = interview_pack.run(cfg)
+        packs = Path(result["packs"])
+        outputs.append((pq.read_table(result["questions"]),
+                        {str(p.relative_to(packs)): p.read_bytes() for p in sorted(packs.rglob("*.md"))}))
+    (questions, packs), (questions_again, packs_again) = outputs
+    assert questions.num_rows and questions.equals(questions_again)
+    assert packs and packs == packs_again
