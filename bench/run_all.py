@@ -5,7 +5,7 @@
     python bench/run_all.py --only limits tokenize_throughput
     python bench/run_all.py --skip demo_stages --budget 600
 
-Runs `bench/*.py` except `_*.py`, this file, and `gpu_score.py` when torch sees no CUDA device;
+Runs `bench/*.py` except `_*.py`, this file, the soaks (OWN_RUN), and `gpu_score.py` when torch sees no CUDA device;
 `limits.py` first (the run's own ceiling for MFU), `demo_stages.py` last (the longest). Every script
 gets RECRUIT_BENCH_SUITE=1 and a timeout, capped by what is left of the suite's budget; a script that
 fails or times out is listed with the last lines of its stderr and the exit status is 1. Each
@@ -39,6 +39,8 @@ SUITE_ARGS = {
     "match_topk": ["--resumes", "200000"],
 }
 FIRST, LAST = ("limits",), ("demo_stages",)
+# Longer than the suite's whole budget: run on their own.
+OWN_RUN = {"determinism_soak": "a soak of ~50 min: python bench/determinism_soak.py"}
 STDERR_TAIL_LINES = 15
 NO_TIME_LEFT_S = 30  # below this a script cannot even load its model: skip it, say so
 
@@ -59,6 +61,7 @@ def discover(only: list[str], skip: list[str]) -> tuple[list[str], dict[str, str
     if unknown:
         raise SystemExit(f"unknown benchmark(s) {unknown}: choose from {names}")
     skipped = {n: "--skip" for n in skip}
+    skipped.update({n: why for n, why in OWN_RUN.items() if n in names and n not in only})
     if only:
         skipped.update({n: "not in --only" for n in names if n not in only})
     if "gpu_score" in names and "gpu_score" not in skipped and not has_cuda():
