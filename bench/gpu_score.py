@@ -11,7 +11,7 @@ end-to-end variant tokenizes real resume texts into windows first and reports th
 of the time. MFU = model FLOP/s / matmul FLOP/s measured by `limits.matmul_ceiling` in this run.
 On CUDA it also times the tokenizer in 1, cores/2 and cores-1 processes: how many CPU processes
 keep one accelerator fed. Imports only torch, transformers, numpy, pyarrow and recruit_core's model modules (no Ray, no
-Hydra), so a bare GPU node with the project checked out can run it. `recruit_core.scoring` imports
+Hydra), so a bare GPU node with the project checked out can run it. `recruit_core.score.scorer` imports
 the Hydra config schema, so `score_batch` repeats ResumeScorer's forward step instead (one encoder
 pass feeding the category head and the normalised embedding).
 """
@@ -34,9 +34,9 @@ from transformers.utils import logging as hf_logging
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from limits import matmul_ceiling, quick_mode  # noqa: E402
-from recruit_core.flops import encoder_flops_per_window, mfu  # noqa: E402
-from recruit_core.model import RecruitModel  # noqa: E402
-from recruit_core.windows import encode_windows  # noqa: E402
+from recruit_core.model.flops import encoder_flops_per_window, mfu  # noqa: E402
+from recruit_core.model.recruit import RecruitModel  # noqa: E402
+from recruit_core.text.windows import encode_windows  # noqa: E402
 
 # 24 categories: the livecareer label set a classify head is trained for.
 N_CATEGORIES = 24

@@ -1,4 +1,4 @@
-"""Blocked two-way top-k (recruit_core.matching) vs a plain matmul of one block: achieved GFLOP/s.
+"""Blocked two-way top-k (recruit_core.match.topk) vs a plain matmul of one block: achieved GFLOP/s.
 
     .venv/bin/python bench/match_topk.py                       # 1M resumes x 10k jobs x 384 dims
     .venv/bin/python bench/match_topk.py --resumes 100000 --jobs 2000
@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from recruit_core.matching import match_blocks  # noqa: E402
+from recruit_core.match.topk import match_blocks  # noqa: E402
 
 
 def plain_matmul_gflops(block: torch.Tensor, jobs_t: torch.Tensor, repeats: int) -> float:

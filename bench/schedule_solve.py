@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recruit_core.scheduling import SolverConfig, solve_schedule, synthetic_instance  # noqa: E402
+from recruit_core.schedule import SolverConfig, solve_schedule, synthetic_instance  # noqa: E402
 
 # Five openings with 3-4 required skills each: two interviewers of one team can cover a job, but
 # not every pair can, so skills matter for who sits together.

@@ -41,8 +41,8 @@ from hydra import compose, initialize_config_dir  # noqa: E402
 
 from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
 from recruit_core.io import parquet_files  # noqa: E402
-from recruit_core.quarantine import validate_resumes  # noqa: E402
-from recruit_core.scoring import ResumeScorer  # noqa: E402
+from recruit_core.data.intake import validate_resumes  # noqa: E402
+from recruit_core.score.scorer import ResumeScorer  # noqa: E402
 
 # (name, overrides): where tokenization runs, batch size, how the threads are split. The first is
 # the config default; the rest are what was tried against it.

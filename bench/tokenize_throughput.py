@@ -24,8 +24,8 @@ import torch  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402
 
 from recruit_core.config import DataConfig, ModelConfig  # noqa: E402
-from recruit_core.encoder import load_encoder  # noqa: E402
-from recruit_core.windows import encode_windows  # noqa: E402
+from recruit_core.model.encoder import load_encoder  # noqa: E402
+from recruit_core.text.windows import encode_windows  # noqa: E402
 
 # Texts per tokenizer call: the score job's default batch (score.batch_size=64).
 BATCH = 64
@@ -34,8 +34,8 @@ BATCH = 64
 def resume_texts(n: int) -> tuple[list[str], str]:
     """n resume texts and where they came from."""
     try:
-        from recruit_core.synth import generate_resume
-        from recruit_core.taxonomy import load_builtin
+        from recruit_core.data.synth import generate_resume
+        from recruit_core.data.taxonomy import load_builtin
         taxonomy = load_builtin()
     except (OSError, ImportError):  # taxonomy.json not installed (yet): real resumes instead
         import pyarrow.parquet as pq

@@ -31,13 +31,13 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from recruit_core.config import ClusterConfig, ModelConfig, RecruitConfig, TrainConfig  # noqa: E402
-from recruit_core.encoder import load_encoder  # noqa: E402
-from recruit_core.model import RecruitModel  # noqa: E402
+from recruit_core.model.encoder import load_encoder  # noqa: E402
+from recruit_core.model.recruit import RecruitModel  # noqa: E402
 from recruit_core.ray_env import connect  # noqa: E402
-from recruit_core.synth import generate_resume  # noqa: E402
-from recruit_core.taxonomy import load_builtin  # noqa: E402
-from recruit_core.train_ray import build_trainer, loop_config, tokenized_dataset  # noqa: E402
-from recruit_core.training import (TaskModel, build_optimizer, build_scheduler,  # noqa: E402
+from recruit_core.data.synth import generate_resume  # noqa: E402
+from recruit_core.data.taxonomy import load_builtin  # noqa: E402
+from recruit_core.train.trainer_ray import build_trainer, loop_config, tokenized_dataset  # noqa: E402
+from recruit_core.train.loop import (TaskModel, build_optimizer, build_scheduler,  # noqa: E402
                                    optimisation_step, seed_everything)
 
 

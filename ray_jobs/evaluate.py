@@ -7,7 +7,7 @@
 
 Runs in this process, not on Ray: the dev split (~500 resumes) and a few hundred sampled resumes
 score faster in one process using every core than through an actor pool, and the baselines need
-the whole split in one place anyway. The metric logic is `recruit_core.evaluation`.
+the whole split in one place anyway. The metric logic is `recruit_core.eval.evaluate`.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import hydra
 from transformers.utils import logging as hf_logging
 
 from recruit_core.config import RecruitConfig, to_plain
-from recruit_core.evaluation import evaluate, render_markdown
+from recruit_core.eval.evaluate import evaluate, render_markdown
 from recruit_core.io import write_json_atomic, write_text_atomic
 
 

@@ -17,7 +17,7 @@ import hydra
 import ray
 
 from recruit_core.config import RecruitConfig, to_plain
-from recruit_core.pool import (PoolPaths, remove_stale_shards, shard_count, write_jobs,
+from recruit_core.data.pool import (PoolPaths, remove_stale_shards, shard_count, write_jobs,
                                write_manifest, write_shard_batch)
 from recruit_core.ray_env import connect
 

@@ -14,7 +14,7 @@ Outputs under match.output_dir:
                                   rerank_model, the same evidence, biencoder, run_id
   summary.json
 
-Exact top-k by blocked matrix products in the actors (recruit_core/matching.py); the driver holds
+Exact top-k by blocked matrix products in the actors (recruit_core/match/topk.py); the driver holds
 jobs x N shortlist entries, never resumes x jobs. Without match.crossencoder_path the shortlists keep
 bi-encoder order and `rerank_model` says so. Invalid resumes are skipped here; `ray_jobs/score.py`
 is the job that quarantines and counts them.
@@ -35,13 +35,13 @@ import ray
 
 from recruit_core.config import ModelConfig, RecruitConfig, to_plain
 from recruit_core.io import parquet_files, write_json_atomic, write_parquet_atomic
-from recruit_core.match_ray import (embed_requisitions, match_pipeline, merge_shortlists,
+from recruit_core.match.pipeline_ray import (embed_requisitions, match_pipeline, merge_shortlists,
                                     rerank_shortlists, shortlist_pairs)
-from recruit_core.matching import shortlist_table
-from recruit_core.quarantine import FileCheck, check_files
+from recruit_core.match.topk import shortlist_table
+from recruit_core.data.intake import FileCheck, check_files
 from recruit_core.ray_env import connect, set_block_size
-from recruit_core.score_ray import read_units, search_duplicates
-from recruit_core.scoring import check_model_folder, load_requisitions, model_fingerprint
+from recruit_core.score.pipeline_ray import read_units, search_duplicates
+from recruit_core.score.scorer import check_model_folder, load_requisitions, model_fingerprint
 
 NO_RERANK = "none (bi-encoder order)"
 

@@ -25,7 +25,7 @@ and listed (recruit_core/io.py: list_input_files). An input with nothing to read
 Paths, the model and the footers are checked before Ray starts, so a wrong path fails at once.
 
 Without score.model_path the categories are zero-shot occupations of the taxonomy (see
-recruit_core/scoring.py), so scoring works before any training. Fit is the cosine similarity of
+recruit_core/score/scorer.py), so scoring works before any training. Fit is the cosine similarity of
 resume and requisition embeddings; `jobs_above_threshold` counts fits >= score.fit_threshold.
 """
 from __future__ import annotations
@@ -41,11 +41,11 @@ import hydra
 
 from recruit_core.config import RecruitConfig, to_plain
 from recruit_core.io import InputListing, list_input_files, parquet_files, write_json_atomic
-from recruit_core.manifest import (SUMMARY_FILE, Manifest, clear_outputs, record_file_problems)
-from recruit_core.quarantine import FileCheck, check_files
+from recruit_core.score.manifest import (SUMMARY_FILE, Manifest, clear_outputs, record_file_problems)
+from recruit_core.data.intake import FileCheck, check_files
 from recruit_core.ray_env import connect, set_block_size
-from recruit_core.score_ray import reference_task, score_files, search_duplicates
-from recruit_core.scoring import check_model_folder, model_fingerprint, result_config_hash
+from recruit_core.score.pipeline_ray import reference_task, score_files, search_duplicates
+from recruit_core.score.scorer import check_model_folder, model_fingerprint, result_config_hash
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ import hydra
 
 from recruit_core.config import RecruitConfig, config_hash, to_plain
 from recruit_core.io import parquet_files, write_json_atomic, write_text_atomic
-from recruit_core.metrics import format_table
-from recruit_core.pool import PoolPaths
+from recruit_core.eval.metrics import format_table
+from recruit_core.data.pool import PoolPaths
 from recruit_core.ray_env import connect
 
 SUMMARY_COLUMNS = ("job", "dev_score", "headline", "run_name", "model")
@@ -46,7 +46,7 @@ def load_task_data(cfg: RecruitConfig) -> dict:
     """Train/dev example rows, category names, and what the evaluation reads afterwards."""
     train = cfg.train
     if cfg.data.source == "livecareer":
-        from recruit_core.livecareer import load_livecareer
+        from recruit_core.data.livecareer import load_livecareer
         if train.task != "classify":
             raise ValueError(f"data=livecareer has categories, not fit labels: use train.task=classify, "
                              f"not {train.task}")
@@ -56,8 +56,8 @@ def load_task_data(cfg: RecruitConfig) -> dict:
         rows = {name: {"text": part.texts, "label": part.labels}
                 for name, part in (("train", splits.train), ("dev", splits.dev))}
         return {"rows": rows, "categories": splits.train.categories, "splits": splits}
-    from recruit_core.taxonomy import load_taxonomy
-    from recruit_core.train_examples import DEV_PAIRS_SHARE, read_pool, split_pool, task_rows
+    from recruit_core.data.taxonomy import load_taxonomy
+    from recruit_core.train.examples import DEV_PAIRS_SHARE, read_pool, split_pool, task_rows
     if not _pool_exists(cfg):
         import generate
         print(f"no talent pool at {cfg.data.dir}: generating it first")
@@ -92,8 +92,8 @@ def evaluate(cfg: RecruitConfig, model_dir: Path, data: dict) -> tuple[dict, lis
     """(eval figures, printable tables) for the trained model on the dev split."""
     import torch
 
-    from recruit_core import train_eval
-    from recruit_core.model import RecruitModel
+    from recruit_core.eval import dev as train_eval
+    from recruit_core.model.recruit import RecruitModel
     torch.set_num_threads(os.cpu_count() or 1)
     model, tokenizer, _ = RecruitModel.load(model_dir)
     train, batch = cfg.train, cfg.train.eval_batch_size
@@ -107,7 +107,7 @@ def evaluate(cfg: RecruitConfig, model_dir: Path, data: dict) -> tuple[dict, lis
     texts, labels = data["rows"]["dev"]["text"], data["rows"]["dev"]["label"]
     report = train_eval.evaluate_classifier(model, tokenizer, texts, labels, cfg.model, batch)
     if "splits" in data:
-        from recruit_core.baselines import tfidf_baselines
+        from recruit_core.eval.baselines import tfidf_baselines
         splits = data["splits"]
         report["baselines"] = tfidf_baselines(splits.train.texts, splits.train.labels, texts, labels,
                                               data["categories"], train.seed)
@@ -151,7 +151,7 @@ def samples_per_second(training: dict, train) -> float | None:
 
 
 def run(cfg: RecruitConfig) -> dict:
-    from recruit_core.train_ray import CHECKPOINT_METRIC, build_trainer, loop_config, tokenized_dataset
+    from recruit_core.train.trainer_ray import CHECKPOINT_METRIC, build_trainer, loop_config, tokenized_dataset
     started = time.perf_counter()
     connect(cfg.cluster, trains=True)
     data = load_task_data(cfg)

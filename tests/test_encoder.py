@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from recruit_core.config import ModelConfig, TinyBertConfig
-from recruit_core.encoder import (WeightsMismatchError, load_encoder, minilm_dir, verify_weights,
+from recruit_core.model.encoder import (WeightsMismatchError, load_encoder, minilm_dir, verify_weights,
                                   weights_sha256)
-from recruit_core.model import RecruitModel
-from recruit_core.windows import encode_windows
+from recruit_core.model.recruit import RecruitModel
+from recruit_core.text.windows import encode_windows
 
 
 def test_installed_minilm_matches_the_published_hash():
@@ -68,7 +68,7 @@ def test_long_text_becomes_overlapping_windows():
 def test_long_resumes_are_windowed_without_the_indexing_error_warning(caplog):
     from transformers.utils import logging as hf_logging
 
-    from recruit_core.encoder import load_tokenizer
+    from recruit_core.model.encoder import load_tokenizer
     tokenizer = load_tokenizer(ModelConfig())  # MiniLM: model_max_length 512
     long_text = " ".join(f"python{i % 7} engineer" for i in range(1500))
     hf_logging.enable_propagation()

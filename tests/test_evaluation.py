@@ -11,10 +11,10 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 from transformers import BertConfig, BertModel
 
-from recruit_core.encoder import load_encoder
-from recruit_core.evaluation import evaluate
-from recruit_core.flops import encoder_flops_per_window, train_flops_per_window
-from recruit_core.model import RecruitModel
+from recruit_core.model.encoder import load_encoder
+from recruit_core.eval.evaluate import evaluate
+from recruit_core.model.flops import encoder_flops_per_window, train_flops_per_window
+from recruit_core.model.recruit import RecruitModel
 
 # Three categories with disjoint working vocabularies: a text classifier that reads must separate them.
 VOCABULARY = {

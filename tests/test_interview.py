@@ -7,13 +7,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from recruit_core.config import InterviewConfig, ModelConfig
-from recruit_core.generators import EncoderRelevance, LocalModelGenerator, TemplateGenerator, make_generator
-from recruit_core.interview import (QUOTA, build_pack, gap_question, rank_questions, select_questions,
+from recruit_core.interview.wording import EncoderRelevance, LocalModelGenerator, TemplateGenerator, make_generator
+from recruit_core.interview.packs import (QUOTA, build_pack, gap_question, rank_questions, select_questions,
                                     verify_question)
-from recruit_core.interview_ray import QUESTION_SCHEMA, shortlist_from_truth
-from recruit_core.skills import SkillExtractor
-from recruit_core.synth import job_table, resume_tables
-from recruit_core.taxonomy import load_builtin
+from recruit_core.interview.pipeline_ray import QUESTION_SCHEMA, shortlist_from_truth
+from recruit_core.text.skills import SkillExtractor
+from recruit_core.data.synth import job_table, resume_tables
+from recruit_core.data.taxonomy import load_builtin
 
 TAXONOMY = load_builtin()
 
@@ -159,7 +159,7 @@ def test_hostile_ids_cannot_put_a_pack_outside_the_output_folder(pairs, relevanc
     import torch
 
     from recruit_core.config import DataConfig
-    from recruit_core.interview_ray import InterviewPackBuilder
+    from recruit_core.interview.pipeline_ray import InterviewPackBuilder
 
     job, _, text = pairs[0]
     job = {**job, "job_id": "../../requisitions/J1"}

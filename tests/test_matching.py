@@ -9,8 +9,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recruit_core.matching import JobShortlists, match_blocks, shortlist_ranks, shortlist_table
-from recruit_core.model import row_stable_matmul
+from recruit_core.match.topk import JobShortlists, match_blocks, shortlist_ranks, shortlist_table
+from recruit_core.model.recruit import row_stable_matmul
 
 
 def _embeddings(rows: int, dim: int, seed: int) -> torch.Tensor:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recruit_core.io import MAX_STEM_CHARS, safe_file_name
-from recruit_core.manifest import output_key
+from recruit_core.score.manifest import output_key
 
 HOSTILE_IDS = ["../../../../../../../tmp/x", "/tmp/x", "..", ".", "", "a/../../b", "..\\..\\x",
                "C:\\Windows\\x", "~/x", "\x1b[31mred\x1b[0m", "nul\x00byte", "con", "-rf"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recruit_core.quarantine import (check_file, id_buckets, later_occurrences, normalise_text,
+from recruit_core.data.intake import (check_file, id_buckets, later_occurrences, normalise_text,
                                      quarantined, read_ids, read_row_group, reason_counts,
                                      validate_resumes)
 
@@ -152,7 +152,7 @@ def test_text_of_only_invisible_characters_is_empty():
 
 
 def test_file_without_text_column_quarantines_each_of_its_rows(tmp_path):
-    from recruit_core.quarantine import file_problem_rows
+    from recruit_core.data.intake import file_problem_rows
 
     no_text = tmp_path / "no_text.parquet"
     pq.write_table(pa.table({"resume_id": ["a", "b", "c"], "body": [GOOD] * 3}), no_text)

@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, compose_config
-from recruit_core.manifest import Manifest, output_key
-from recruit_core.quarantine import normalise_text
-from recruit_core.synth import job_table, resume_tables
-from recruit_core.taxonomy import load_builtin
+from recruit_core.score.manifest import Manifest, output_key
+from recruit_core.data.intake import normalise_text
+from recruit_core.data.synth import job_table, resume_tables
+from recruit_core.data.taxonomy import load_builtin
 
 pytestmark = pytest.mark.ray
 SMOKE = ["experiment=smoke", "score.batch_size=4", "score.target_max_block_mb=1"]
@@ -158,7 +158,7 @@ def test_every_input_file_is_read_or_reported_and_every_row_counted(ray_local, i
 def test_the_stage_before_the_actors_is_never_fused_into_them(ray_local, capsys, tokenize_in_actor):
     """Fused, the actor pool bundles work units (one per row group) instead of resumes and one actor
     gets every file: a silent halving of throughput on 2 actors."""
-    from recruit_core.score_ray import scoring_pipeline
+    from recruit_core.score.pipeline_ray import scoring_pipeline
     cfg = compose_config([*SMOKE, f"score.tokenize_in_actor={tokenize_in_actor}",
                           "score.cpus_per_task=0.5", "score.cpus_per_actor=0.5"])
     units = [{"path": "x.parquet", "file_index": 0, "row_group": 0, "first_row": 0, "rows": 1}]
@@ -320,8 +320,8 @@ def _match_config(root: Path, resumes: Path, output: str, *extra: str):
 def match_run(ray_local, tmp_path_factory):
     """A match run over 3 files with an (untrained) cross-encoder: (root, texts, ids, jobs, summary)."""
     import match
-    from recruit_core.encoder import load_encoder
-    from recruit_core.model import RecruitModel
+    from recruit_core.model.encoder import load_encoder
+    from recruit_core.model.recruit import RecruitModel
     root = tmp_path_factory.mktemp("match")
     texts, ids, jobs = _match_corpus(root)
     cfg = _match_config(root, root / "resumes", "out")
@@ -338,7 +338,7 @@ def _match_outputs(output: Path, summary: dict) -> dict[str, pa.Table]:
 
 
 def test_match_through_ray_equals_brute_force(match_run):
-    from recruit_core.scoring import TextEncoder, load_scoring_model, requisition_texts
+    from recruit_core.score.scorer import TextEncoder, load_scoring_model, requisition_texts
     root, texts, ids, jobs, summary = match_run
     cfg = _match_config(root, root / "resumes", "out")
     bi = TextEncoder(load_scoring_model("", cfg.model), cfg.model)

@@ -9,12 +9,12 @@ import pytest
 import torch
 
 from recruit_core.config import DataConfig, ModelConfig, ScoreConfig, TinyBertConfig
-from recruit_core.encoder import load_encoder
-from recruit_core.model import RecruitModel
-from recruit_core.scoring import (ResumeScorer, TextEncoder, columns_to_windows, load_scoring_model,
+from recruit_core.model.encoder import load_encoder
+from recruit_core.model.recruit import RecruitModel
+from recruit_core.score.scorer import (ResumeScorer, TextEncoder, columns_to_windows, load_scoring_model,
                                   model_fingerprint, result_config_hash, windows_to_columns)
-from recruit_core.synth import generate_job, generate_resume
-from recruit_core.taxonomy import load_builtin
+from recruit_core.data.synth import generate_job, generate_resume
+from recruit_core.data.taxonomy import load_builtin
 
 TINY = ModelConfig(source="tiny", sha256="", max_length=64, window_stride=48, max_windows=3,
                    tiny=TinyBertConfig())
@@ -148,7 +148,7 @@ def test_zero_shot_minilm_finds_the_occupation(pool):
 
 def test_padding_columns_are_dropped_without_changing_the_embeddings(tiny_scorer, pool, monkeypatch):
     """Short texts run on the columns they use; results match a forward over the full padding."""
-    monkeypatch.setattr("recruit_core.scoring.WINDOWS_PER_FORWARD", 2)  # several slices
+    monkeypatch.setattr("recruit_core.score.scorer.WINDOWS_PER_FORWARD", 2)  # several slices
     resumes, _ = pool
     texts = ["nurse", resumes[0].text, "chef. Skills: knife work", resumes[1].text[:80]]
     encoder = tiny_scorer.encoder
@@ -176,7 +176,7 @@ def test_padding_columns_are_dropped_without_changing_the_embeddings(tiny_scorer
 
 
 def test_padded_width_keeps_every_unmasked_token():
-    from recruit_core.model import padded_width
+    from recruit_core.model.recruit import padded_width
     mask = torch.zeros(3, 64, dtype=torch.int64)
     mask[0, :5], mask[1, :17] = 1, 1
     assert padded_width(mask) == 24  # 17 rounded up to a multiple of 8

@@ -15,11 +15,11 @@ import torch
 
 from conftest import ROOT, compose_config
 from recruit_core.config import DataConfig
-from recruit_core.encoder import load_encoder
-from recruit_core.model import RecruitModel
-from recruit_core.pool import write_jobs, write_resume_shard
-from recruit_core.train_ray import KILL_AT_STEP_ENV, KILL_MARKER_ENV
-from recruit_core.windows import encode_windows
+from recruit_core.model.encoder import load_encoder
+from recruit_core.model.recruit import RecruitModel
+from recruit_core.data.pool import write_jobs, write_resume_shard
+from recruit_core.train.trainer_ray import KILL_AT_STEP_ENV, KILL_MARKER_ENV
+from recruit_core.text.windows import encode_windows
 
 pytestmark = pytest.mark.ray
 # Smoke pool: 96 train resumes / (2 workers x batch 8) = 6 steps per epoch; the first run stops

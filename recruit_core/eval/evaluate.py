@@ -1,0 +1,271 @@
+"""Model quality beside the baselines it has to beat, measured on the same split in the same run.
+
+    python ray_jobs/evaluate.py data=livecareer eval.model_path=outputs/train/<run>/model
+    python ray_jobs/evaluate.py data=livecareer                 # pretrained encoder + probe
+    python ray_jobs/evaluate.py data=synthetic experiment=smoke
+
+livecareer: category accuracy, macro-F1 and ECE on the dev split for a trained classify model
+(window-pooled `category_logits`), or, without a model, for a logistic-regression probe on the
+frozen pretrained encoder's embeddings; TF-IDF + LinearSVC / LogisticRegression beside it.
+synthetic: screening AUC of the fit score against `synth.is_fit` over resume x job pairs, and
+Recall@k / nDCG@k of the jobs ranked for each resume, for the model (bi-encoder cosine, or the
+cross-encoder's fit_logits when the folder's `recruit.json` says task=crossencoder), a TF-IDF cosine
+baseline and random scores.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+import torch.nn.functional as F
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from recruit_core.eval.baselines import tfidf_baselines
+from recruit_core.config import RecruitConfig
+from recruit_core.model.encoder import load_encoder
+from recruit_core.io import parquet_files
+from recruit_core.data.livecareer import load_livecareer
+from recruit_core.eval.metrics import (auc, classification_report, format_table, ndcg_at_k,
+                                  recall_at_k)
+from recruit_core.model.recruit import META_FILE, RecruitModel
+from recruit_core.data.pool import (PoolPaths, shard_count, write_jobs, write_manifest,
+                               write_resume_shard)
+from recruit_core.data.synth import is_fit
+from recruit_core.data.taxonomy import load_taxonomy
+from recruit_core.text.windows import encode_pairs, encode_windows, pool_windows
+
+CLASSIFY_COLUMNS = ("method", "accuracy", "macro_f1", "ece", "n", "seconds")
+
+
+def _ranking_columns(k: int) -> tuple[str, ...]:
+    return ("method", "auc", "auc_same_family", f"recall@{k}", f"ndcg@{k}", "pairs", "seconds")
+
+
+def _forward_sorted(batches_of, ids: np.ndarray, mask: np.ndarray, batch_size: int) -> torch.Tensor:
+    """Run `batches_of(ids, mask)` over length-sorted batches with padding cut to the batch's longest
+    row (short resumes cost a fraction of a full window); rows come back in their original order."""
+    lengths = mask.sum(1)
+    order = np.argsort(-lengths, kind="stable")
+    outputs = []
+    for first in range(0, len(order), batch_size):
+        rows = order[first:first + batch_size]
+        width = int(lengths[rows].max())
+        outputs.append(batches_of(torch.from_numpy(ids[rows, :width]),
+                                  torch.from_numpy(mask[rows, :width])))
+    merged = torch.cat(outputs)
+    restored = torch.empty_like(merged)
+    restored[torch.from_numpy(order)] = merged
+    return restored
+
+
+@torch.inference_mode()
+def pooled_texts(model: RecruitModel, tokenizer, texts: list[str], window: dict, batch_size: int):
+    """Mean-pooled encoder states per text, its windows averaged: [n_texts, hidden]."""
+    windows = encode_windows(tokenizer, texts, window["max_length"], window["stride"],
+                             window["max_windows"])
+    print(f"encoding {len(texts)} texts as {len(windows.owner)} windows of <= {window['max_length']} "
+          "tokens", flush=True)
+    vectors = _forward_sorted(model.pooled, windows.input_ids, windows.attention_mask, batch_size)
+    return pool_windows(vectors, torch.from_numpy(windows.owner), len(texts))
+
+
+def _window_settings(cfg: RecruitConfig, meta: dict | None = None) -> dict:
+    meta = meta or {}
+    return {"max_length": int(meta.get("max_length", cfg.model.max_length)),
+            "stride": int(meta.get("window_stride", cfg.model.window_stride)),
+            "max_windows": int(meta.get("max_windows", cfg.model.max_windows))}
+
+
+def _timed(method: str, started: float, figures: dict) -> dict:
+    return {"method": method, **figures, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def classify_with_model(cfg: RecruitConfig, splits) -> tuple[dict, dict]:
+    """(table row, full report) of a trained classify model on the dev split."""
+    started = time.perf_counter()
+    model, tokenizer, meta = RecruitModel.load(cfg.eval.model_path)
+    model.eval()
+    missing = sorted(set(splits.dev.categories) - set(model.categories))
+    if missing:
+        raise ValueError(f"eval.model_path={cfg.eval.model_path}: its categories lack {missing[:5]}; "
+                         "evaluate a model trained with train.task=classify on data=livecareer")
+    pooled = pooled_texts(model, tokenizer, splits.dev.texts, _window_settings(cfg, meta),
+                          cfg.eval.batch_size)
+    with torch.inference_mode():
+        probs = model.category_head(pooled).softmax(-1).numpy()
+    position = {name: i for i, name in enumerate(model.categories)}
+    labels = np.array([position[splits.dev.categories[y]] for y in splits.dev.labels])
+    report = classification_report(probs, labels, model.categories)
+    name = f"fine-tuned ({Path(cfg.eval.model_path).name})"
+    return _timed(name, started, report), report
+
+
+def classify_with_probe(cfg: RecruitConfig, splits) -> tuple[dict, dict]:
+    """(table row, full report) of a logistic regression on the frozen pretrained embeddings."""
+    started = time.perf_counter()
+    tokenizer, encoder, fingerprint = load_encoder(cfg.model)
+    model = RecruitModel(encoder).eval()
+    window = _window_settings(cfg)
+    train_x = F.normalize(pooled_texts(model, tokenizer, splits.train.texts, window,
+                                       cfg.eval.batch_size), dim=-1).numpy()
+    dev_x = F.normalize(pooled_texts(model, tokenizer, splits.dev.texts, window,
+                                     cfg.eval.batch_size), dim=-1).numpy()
+    probe = LogisticRegression(C=cfg.eval.probe_c, max_iter=2000, random_state=cfg.eval.seed)
+    probe.fit(train_x, np.asarray(splits.train.labels))
+    probs = np.zeros((len(dev_x), len(splits.dev.categories)))
+    probs[:, probe.classes_] = probe.predict_proba(dev_x)
+    report = classification_report(probs, np.asarray(splits.dev.labels), splits.dev.categories)
+    return _timed(f"pretrained {fingerprint} + logreg probe", started, report), report
+
+
+def evaluate_livecareer(cfg: RecruitConfig) -> dict:
+    splits = load_livecareer(cfg.data)
+    started = time.perf_counter()
+    baselines = tfidf_baselines(splits.train.texts, splits.train.labels, splits.dev.texts,
+                                splits.dev.labels, splits.dev.categories, cfg.eval.seed)
+    rows = [{"method": name, **report, "seconds": report.get("fit_s", 0.0)}
+            for name, report in baselines.items()]
+    details = dict(baselines)
+    classify = classify_with_model if cfg.eval.model_path else classify_with_probe
+    row, report = classify(cfg, splits)
+    rows.insert(0, row)
+    details[row["method"]] = report
+    return {"task": "livecareer classification (dev split)", "columns": list(CLASSIFY_COLUMNS),
+            "rows": [{c: r.get(c) for c in CLASSIFY_COLUMNS} for r in rows], "details": details,
+            "data": {"path": cfg.data.livecareer_path, "train": len(splits.train), "dev": len(splits.dev),
+                     "dropped_empty": splits.dropped_empty, "categories": len(splits.dev.categories)},
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _read_folder(folder: Path) -> pa.Table:
+    return pa.concat_tables([pq.read_table(p) for p in parquet_files(folder)])
+
+
+def load_pool_sample(cfg: RecruitConfig, n_resumes: int) -> tuple[list[dict], list[dict], list[dict]]:
+    """(resumes, truth rows, jobs) of a seeded sample; a missing pool is generated here first."""
+    paths = PoolPaths(Path(cfg.data.dir))
+    if not paths.resumes.is_dir() or not paths.jobs.is_dir():
+        print(f"no pool under {paths.root}: generating {cfg.data.n_resumes} resumes in-process "
+              "(ray_jobs/generate.py does it on Ray for large pools)", flush=True)
+        started = time.perf_counter()
+        rows = sum(write_resume_shard(cfg.data, shard)["rows"] for shard in range(shard_count(cfg.data)))
+        write_jobs(cfg.data)
+        write_manifest(cfg.data, rows, time.perf_counter() - started)
+    resumes = _read_folder(paths.resumes).to_pylist()
+    truth = {row["resume_id"]: row for row in _read_folder(paths.truth).to_pylist()}
+    rng = np.random.default_rng(cfg.eval.seed)
+    chosen = sorted(rng.choice(len(resumes), size=min(n_resumes, len(resumes)), replace=False))
+    sample = [resumes[i] for i in chosen]
+    return sample, [truth[r["resume_id"]] for r in sample], _read_folder(paths.jobs).to_pylist()
+
+
+def job_text(job: dict) -> str:
+    return f"{job['title']}\n{job['description']}"
+
+
+def ranking_figures(scores: np.ndarray, fit: np.ndarray, same_family: np.ndarray, k: int) -> dict:
+    """AUC over all pairs and over same-family pairs only (the hard ones: a data engineer for a
+    backend job shares most words with it); Recall@k and nDCG@k of each resume's ranked jobs."""
+    ranked = [list(np.argsort(-row, kind="stable")) for row in scores]
+    relevant = [set(np.flatnonzero(row).tolist()) for row in fit]
+    return {"auc": auc(scores.ravel(), fit.ravel().astype(int)),
+            "auc_same_family": (auc(scores[same_family], fit[same_family].astype(int))
+                                if same_family.any() else float("nan")),
+            f"recall@{k}": recall_at_k(ranked, relevant, k), f"ndcg@{k}": ndcg_at_k(ranked, relevant, k),
+            "pairs": int(fit.size)}
+
+
+def tfidf_scores(resume_texts: list[str], job_texts: list[str]) -> np.ndarray:
+    """Cosine of TF-IDF vectors (fitted on these resumes and jobs): the lexical baseline."""
+    vectorizer = TfidfVectorizer(sublinear_tf=True, strip_accents="unicode", ngram_range=(1, 2))
+    matrix = vectorizer.fit_transform(resume_texts + job_texts)
+    return (matrix[:len(resume_texts)] @ matrix[len(resume_texts):].T).toarray()
+
+
+@torch.inference_mode()
+def model_scores(cfg: RecruitConfig, resume_texts: list[str], job_texts: list[str]) -> tuple[str, np.ndarray]:
+    """(method name, [resumes, jobs] scores): cross-encoder fit logits or bi-encoder cosine."""
+    if cfg.eval.model_path:
+        model, tokenizer, meta = RecruitModel.load(cfg.eval.model_path)
+        name = f"{meta.get('task', 'model')} ({Path(cfg.eval.model_path).name})"
+    else:
+        tokenizer, encoder, fingerprint = load_encoder(cfg.model)
+        model, meta, name = RecruitModel(encoder), {}, f"pretrained {fingerprint} (cosine)"
+    model.eval()
+    window = _window_settings(cfg, meta)
+    if meta.get("task") == "crossencoder":
+        pairs = encode_pairs(tokenizer, [j for _ in resume_texts for j in job_texts],
+                             [r for r in resume_texts for _ in job_texts], window["max_length"])
+        logits = _forward_sorted(model.fit_logits, pairs.input_ids, pairs.attention_mask,
+                                 cfg.eval.batch_size)
+        return name, logits.reshape(len(resume_texts), len(job_texts)).numpy()
+    resumes = F.normalize(pooled_texts(model, tokenizer, resume_texts, window, cfg.eval.batch_size), dim=-1)
+    jobs = F.normalize(pooled_texts(model, tokenizer, job_texts, window, cfg.eval.batch_size), dim=-1)
+    return name, (resumes @ jobs.T).numpy()
+
+
+def _is_crossencoder(cfg: RecruitConfig) -> bool:
+    meta_file = Path(cfg.eval.model_path) / META_FILE
+    if not cfg.eval.model_path or not meta_file.is_file():
+        return False
+    return json.loads(meta_file.read_text()).get("task") == "crossencoder"
+
+
+def evaluate_synthetic(cfg: RecruitConfig) -> dict:
+    started = time.perf_counter()
+    n = cfg.eval.crossencoder_resumes if _is_crossencoder(cfg) else cfg.eval.sample_resumes
+    resumes, truth, jobs = load_pool_sample(cfg, n)
+    taxonomy = load_taxonomy(cfg.data)
+    fit = np.array([[is_fit(taxonomy, t, j) for j in jobs] for t in truth], dtype=bool)
+    job_family = [taxonomy.occupation(j["occupation"]).family for j in jobs]
+    same_family = np.array([[t["family"] == f for f in job_family] for t in truth], dtype=bool)
+    resume_texts, job_texts, k = [r["text"] for r in resumes], [job_text(j) for j in jobs], cfg.eval.k
+    rows = []
+    clock = time.perf_counter()
+    name, scores = model_scores(cfg, resume_texts, job_texts)
+    rows.append(_timed(name, clock, ranking_figures(scores, fit, same_family, k)))
+    clock = time.perf_counter()
+    lexical = tfidf_scores(resume_texts, job_texts)
+    rows.append(_timed("tfidf cosine", clock, ranking_figures(lexical, fit, same_family, k)))
+    clock = time.perf_counter()
+    noise = np.random.default_rng(cfg.eval.seed).random(fit.shape)
+    rows.append(_timed("random", clock, ranking_figures(noise, fit, same_family, k)))
+    return {"task": "synthetic screening and matching", "columns": list(_ranking_columns(k)),
+            "rows": rows, "data": {"pool": cfg.data.dir, "resumes": len(resumes), "jobs": len(jobs),
+                                   "fit_rate": round(float(fit.mean()), 4),
+                                   "same_family_pairs": int(same_family.sum()),
+                                   "resumes_with_a_fit": int(fit.any(1).sum())},
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+def evaluate(cfg: RecruitConfig) -> dict:
+    """The report for `cfg.data.source`, with the configuration that produced it."""
+    torch.manual_seed(cfg.eval.seed)
+    report = evaluate_livecareer(cfg) if cfg.data.source == "livecareer" else evaluate_synthetic(cfg)
+    report["model"] = cfg.eval.model_path or f"pretrained ({cfg.model.source})"
+    return report
+
+
+def render_markdown(report: dict) -> str:
+    """report.md: the table first (what a reader wants), then what it was measured on."""
+    def cell(column: str, value):
+        if isinstance(value, float) and math.isnan(value):
+            return "n/a"
+        return f"{value:.1f}" if column == "seconds" and value is not None else value
+
+    rows = [{c: cell(c, r.get(c)) for c in report["columns"]} for r in report["rows"]]
+    lines = [f"# Evaluation: {report['task']}", "", format_table(rows, report["columns"]), "",
+             f"- model: {report['model']}",
+             *(f"- {key}: {value}" for key, value in report["data"].items()),
+             f"- total seconds: {report['seconds']}", ""]
+    if "details" in report:
+        lines.append("ECE is n/a for LinearSVC: it gives no probabilities to calibrate. "
+                     "Per-class figures are in report.json.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,165 @@
+"""Exact two-way top-k between resume and job embeddings, one block of resumes at a time.
+
+For a block R_b of resumes, scores = R_b @ J^T ([b, jobs]) gives every resume its top-k jobs
+(`torch.topk` along the row) and updates every job's running top-N resumes (`JobShortlists`). The
+full resume x job matrix never exists: memory is one block plus jobs x N.
+
+A job's running N-th best score is a bar that later resumes must clear, so after the first blocks
+only the few entries above it are merged, not the whole [b, jobs] block; the bar only rises, so
+nothing that belongs in the final top-N is ever turned away. The same holds across processes: each
+Ray actor keeps its own shortlists and emits only the entries it admits, and the driver merges
+those (`add_entries`) - every global top-N entry is admitted by the actor that saw it.
+
+`python bench/match_topk.py` measures it; `tests/test_matching.py` checks it against brute force.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import numpy as np
+import pyarrow as pa
+import torch
+
+from recruit_core.model.recruit import row_stable_matmul
+
+# Above this many candidates per job on average a block is merged dense (one topk over the block)
+# rather than entry by entry: the first blocks, before each job's bar has risen.
+DENSE_MERGE_FACTOR = 4
+
+
+@dataclass
+class Admitted:
+    """Entries a block added to the shortlists: job index, resume id, score (1-D, aligned)."""
+
+    jobs: torch.Tensor
+    resume_ids: torch.Tensor
+    scores: torch.Tensor
+
+
+def resume_top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Best `k` jobs per resume row of a [b, jobs] score block: (scores, job indices), best first."""
+    return torch.topk(scores, min(k, scores.shape[1]), dim=1)
+
+
+class JobShortlists:
+    """The running top-N resumes of every job: scores [jobs, N] (best first) and resume ids."""
+
+    def __init__(self, n_jobs: int, n: int, device: str | torch.device = "cpu"):
+        self.n = n
+        self.scores = torch.full((n_jobs, n), float("-inf"), device=device)
+        self.ids = torch.full((n_jobs, n), -1, dtype=torch.int64, device=device)
+        self._above = torch.empty(0, n_jobs, dtype=torch.bool, device=device)  # reused mask
+
+    @property
+    def bar(self) -> torch.Tensor:
+        """Per job, the score a new resume must beat to enter its shortlist."""
+        return self.scores[:, -1]
+
+    def add_block(self, scores: torch.Tensor, resume_ids: torch.Tensor) -> Admitted:
+        """Merge a [b, jobs] score block whose rows are resumes `resume_ids` [b]."""
+        if not torch.isfinite(self.bar).all():  # a shortlist is not full yet: every entry counts
+            return self._add_dense(scores, resume_ids)
+        # nonzero straight away: counting a [b, jobs] mask first costs as much again, and a
+        # nonzero of the transposed (strided) mask ten times as much as sorting its output
+        if self._above.shape[0] < scores.shape[0]:
+            self._above = torch.empty(scores.shape, dtype=torch.bool, device=scores.device)
+        # >=: a resume tied with the bar still wins the place when its id is smaller
+        above = torch.ge(scores, self.bar.unsqueeze(0), out=self._above[:scores.shape[0]])
+        rows, jobs = above.nonzero(as_tuple=True)
+        if len(rows) > DENSE_MERGE_FACTOR * self.n * scores.shape[1]:
+            return self._add_dense(scores, resume_ids)
+        return self.add_entries(jobs, resume_ids[rows], scores[rows, jobs])
+
+    def _add_dense(self, scores: torch.Tensor, resume_ids: torch.Tensor) -> Admitted:
+        ids = resume_ids.unsqueeze(0).expand(scores.shape[1], -1)
+        return self._merge_dense(scores.T, ids)
+
+    def add_entries(self, jobs: torch.Tensor, resume_ids: torch.Tensor,
+                    scores: torch.Tensor) -> Admitted:
+        """Merge loose (job, resume, score) entries, e.g. those other shortlists admitted."""
+        order = torch.argsort(jobs, stable=True)
+        return self._add_grouped(jobs[order], resume_ids[order], scores[order])
+
+    def _add_grouped(self, jobs: torch.Tensor, resume_ids: torch.Tensor,
+                     scores: torch.Tensor) -> Admitted:
+        """Entries sorted by job -> a dense [jobs, widest group] block, merged in one topk."""
+        if jobs.numel() == 0:
+            return _nothing(self.scores.device)
+        counts = torch.bincount(jobs, minlength=self.scores.shape[0])
+        column = torch.arange(len(jobs), device=jobs.device) - (torch.cumsum(counts, 0) - counts)[jobs]
+        width = int(counts.max())
+        new_scores = torch.full((len(counts), width), float("-inf"), device=scores.device)
+        new_ids = torch.full((len(counts), width), -1, dtype=torch.int64, device=scores.device)
+        new_scores[jobs, column] = scores.to(new_scores.dtype)
+        new_ids[jobs, column] = resume_ids
+        return self._merge_dense(new_scores, new_ids)
+
+    def _merge_dense(self, new_scores: torch.Tensor, new_ids: torch.Tensor) -> Admitted:
+        """Top-N of (current | new) per job; new_* are [jobs, m]. Returns what got in. Ties go to
+        the smaller resume id: one total order, so a shortlist does not depend on which block,
+        actor or batch brought each resume (topk alone breaks ties by position)."""
+        scores = torch.cat([self.scores, new_scores.to(self.scores.dtype)], dim=1)
+        ids = torch.cat([self.ids, new_ids], dim=1)
+        by_id = torch.argsort(ids, dim=1, stable=True)
+        ranked = torch.argsort(torch.gather(scores, 1, by_id), dim=1, descending=True, stable=True)
+        where = torch.gather(by_id, 1, ranked[:, :self.n])
+        self.scores, self.ids = torch.gather(scores, 1, where), torch.gather(ids, 1, where)
+        job_rows, slots = ((where >= self.n) & torch.isfinite(self.scores)).nonzero(as_tuple=True)
+        return Admitted(job_rows, self.ids[job_rows, slots], self.scores[job_rows, slots])
+
+    def result(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(scores, resume ids) [jobs, N], best first; empty slots have -inf and id -1."""
+        return self.scores, self.ids
+
+
+def _nothing(device) -> Admitted:
+    empty = torch.zeros(0, dtype=torch.int64, device=device)
+    return Admitted(empty, empty, torch.zeros(0, device=device))
+
+
+def match_blocks(resume_blocks: Iterable[tuple[torch.Tensor, torch.Tensor]], jobs: torch.Tensor,
+                 k: int, n: int, on_block=None) -> JobShortlists:
+    """Exact top-k jobs per resume and top-N resumes per job over (embeddings [b, d], ids [b])
+    blocks; `on_block(ids, top_scores, top_jobs)` receives each block's per-resume result."""
+    shortlists = JobShortlists(jobs.shape[0], n, jobs.device)
+    # one [block, jobs] buffer for all blocks: a fresh 100+ MB tensor per block is page-faulted
+    # and zeroed by the kernel every time, which costs a tenth of the matmul
+    buffer = torch.empty(0, jobs.shape[0], device=jobs.device)
+    for embeddings, ids in resume_blocks:
+        if buffer.shape[0] < embeddings.shape[0]:
+            buffer = torch.empty(embeddings.shape[0], jobs.shape[0], device=jobs.device)
+        scores = row_stable_matmul(embeddings, jobs, out=buffer)
+        top_scores, top_jobs = resume_top_k(scores, k)
+        if on_block is not None:
+            on_block(ids, top_scores, top_jobs)
+        shortlists.add_block(scores, ids)
+    return shortlists
+
+
+def shortlist_ranks(job_index: np.ndarray, rerank: np.ndarray, bi: np.ndarray) -> np.ndarray:
+    """1-based rank of each pair within its job: reranked pairs first, by rerank score, then the
+    rest (NaN rerank: beyond match.rerank_top, or no cross-encoder) by bi-encoder score."""
+    not_reranked = np.isnan(rerank)
+    order = np.lexsort((-bi, -np.where(not_reranked, 0.0, rerank), not_reranked, job_index))
+    sorted_jobs = job_index[order]
+    group_start = np.searchsorted(sorted_jobs, sorted_jobs, side="left")
+    ranks = np.empty(len(order), dtype=np.int32)
+    ranks[order] = np.arange(len(order)) - group_start + 1
+    return ranks
+
+
+def shortlist_table(pairs: pa.Table, job_ids: list[str], provenance: dict) -> pa.Table:
+    """Per-job shortlists in rank order: job_id, rank, resume_id, scores, evidence, provenance."""
+    job_index = pairs.column("job_index").to_numpy()
+    rerank = pairs.column("rerank_score").to_numpy(zero_copy_only=False).astype(np.float64)
+    ranks = shortlist_ranks(job_index, rerank, pairs.column("bi_score").to_numpy().astype(np.float64))
+    table = pairs.append_column("rank", pa.array(ranks)).append_column(
+        "job_id", pa.array(np.asarray(job_ids, dtype=object)[job_index], pa.string()))
+    table = table.sort_by([("job_id", "ascending"), ("rank", "ascending")])
+    front = ["job_id", "rank", "resume_id", "bi_score", "bi_rank", "rerank_score"]
+    table = table.select(front + [c for c in table.column_names
+                                  if c not in front and c not in ("job_index", "resume_key")])
+    for name, value in provenance.items():
+        table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
+    return table

@@ -1,0 +1,170 @@
+"""The manifest of finished input files: what makes a crashed scoring run resumable.
+
+An input file is finished when its outputs (`scores/<key>.parquet`, `quarantine/<key>.parquet`)
+have been renamed into place; only then is a line appended to `manifest.jsonl`. A rerun skips the
+files listed there (same path, size and modification time), so a crash costs at most the files that
+were in flight. The manifest is JSON Lines, appended one line per file and fsynced, rather than one
+JSON rewritten per file: rewriting is O(files^2) bytes over a run of thousands of files. A line torn
+by a crash is ignored on load, which just means that file is scored again (its outputs are
+overwritten whole). The first line is the provenance the outputs were made with; a rerun with a
+different model or config refuses to mix outputs unless `score.overwrite=true`.
+
+`python -m pytest -q tests/test_score_ray.py -k resume` exercises it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from recruit_core.io import hashed_file_name, write_parquet_atomic, write_text_atomic
+
+MANIFEST_FILE = "manifest.jsonl"
+STAGING_DIR = "_staging"  # parts of files still in flight; a rerun clears it
+SUMMARY_FILE = "summary.json"
+
+
+class ProvenanceMismatchError(RuntimeError):
+    """The output folder holds results made with another model or config."""
+
+
+def output_key(input_root: str | Path, path: str | Path) -> str:
+    """File name stem for an input file's outputs, distinct for distinct input files.
+
+    Its path under the input root with '/' -> '__' is readable but not unique (`a/b.parquet` and
+    `a__b.parquet` both give `a__b`, and would share one staging folder), so the hash of the
+    relative POSIX path follows: `a__b-<12 hex>`. A file outside the root (or the root itself,
+    when the input is one file) is named by its absolute path, so it collides with nothing.
+    """
+    root, path = Path(os.path.normpath(input_root)), Path(os.path.normpath(path))
+    inside = root.is_dir() and path.is_relative_to(root) and path != root
+    relative = path.relative_to(root) if inside else Path(os.path.abspath(path))
+    readable = "__".join(relative.with_suffix("").parts) if inside else path.stem
+    return hashed_file_name(readable, relative.as_posix())
+
+
+def file_identity(path: str | Path) -> dict:
+    """Size and mtime: a finished input that was rewritten since is scored again."""
+    stat = os.stat(path)
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+@dataclass
+class Manifest:
+    path: Path
+    provenance: dict
+    files: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, output_dir: str | Path, provenance: dict) -> "Manifest":
+        """Load the manifest in `output_dir`, or start one; refuse one made with other provenance."""
+        path = Path(output_dir) / MANIFEST_FILE
+        lines = _read_lines(path)
+        if not lines:
+            write_text_atomic(json.dumps({"provenance": provenance}, sort_keys=True) + "\n", path)
+            return cls(path, provenance)
+        recorded = lines[0].get("provenance")
+        if recorded != provenance:
+            raise ProvenanceMismatchError(
+                f"{path}: outputs there were made with {recorded}, this run is {provenance}; "
+                "score into a new score.output_dir, or set score.overwrite=true to start over")
+        files = {entry["input_file"]: entry for entry in lines[1:] if "input_file" in entry}
+        return cls(path, provenance, files)
+
+    def is_finished(self, input_file: str) -> bool:
+        entry = self.files.get(input_file)
+        if entry is None or not os.path.exists(input_file):
+            return False
+        return all(entry.get(k) == v for k, v in file_identity(input_file).items())
+
+    def record(self, input_file: str, counts: dict) -> None:
+        """Append one finished file; call only after its outputs are in place."""
+        entry = {"input_file": input_file, **file_identity(input_file), **counts}
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, sort_keys=True) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.files[input_file] = entry
+
+    def totals(self, input_files: list[str] | None = None) -> dict[str, int]:
+        """rows_in / scored / quarantined summed over `input_files` (default: all finished files)."""
+        keys = self.files if input_files is None else [f for f in input_files if f in self.files]
+        return {name: sum(int(self.files[f].get(name, 0)) for f in keys)
+                for name in ("rows_in", "scored", "quarantined")}
+
+
+def commit_outputs(output_dir: str | Path, key: str) -> dict:
+    """Merge an input file's staged parts into `scores/<key>.parquet` and `quarantine/<key>.parquet`,
+    rows in input order, each renamed into place whole; returns the counts for the manifest.
+
+    Parts are named by their first input row, so a retried task overwrote its own part and the
+    merge is the same whatever order the parts were written in.
+    """
+    output_dir = Path(output_dir)
+    staged = output_dir / STAGING_DIR / key
+    counts: dict = {"scored": 0, "quarantined": 0, "reasons": {}}
+    for kind, column in (("scores", "scored"), ("quarantine", "quarantined")):
+        parts = sorted(staged.glob(f"{kind}-*.parquet"))
+        if not parts:
+            continue
+        table = pa.concat_tables([pq.read_table(part) for part in parts])
+        table = table.take(pc.sort_indices(table, [("input_row", "ascending")]))
+        write_parquet_atomic(table, output_dir / kind / f"{key}.parquet")
+        counts[column] = table.num_rows
+        if kind == "quarantine":
+            reasons = pc.value_counts(table.column("reason")).to_pylist()
+            counts["reasons"] = {r["values"]: r["counts"] for r in reasons}
+    if staged.exists():
+        shutil.rmtree(staged)
+    return counts
+
+
+def record_file_problems(checks: list, manifest: Manifest, input_root: str) -> int:
+    """Unreadable files and files without the needed columns: `quarantine/<key>.parquet` naming
+    the path (one record per row when the row count is known, see quarantine.file_problem_rows)
+    and a manifest line counting those rows, so a rerun does not report them twice."""
+    from recruit_core.data.intake import file_problem_rows
+
+    recorded = 0
+    for check in checks:
+        if check.readable or manifest.is_finished(check.path):
+            continue
+        key = output_key(input_root, check.path)
+        records = file_problem_rows(check)
+        write_parquet_atomic(records, manifest.path.parent / "quarantine" / f"{key}.parquet")
+        rows = check.rows if check.problem == "missing_column" else 0
+        manifest.record(check.path, {"rows_in": rows, "scored": 0, "quarantined": rows,
+                                     "reasons": {check.problem: records.num_rows},
+                                     "file_problem": check.problem})
+        recorded += 1
+    return recorded
+
+
+def clear_outputs(output_dir: str | Path, staging_only: bool = False) -> None:
+    """Remove what earlier runs wrote into `output_dir` (only the folders and files a run writes)."""
+    output_dir = Path(output_dir)
+    names = [STAGING_DIR] if staging_only else [STAGING_DIR, "scores", "quarantine"]
+    for name in names:
+        if (output_dir / name).is_dir():
+            shutil.rmtree(output_dir / name)
+    if not staging_only:
+        for name in (MANIFEST_FILE, SUMMARY_FILE):
+            (output_dir / name).unlink(missing_ok=True)
+
+
+def _read_lines(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # torn by a crash mid-append: that file is simply not finished
+    return entries

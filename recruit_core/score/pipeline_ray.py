@@ -1,0 +1,304 @@
+"""Ray Data glue for bulk scoring: the stage functions and the model actor around `ResumeScorer`.
+
+    read (file, row group) -> validate + normalise -> tokenize (CPU tasks) -> ScorerActor pool
+    -> stage parts per input file -> the driver commits each input file when all its rows are in
+
+Rows are read per (file, row group) rather than by `ray.data.read_parquet`, for two reasons: each
+row knows its position in its file, so "keep the first occurrence of a resume_id" means the first
+row, exactly; and a row group that fails to decode is quarantined with its path and row range
+instead of failing the whole dataset. Only `resume_id` and `text` are read. Footers are checked
+first (quarantine.check_files), so an unreadable file is reported by path before anything runs.
+
+Duplicate resume_ids across blocks and files: before scoring, a map/reduce over the id column only
+(tiny next to the text): one task per file splits its ids into hash buckets, one task per bucket
+finds every occurrence after the first in (file order, row) order. The driver never holds the ids,
+and the read tasks fetch the (small) list of duplicates themselves, so scoring starts without
+waiting for it. A Ray Data groupby would shuffle the same ids but loses the row order that says
+which occurrence came first; a set of seen ids on the driver would grow with the resumes.
+
+The driver sees one small stats row per staged part, never resumes. Run it with
+`python ray_jobs/score.py` (see there).
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from dataclasses import asdict
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import ray
+
+from recruit_core.config import DataConfig, ModelConfig, ScoreConfig
+from recruit_core.io import write_parquet_atomic
+from recruit_core.score.manifest import STAGING_DIR, output_key
+from recruit_core.data.intake import (QUARANTINE_SCHEMA, TEXT_COLUMN, FileCheck, id_buckets,
+                                     later_occurrences, read_ids, read_row_group, read_units)
+
+# torch and transformers are imported inside the functions that need them: the read, staging and
+# duplicate tasks then start in a fraction of the time, which is most of a small run's cost.
+
+# Resume ids per duplicate-detection bucket: ~2M ids (~100 MB as Arrow + pandas) fits any worker.
+IDS_PER_BUCKET = 2_000_000
+PASSTHROUGH = ("resume_id", "input_file", "position", "reason", "detail")
+STATS_SCHEMA = pa.schema([("input_file", pa.string()), ("first_row", pa.int64()),
+                          ("scored", pa.int64()), ("quarantined", pa.int64())])
+TOKENS_TYPE = pa.list_(pa.int32())
+
+
+# ---- duplicate resume_ids: hash-partitioned map/reduce over the id column only ----------------
+
+@ray.remote
+def _bucket_ids(path: str, file_index: int, n_buckets: int):
+    buckets = id_buckets(read_ids(path), file_index, n_buckets)
+    return buckets[0] if n_buckets == 1 else tuple(buckets)
+
+
+@ray.remote
+def _later_in_bucket(paths: list[str], *buckets: pa.Table) -> pa.Table:
+    return later_occurrences(pa.concat_tables(buckets), paths)
+
+
+def search_duplicates(paths: list[str], total_rows: int, cpus: float) -> list:
+    """Start the search for every resume_id occurrence after the first, over ALL `paths` in order
+    (finished files too, so a resumed run keeps the same first occurrences); `collect_duplicates`
+    gathers the result. Only duplicates reach the driver; the ids stay in the object store."""
+    n_buckets = max(1, math.ceil(total_rows / IDS_PER_BUCKET))
+    maps = [_bucket_ids.options(num_cpus=cpus, num_returns=n_buckets).remote(p, i, n_buckets)
+            for i, p in enumerate(paths)]
+    maps = [[m] if n_buckets == 1 else m for m in maps]
+    return [_later_in_bucket.options(num_cpus=cpus).remote(paths, *[m[b] for m in maps])
+            for b in range(n_buckets)]
+
+
+_DUPLICATES: dict[tuple, dict[int, dict[int, str]]] = {}  # per worker process, per search
+
+
+def duplicate_rows(search: list, file_index: int) -> dict[int, str]:
+    """{row: detail} of one file from `search_duplicates`; waits for the search on first use, so
+    the pipeline starts without waiting for it, and fetches it once per worker process."""
+    key = tuple(ref.hex() for ref in search)
+    if key not in _DUPLICATES:
+        found: dict[int, dict[int, str]] = defaultdict(dict)
+        for table in ray.get(search):
+            for row in table.to_pylist():
+                found[row["file_index"]][row["position"]] = row["detail"]
+        _DUPLICATES.clear()  # one search per run: drop the previous run's
+        _DUPLICATES[key] = dict(found)
+    return _DUPLICATES[key].get(file_index, {})
+
+
+# ---- stage functions ----------------------------------------------------------------------------
+
+def read_resumes(units: pa.Table, *, max_text_chars: int, chunk_rows: int, search: list):
+    """Read and validate each unit's rows in chunks; yields VALIDATED_SCHEMA tables."""
+    for unit in units.to_pylist():
+        yield from read_row_group(unit["path"], unit["row_group"], unit["first_row"], unit["rows"],
+                                  chunk_rows, max_text_chars,
+                                  duplicate_rows(search, unit["file_index"]))
+
+
+_TOKENIZERS: dict[tuple[str, str], object] = {}
+
+
+def _tokenizer(model_path: str, model: ModelConfig):
+    """One tokenizer per worker process and model, loaded on first use."""
+    key = (model_path, json.dumps(asdict(model), sort_keys=True))
+    if key not in _TOKENIZERS:
+        if model_path:
+            from transformers import AutoTokenizer
+            _TOKENIZERS[key] = AutoTokenizer.from_pretrained(model_path, trust_remote_code=False)
+        else:
+            from recruit_core.model.encoder import load_tokenizer
+            _TOKENIZERS[key] = load_tokenizer(model)
+    return _TOKENIZERS[key]
+
+
+def tokenize_resumes(batch: pa.Table, *, model_path: str, model: ModelConfig) -> pa.Table:
+    """Valid rows get `tokens` + `window_lengths` (see scoring.windows_to_columns) and lose their
+    text, so actors receive a fraction of the bytes; quarantined rows pass through with no tokens."""
+    from recruit_core.score.scorer import tokenize_texts, windows_to_columns
+    good_mask = pc.is_null(batch.column("reason"))
+    good, bad = batch.filter(good_mask), batch.filter(pc.invert(good_mask))
+    texts = good.column(TEXT_COLUMN).to_pylist()
+    windows = tokenize_texts(_tokenizer(model_path, model), texts, model)
+    columns = windows_to_columns(windows, len(texts))
+    empty = pa.array([[]] * bad.num_rows, TOKENS_TYPE)
+    rows = pa.concat_tables([good.select(PASSTHROUGH), bad.select(PASSTHROUGH)])
+    return (rows.append_column("tokens", pa.concat_arrays([columns["tokens"], empty]))
+                .append_column("window_lengths", pa.concat_arrays([columns["window_lengths"], empty])))
+
+
+class ScorerActor:
+    """One model replica: `torch.set_num_threads(score.torch_threads)`, inference mode, bf16 on GPU."""
+
+    def __init__(self, score: ScoreConfig, model: ModelConfig, data: DataConfig, reference: list,
+                 fingerprint: str):
+        import torch
+        from recruit_core.score.scorer import ResumeScorer
+        torch.set_num_threads(score.torch_threads)
+        device = "cuda" if score.num_gpus > 0 and torch.cuda.is_available() else "cpu"
+        self.scorer = ResumeScorer.from_config(score, model, data, device,
+                                               reference=ray.get(reference[0]))
+        if self.scorer.fingerprint != fingerprint:
+            raise RuntimeError(f"this node loaded {self.scorer.fingerprint}, the run scores with "
+                               f"{fingerprint}: make the model files the same on every node")
+        self.schema = self.scorer.output_schema()
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        import torch
+        from recruit_core.score.scorer import columns_to_windows
+        good_mask = pc.is_null(batch.column("reason"))
+        good, bad = batch.filter(good_mask), batch.filter(pc.invert(good_mask))
+        if "tokens" in batch.column_names:
+            windows = columns_to_windows(good.column("tokens"), good.column("window_lengths"),
+                                         self.scorer.encoder.model_cfg.max_length,
+                                         self.scorer.encoder.tokenizer.pad_token_id)
+        else:
+            windows = self.scorer.tokenize(good.column(TEXT_COLUMN).to_pylist())
+        with torch.inference_mode():
+            scores = self.scorer.score_windows(windows, good.num_rows)
+        scored = good.select(PASSTHROUGH)
+        for field in self.schema:
+            scored = scored.append_column(field, scores[field.name])
+        unscored = bad.select(PASSTHROUGH)
+        for field in self.schema:
+            unscored = unscored.append_column(field, pa.nulls(bad.num_rows, field.type))
+        return pa.concat_tables([scored, unscored])
+
+
+def stage_parts(batch: pa.Table, *, output_dir: str, input_root: str, provenance: dict) -> pa.Table:
+    """Write a block's rows per input file under _staging/<key>/, named by their first input row
+    (a retried task rewrites the same names); return one stats row per part for the driver."""
+    stats = []
+    for path in pc.unique(batch.column("input_file")).to_pylist():
+        rows = batch.filter(pc.equal(batch.column("input_file"), path))
+        rows = rows.rename_columns(["input_row" if c == "position" else c for c in rows.column_names])
+        first_row = pc.min(rows.column("input_row")).as_py()
+        staged = f"{output_dir}/{STAGING_DIR}/{output_key(input_root, path)}"
+        bad_mask = pc.is_valid(rows.column("reason"))
+        scores = rows.filter(pc.invert(bad_mask)).drop_columns(["reason", "detail"])
+        where = ["input_file", "input_row"]
+        scores = scores.select([c for c in scores.column_names if c not in where] + where)
+        for name, value in provenance.items():
+            scores = scores.append_column(name, pa.array([value] * scores.num_rows, pa.string()))
+        quarantine = rows.filter(bad_mask).select([*QUARANTINE_SCHEMA.names, "input_row"])
+        for kind, table in (("scores", scores), ("quarantine", quarantine)):
+            if table.num_rows:
+                write_parquet_atomic(table, f"{staged}/{kind}-{first_row:012d}.parquet")
+        stats.append({"input_file": path, "first_row": first_row, "scored": scores.num_rows,
+                      "quarantined": quarantine.num_rows})
+    return pa.Table.from_pylist(stats, schema=STATS_SCHEMA)
+
+
+@ray.remote
+def reference_task(score: ScoreConfig, model: ModelConfig, data: DataConfig) -> dict:
+    """Occupation and requisition embeddings, computed once for all actors."""
+    import torch
+    from recruit_core.score.scorer import load_scoring_model, reference_vectors
+    # the actor pool's threads: the pool waits for this task, so its cores are idle meanwhile
+    torch.set_num_threads(score.torch_threads * score.pool_size)
+    device = "cuda" if score.num_gpus > 0 and torch.cuda.is_available() else "cpu"
+    return reference_vectors(load_scoring_model(score.model_path, model), score, model, data, device)
+
+
+def actor_memory(megabytes: int) -> int:
+    """Ray's `memory` reservation for a model actor. Besides keeping nodes from taking on more
+    replicas than fit, it makes the actors' resources differ from the CPU tasks' before them:
+    Ray Data fuses a task stage into an actor pool with equal resources, and the pool's row
+    bundling then counts the stage's input rows (one per row group) instead of resumes, so a
+    single actor got every file. tests/test_score_ray.py checks the plan stays unfused."""
+    return megabytes * 2**20
+
+
+def scoring_pipeline(units: list[dict], search: list, score: ScoreConfig, model: ModelConfig,
+                     data: DataConfig, reference_ref, provenance: dict) -> ray.data.Dataset:
+    """The streaming dataset of stats rows; iterating it does the work."""
+    tasks = {"batch_format": "pyarrow", "num_cpus": score.cpus_per_task}
+    ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
+    ds = ds.map_batches(read_resumes, batch_size=1, **tasks,
+                        fn_kwargs={"max_text_chars": score.max_text_chars,
+                                   "chunk_rows": score.batch_size, "search": search})
+    if not score.tokenize_in_actor:
+        ds = ds.map_batches(tokenize_resumes, batch_size=score.batch_size, **tasks,
+                            fn_kwargs={"model_path": score.model_path, "model": model})
+    ds = ds.map_batches(ScorerActor, batch_size=score.batch_size, batch_format="pyarrow",
+                        compute=ray.data.ActorPoolStrategy(size=score.pool_size),
+                        num_gpus=score.num_gpus, num_cpus=score.cpus_per_actor,
+                        memory=actor_memory(score.actor_memory_mb),
+                        fn_constructor_kwargs={"score": score, "model": model, "data": data,
+                                               "reference": [reference_ref],
+                                               "fingerprint": provenance["model"]})
+    return ds.map_batches(stage_parts, batch_size=None, **tasks,
+                          fn_kwargs={"output_dir": score.output_dir, "input_root": score.input,
+                                     "provenance": provenance})
+
+
+# ---- the driver: plan, stream, commit per input file, check the invariant ---------------------
+
+@ray.remote
+def _commit(output_dir: str, key: str) -> dict:
+    from recruit_core.score.manifest import commit_outputs
+    return commit_outputs(output_dir, key)
+
+
+class _Commits:
+    """Counts staged rows per input file; commits a file (in a task) once all its rows are in."""
+
+    def __init__(self, checks: list[FileCheck], score: ScoreConfig, manifest, cpus: float):
+        self.expected = {c.path: c.rows for c in checks}
+        self.parts: dict[str, dict[int, int]] = defaultdict(dict)  # path -> first_row -> rows
+        self.score, self.manifest, self.cpus = score, manifest, cpus
+        self.in_flight: dict = {}  # commit task ref -> input path
+        self.committing: set[str] = set()
+
+    def add(self, stats: pa.Table) -> None:
+        for row in stats.to_pylist():
+            path = row["input_file"]
+            # keyed by first row: a part reported twice (a retried task) is counted once
+            self.parts[path][row["first_row"]] = row["scored"] + row["quarantined"]
+            if sum(self.parts[path].values()) == self.expected[path]:
+                self.commit(path)
+        self.record(wait=False)
+
+    def commit(self, path: str) -> None:
+        if path not in self.committing:
+            self.committing.add(path)
+            key = output_key(self.score.input, path)
+            self.in_flight[_commit.options(num_cpus=self.cpus).remote(self.score.output_dir, key)] = path
+
+    def record(self, wait: bool) -> None:
+        """Append finished commits to the manifest; with `wait`, all of them."""
+        while self.in_flight:
+            ready, _ = ray.wait(list(self.in_flight), num_returns=1, timeout=None if wait else 0)
+            if not ready:
+                return
+            path = self.in_flight.pop(ready[0])
+            counts = ray.get(ready[0])
+            self.manifest.record(path, {"rows_in": self.expected[path], **counts})
+
+    def unfinished(self) -> list[str]:
+        return [p for p in self.expected if not self.manifest.is_finished(p)]
+
+
+def score_files(todo: list[FileCheck], paths: list[str], search: list, score: ScoreConfig,
+                model: ModelConfig, data: DataConfig, reference_ref, provenance: dict,
+                manifest) -> None:
+    """Score `todo`, committing file by file; `search` (over all readable `paths`) finds the
+    duplicates."""
+    commits = _Commits(todo, score, manifest, score.cpus_per_task)
+    units = read_units([c for c in todo if c.rows], paths)
+    for check in todo:
+        if not check.rows:  # an empty file: nothing to stream, finished at once
+            commits.commit(check.path)
+    if units:
+        pipeline = scoring_pipeline(units, search, score, model, data, reference_ref, provenance)
+        for stats in pipeline.iter_batches(batch_size=None, batch_format="pyarrow"):
+            commits.add(stats)
+    commits.record(wait=True)
+    missing = commits.unfinished()
+    if missing:
+        raise RuntimeError(f"rows of {len(missing)} input files did not all come back "
+                           f"(first: {missing[0]}); their outputs were not committed, rerun to retry")

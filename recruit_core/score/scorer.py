@@ -1,0 +1,317 @@
+"""Score resumes: top-3 job categories with probabilities, fit against open requisitions, embeddings.
+
+Pure torch + pyarrow, no Ray: `ray_jobs/score.py` wraps `ResumeScorer` in an actor, and a benchmark
+or notebook calls it directly:
+
+    scorer = ResumeScorer.from_config(cfg.score, cfg.model, cfg.data, device="cuda")
+    scores = scorer.score_table(pa.table({"resume_id": [...], "text": [...]}))
+
+Categories come from a trained model's category head (`score.model_path`, a folder written by
+`RecruitModel.save` with its category names) or, with no trained model, zero-shot from the pretrained
+encoder: the softmax over occupations of cosine(resume embedding, embedding of the occupation's
+title + core skills) / `score.zero_shot_temperature`. That works before any training has run.
+Fit against a requisition is the cosine of the resume and job (title + description) embeddings.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+import torch.nn.functional as F
+
+from recruit_core.config import DataConfig, ModelConfig, ScoreConfig, config_hash
+from recruit_core.model.encoder import (WEIGHTS_FILE, load_encoder, model_dir, verify_weights,
+                                  weights_sha256)
+from recruit_core.io import parquet_files
+from recruit_core.model.recruit import RecruitModel, row_stable_linear, row_stable_matmul
+from recruit_core.text.windows import Windows, encode_windows, pool_windows
+
+log = logging.getLogger(__name__)
+TOP_CATEGORIES = 3
+# Windows per encoder forward: bounds activation memory (128 x 256 tokens x 384 hidden x 4 B is
+# ~50 MB per layer output) while keeping CPU matmuls large enough to run at full speed.
+WINDOWS_PER_FORWARD = 128
+JOB_FIT_TYPE = pa.struct([("job_id", pa.string()), ("fit", pa.float32())])
+# Fields that change how a run goes, not what it outputs: left out of the provenance hash, so
+# re-running with another pool size or batch size resumes the same outputs.
+OPERATIONAL_FIELDS = frozenset({
+    "output_dir", "batch_size", "pool_size", "num_gpus", "cpus_per_actor", "torch_threads",
+    "on_unreadable_file", "target_max_block_mb", "tokenize_in_actor", "cpus_per_task", "overwrite",
+    "run_id", "actor_memory_mb"})
+
+
+def result_config_hash(score: ScoreConfig, model: ModelConfig) -> str:
+    """Hash of the score and model settings that decide the output values (config_hash)."""
+    settings = {k: v for k, v in asdict(score).items() if k not in OPERATIONAL_FIELDS}
+    return config_hash({"score": settings, "model": asdict(model)})
+
+
+@dataclass
+class ScoringModel:
+    model: RecruitModel
+    tokenizer: object
+    fingerprint: str  # model name @ sha256 of the weights: provenance of every output row
+    trained: bool  # True: categories from a trained head; False: zero-shot from the encoder
+
+
+def load_scoring_model(model_path: str, model_cfg: ModelConfig) -> ScoringModel:
+    """A trained folder (`score.model_path`) or, when empty, the pretrained encoder of `model=`."""
+    if model_path:
+        folder = check_model_folder(model_path)
+        model, tokenizer, _ = RecruitModel.load(folder)
+        return ScoringModel(model.eval(), tokenizer, model_fingerprint(model_path, model_cfg),
+                            bool(model.categories))
+    tokenizer, encoder, fingerprint = load_encoder(model_cfg)
+    return ScoringModel(RecruitModel(encoder).eval(), tokenizer, fingerprint, False)
+
+
+def check_model_folder(model_path: str, key: str = "score.model_path") -> Path:
+    """A trained model folder holds config.json and safetensors weights: checked on the driver,
+    so a wrong path fails at once rather than in a worker after Ray has started."""
+    folder = Path(model_path)
+    for name in ("config.json", WEIGHTS_FILE):
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{key}={model_path}: no {name} there; point it at a folder "
+                                    "written by RecruitModel.save, or leave it empty")
+    return folder
+
+
+def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
+    """The fingerprint `load_scoring_model` will report, from the weights' hash alone (no loading),
+    so the driver knows it before any worker has loaded the model; actors check they agree."""
+    if model_path:
+        return f"{Path(model_path).name}@sha256:{weights_sha256(Path(model_path))[:16]}"
+    if model_cfg.source == "tiny":
+        t = model_cfg.tiny
+        return (f"tiny-bert-h{t.hidden_size}-l{t.num_hidden_layers}-a{t.num_attention_heads}"
+                f"-i{t.intermediate_size}-seed{t.seed}")
+    folder = model_dir(model_cfg)
+    name = "all-MiniLM-L6-v2" if model_cfg.source == "minilm" else folder.name
+    sha = verify_weights(folder, model_cfg.sha256)
+    if not model_cfg.sha256:
+        log.warning("%s: no model.sha256 configured, so corrupt or swapped weights would go "
+                    "unnoticed; these weights hash to %s: pin them with model.sha256=%s",
+                    folder / WEIGHTS_FILE, sha, sha)
+    return f"{name}@sha256:{sha[:16]}"
+
+
+def occupation_descriptions(taxonomy) -> tuple[list[str], list[str]]:
+    """(occupation ids, 'title. Skills: a, b, c' texts): what a zero-shot category is compared to."""
+    ids = [o.id for o in taxonomy.occupations]
+    texts = [f"{o.title}. Skills: {', '.join(taxonomy.label(s) for s in o.core_skills)}"
+             for o in taxonomy.occupations]
+    return ids, texts
+
+
+def requisition_texts(jobs: pa.Table) -> list[str]:
+    return [f"{title}\n{description}" for title, description in
+            zip(jobs.column("title").to_pylist(), jobs.column("description").to_pylist())]
+
+
+def tokenize_texts(tokenizer, texts: list[str], model_cfg: ModelConfig) -> Windows:
+    """`encode_windows` with the model's window settings; no texts gives no windows (a batch can
+    be all quarantined rows, and tokenizers reject an empty list)."""
+    if not texts:
+        empty = np.zeros((0, model_cfg.max_length), dtype=np.int64)
+        return Windows(empty, empty.copy(), np.zeros(0, dtype=np.int64))
+    return encode_windows(tokenizer, texts, model_cfg.max_length, model_cfg.window_stride,
+                          model_cfg.max_windows)
+
+
+class TextEncoder:
+    """Text -> token windows -> mean-pooled, L2-normalised embeddings, on one device."""
+
+    def __init__(self, scoring_model: ScoringModel, model_cfg: ModelConfig, device: str = "cpu"):
+        self.model = scoring_model.model.to(device)
+        self.tokenizer, self.model_cfg = scoring_model.tokenizer, model_cfg
+        self.device = torch.device(device)
+
+    def tokenize(self, texts: list[str]) -> Windows:
+        return tokenize_texts(self.tokenizer, texts, self.model_cfg)
+
+    @torch.inference_mode()
+    def pooled_windows(self, windows: Windows) -> torch.Tensor:
+        """Mean-pooled encoder states per window (`RecruitModel.pooled_exact`: each window's bits
+        depend on the window alone), at most WINDOWS_PER_FORWARD per forward; bf16 on GPU."""
+        ids = torch.from_numpy(windows.input_ids).to(self.device)
+        mask = torch.from_numpy(windows.attention_mask).to(self.device)
+        on_gpu = self.device.type == "cuda"
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=on_gpu):
+            return self.model.pooled_exact(ids, mask, WINDOWS_PER_FORWARD, fixed_rows=on_gpu)
+
+    @torch.inference_mode()
+    def embed(self, pooled: torch.Tensor, owner: np.ndarray, n_texts: int) -> torch.Tensor:
+        owner_t = torch.from_numpy(owner).to(self.device)
+        return F.normalize(pool_windows(pooled, owner_t, n_texts), dim=-1)
+
+    def embed_texts(self, texts: list[str], batch_texts: int = 64) -> np.ndarray:
+        """Embeddings [len(texts), hidden] float32 of whole texts, windows pooled per text."""
+        parts = []
+        for start in range(0, len(texts), batch_texts):
+            chunk = texts[start:start + batch_texts]
+            windows = self.tokenize(chunk)
+            parts.append(self.embed(self.pooled_windows(windows), windows.owner, len(chunk))
+                         .cpu().numpy())
+        hidden = self.model.encoder.config.hidden_size
+        return np.concatenate(parts) if parts else np.zeros((0, hidden), np.float32)
+
+
+class ResumeScorer:
+    def __init__(self, scoring_model: ScoringModel, model_cfg: ModelConfig, score: ScoreConfig, *,
+                 categories: list[str], category_vectors: np.ndarray | None = None,
+                 job_ids: list[str] | None = None, job_vectors: np.ndarray | None = None,
+                 device: str = "cpu"):
+        self.encoder = TextEncoder(scoring_model, model_cfg, device)
+        self.model, self.device = self.encoder.model, self.encoder.device
+        self.fingerprint, self.trained = scoring_model.fingerprint, scoring_model.trained
+        self.score_cfg, self.categories = score, categories
+        self.category_vectors = _tensor(category_vectors, device)
+        self.job_ids = job_ids or []
+        self.job_vectors = _tensor(job_vectors, device)
+        if not self.trained and self.category_vectors is None:
+            raise ValueError("zero-shot scoring needs category_vectors (occupation embeddings)")
+
+    @classmethod
+    def from_config(cls, score: ScoreConfig, model_cfg: ModelConfig, data: DataConfig,
+                    device: str = "cpu", reference: dict | None = None) -> "ResumeScorer":
+        """Load the model; embed occupations and requisitions unless `reference` (from
+        `reference_vectors`) brings them, so a pool of actors embeds them only once."""
+        scoring_model = load_scoring_model(score.model_path, model_cfg)
+        reference = reference or reference_vectors(scoring_model, score, model_cfg, data, device)
+        return cls(scoring_model, model_cfg, score, device=device, **reference)
+
+    def tokenize(self, texts: list[str]) -> Windows:
+        return self.encoder.tokenize(texts)
+
+    @torch.inference_mode()
+    def score_windows(self, windows: Windows, n_texts: int) -> dict[str, pa.Array]:
+        """Output columns for `n_texts` resumes from their token windows (see `output_schema`)."""
+        pooled = self.encoder.pooled_windows(windows)
+        embedding = self.encoder.embed(pooled, windows.owner, n_texts)
+        if self.trained:
+            owner = torch.from_numpy(windows.owner).to(self.device)
+            logits = pool_windows(row_stable_linear(pooled, self.model.category_head), owner, n_texts)
+        else:
+            logits = (row_stable_matmul(embedding, self.category_vectors)
+                      / self.score_cfg.zero_shot_temperature)
+        columns = _top_categories(torch.softmax(logits.float(), dim=-1), self.categories)
+        if self.job_vectors is not None:
+            columns.update(self._fit_columns(row_stable_matmul(embedding, self.job_vectors)))
+        if self.score_cfg.write_embeddings:
+            columns["embedding"] = _list_column(embedding.cpu().numpy())
+        return columns
+
+    def _fit_columns(self, fit: torch.Tensor) -> dict[str, pa.Array]:
+        k = min(self.score_cfg.top_jobs, fit.shape[1])
+        values, index = torch.topk(fit, k, dim=1)
+        values, index = values.cpu().numpy().astype(np.float32), index.cpu().numpy()
+        ids = np.asarray(self.job_ids, dtype=object)[index]
+        top = pa.ListArray.from_arrays(
+            np.arange(0, values.size + 1, k, dtype=np.int32),
+            pa.StructArray.from_arrays([pa.array(ids.ravel(), pa.string()),
+                                        pa.array(values.ravel(), pa.float32())],
+                                       fields=list(JOB_FIT_TYPE)))
+        above = (fit >= self.score_cfg.fit_threshold).sum(dim=1).cpu().numpy().astype(np.int32)
+        return {"top_jobs": top, "best_job_id": pa.array(ids[:, 0], pa.string()),
+                "best_fit": pa.array(values[:, 0], pa.float32()),
+                "jobs_above_threshold": pa.array(above, pa.int32())}
+
+    def output_schema(self) -> pa.Schema:
+        fields = []
+        for rank in range(1, TOP_CATEGORIES + 1):
+            fields += [(f"category_{rank}", pa.string()), (f"p_{rank}", pa.float32())]
+        if self.job_vectors is not None:
+            fields += [("top_jobs", pa.list_(JOB_FIT_TYPE)), ("best_job_id", pa.string()),
+                       ("best_fit", pa.float32()), ("jobs_above_threshold", pa.int32())]
+        if self.score_cfg.write_embeddings:
+            fields.append(("embedding", pa.list_(pa.float32())))
+        return pa.schema(fields)
+
+    def score_table(self, resumes: pa.Table | dict) -> pa.Table:
+        """resume_id + output columns for a batch of (resume_id, text) rows of valid text."""
+        resumes = resumes if isinstance(resumes, pa.Table) else pa.table(resumes)
+        texts = resumes.column("text").to_pylist()
+        columns = self.score_windows(self.tokenize(texts), len(texts))
+        table = pa.table({"resume_id": resumes.column("resume_id"), **columns})
+        return table.cast(pa.schema([("resume_id", pa.string()), *self.output_schema()]))
+
+
+def reference_vectors(scoring_model: ScoringModel, score: ScoreConfig, model_cfg: ModelConfig,
+                      data: DataConfig, device: str = "cpu") -> dict:
+    """Category names (+ occupation embeddings when zero-shot) and requisition embeddings."""
+    from recruit_core.data.taxonomy import load_taxonomy
+
+    encoder = TextEncoder(scoring_model, model_cfg, device)
+    reference: dict = {"categories": list(scoring_model.model.categories)}
+    if not scoring_model.trained:
+        ids, texts = occupation_descriptions(load_taxonomy(data))
+        reference.update(categories=ids, category_vectors=encoder.embed_texts(texts))
+    if score.jobs:
+        jobs = load_requisitions(score.jobs)
+        reference.update(job_ids=jobs.column("job_id").to_pylist(),
+                         job_vectors=encoder.embed_texts(requisition_texts(jobs)))
+    return reference
+
+
+def load_requisitions(path: str | Path, key: str = "score.jobs") -> pa.Table:
+    """The open requisitions (JOB_SCHEMA Parquet folder or file), sorted by job_id for stable ranks."""
+    jobs = pa.concat_tables([pq.read_table(f) for f in parquet_files(path, key)])
+    return jobs.sort_by("job_id")
+
+
+def windows_to_columns(windows: Windows, n_texts: int) -> dict[str, pa.Array]:
+    """Token windows as two per-resume list columns, padding dropped, for Ray Data blocks:
+    `tokens` (the windows' ids concatenated) and `window_lengths` (ids per window)."""
+    lengths = windows.attention_mask.sum(axis=1).astype(np.int32)
+    per_resume = np.bincount(windows.owner, minlength=n_texts)
+    tokens_per_resume = np.bincount(windows.owner, weights=lengths, minlength=n_texts)
+    token_offsets = np.concatenate([[0], np.cumsum(tokens_per_resume)]).astype(np.int32)
+    window_offsets = np.concatenate([[0], np.cumsum(per_resume)]).astype(np.int32)
+    flat = windows.input_ids[windows.attention_mask.astype(bool)].astype(np.int32)
+    return {"tokens": pa.ListArray.from_arrays(token_offsets, pa.array(flat)),
+            "window_lengths": pa.ListArray.from_arrays(window_offsets, pa.array(lengths))}
+
+
+def columns_to_windows(tokens: pa.Array, window_lengths: pa.Array, max_length: int,
+                       pad_id: int) -> Windows:
+    """The inverse of `windows_to_columns`: padded [n_windows, max_length] arrays again."""
+    tokens = tokens.combine_chunks() if isinstance(tokens, pa.ChunkedArray) else tokens
+    window_lengths = (window_lengths.combine_chunks() if isinstance(window_lengths, pa.ChunkedArray)
+                      else window_lengths)
+    lengths = window_lengths.flatten().to_numpy(zero_copy_only=False).astype(np.int64)
+    counts = np.diff(window_lengths.offsets.to_numpy())
+    mask = (np.arange(max_length)[None, :] < lengths[:, None]).astype(np.int64)
+    ids = np.full(mask.shape, pad_id, dtype=np.int64)
+    ids[mask.astype(bool)] = tokens.flatten().to_numpy(zero_copy_only=False)
+    owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    return Windows(ids, mask, owner)
+
+
+def _top_categories(probs: torch.Tensor, names: list[str]) -> dict[str, pa.Array]:
+    k = min(TOP_CATEGORIES, probs.shape[1])
+    values, index = torch.topk(probs, k, dim=1)
+    values, index = values.cpu().numpy().astype(np.float32), index.cpu().numpy()
+    labels = np.asarray(names, dtype=object)
+    columns = {}
+    for rank in range(TOP_CATEGORIES):  # fewer than 3 categories: the missing ranks are null
+        present = rank < k
+        n = len(values)
+        columns[f"category_{rank + 1}"] = pa.array(labels[index[:, rank]] if present else [None] * n,
+                                                   pa.string())
+        columns[f"p_{rank + 1}"] = pa.array(values[:, rank] if present else [None] * n, pa.float32())
+    return columns
+
+
+def _list_column(matrix: np.ndarray) -> pa.Array:
+    rows, dim = matrix.shape
+    offsets = np.arange(0, rows * dim + 1, dim, dtype=np.int32)
+    return pa.ListArray.from_arrays(offsets, pa.array(matrix.astype(np.float32).ravel()))
+
+
+def _tensor(values: np.ndarray | None, device: str) -> torch.Tensor | None:
+    return None if values is None else torch.tensor(np.asarray(values, np.float32), device=device)
