@@ -103,7 +103,8 @@ def test_bad_input_is_quarantined_and_every_row_is_counted(clean_run, corpus):
 @pytest.fixture(scope="module")
 def intake_corpus(tmp_path_factory) -> Path:
     """Input edge cases next to normal files: what Spark and pandas write, invisible text, a file
-    without the text column, and files that are not data (hidden, metadata, other names)."""
+    without the text column, files that are not data (hidden, metadata, other names), ids that
+    look like paths or hold control characters, and two paths that once shared an output name."""
     import pandas as pd
 
     root = tmp_path_factory.mktemp("intake")
@@ -129,6 +130,11 @@ def intake_corpus(tmp_path_factory) -> Path:
                  "spark_out.parquet/_committed_17", "notes.txt"):
         (resumes / name).write_bytes(b"not data")
     pq.write_table(pa.table({"resume_id": ["H1"], "text": [text[1]]}), resumes / ".hidden.parquet")
+    pq.write_table(pa.table({"resume_id": ["../../../../tmp/x", "/tmp/x", " ", "\t", "\x1b[31mred"],
+                             "text": text[:5]}), resumes / "f_hostile_ids.parquet")
+    (resumes / "g").mkdir()
+    pq.write_table(pa.table({"resume_id": ["G1"], "text": [text[1]]}), resumes / "g" / "h.parquet")
+    pq.write_table(pa.table({"resume_id": ["G2"], "text": [text[2]]}), resumes / "g__h.parquet")
     pq.write_table(job_table(taxonomy, 1, 3), root / "jobs.parquet")
     return root
 
@@ -136,10 +142,10 @@ def intake_corpus(tmp_path_factory) -> Path:
 def test_every_input_file_is_read_or_reported_and_every_row_counted(ray_local, intake_corpus, tmp_path):
     import score
     summary = score.run(_config(intake_corpus, tmp_path / "out"))
-    assert summary["rows_in"] == 13 and summary["invariant_ok"]
-    assert summary["rows_scored"] == 7 and summary["rows_quarantined"] == 6
-    assert summary["reasons"] == {"empty_text": 3, "missing_column": 3}
-    assert summary["files"] == 7 and summary["files_quarantined"] == 1
+    assert summary["rows_in"] == 20 and summary["invariant_ok"]
+    assert summary["rows_scored"] == 11 and summary["rows_quarantined"] == 9
+    assert summary["reasons"] == {"empty_text": 3, "missing_column": 3, "missing_id": 2, "invalid_id": 1}
+    assert summary["files"] == 10 and summary["files_quarantined"] == 1
     resumes = intake_corpus / "resumes"
     assert sorted(summary["skipped_files"]) == sorted(str(resumes / n) for n in (
         "spark_out.parquet/_SUCCESS", "spark_out.parquet/.part-00000-a.snappy.parquet.crc",
@@ -147,11 +153,14 @@ def test_every_input_file_is_read_or_reported_and_every_row_counted(ray_local, i
     scores = pa.concat_tables([pq.read_table(p) for p in (tmp_path / "out" / "scores").glob("*.parquet")])
     assert sorted(scores.column("resume_id").to_pylist()) == sorted(
         pq.read_table(resumes / "a_normal.parquet").column("resume_id").to_pylist()
-        + ["CAT1", "CAT2", "SP1", "SP2", "UP1"])
+        + ["CAT1", "CAT2", "SP1", "SP2", "UP1", "../../../../tmp/x", "/tmp/x", "G1", "G2"])
     assert set(scores.column("model").to_pylist()) == {summary["model"]}  # the weights, every row
     quarantine = pa.concat_tables([pq.read_table(p, columns=["resume_id", "reason"])
                                    for p in (tmp_path / "out" / "quarantine").glob("*.parquet")])
-    assert sorted(quarantine.column("resume_id").to_pylist()) == ["M1", "M2", "M3", "Z1", "Z2", "Z3"]
+    assert sorted(quarantine.column("resume_id").to_pylist()) == sorted(
+        ["M1", "M2", "M3", "Z1", "Z2", "Z3", " ", "\t", "\x1b[31mred"])
+    assert not any(tmp_path.parent.glob("tmp/x*")) and len(list((tmp_path / "out").rglob("*.parquet"))) \
+        == len(list((tmp_path / "out").glob("*/*.parquet")))  # no id became a path
 
 
 @pytest.mark.parametrize("tokenize_in_actor", ["true", "false"])
