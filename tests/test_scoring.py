@@ -183,3 +183,14 @@ def test_padded_width_keeps_every_unmasked_token():
     mask[2, :] = 1
     assert padded_width(mask) == 64
     assert padded_width(torch.ones(2, 6, dtype=torch.int64)) == 6  # never wider than the batch
+
+
+@pytest.mark.determinism
+def test_fixed_row_forwards_give_the_same_windows(tiny_scorer, pool):
+    """On a GPU every forward is padded to the same row count (kernels are chosen by shape); the
+    filler rows must not leak into the windows' results."""
+    windows = tiny_scorer.tokenize([r.text for r in pool[0]] + ["nurse", "chef. Skills: knife work"])
+    model = tiny_scorer.encoder.model
+    ids, mask = torch.from_numpy(windows.input_ids), torch.from_numpy(windows.attention_mask)
+    assert torch.equal(model.pooled_exact(ids, mask, 4, fixed_rows=True),
+                       model.pooled_exact(ids, mask, 4, fixed_rows=False))
