@@ -400,7 +400,9 @@ def test_match_gives_the_same_bits_however_the_work_is_spread(match_run, tmp_pat
 def test_score_job_runs_unchanged_on_a_separately_started_cluster(corpus, tmp_path):
     """`cluster=remote` against `ray start --head`; the head is stopped by its own process group,
     never by `ray stop`, which would also stop any other Ray on this machine."""
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(ROOT)}
+    # single-machine mode keeps the head on 127.0.0.1 (recruit_core/ray_env.py says why)
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(ROOT),
+           "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
     port = 6300 + os.getpid() % 600
     temp_dir = tempfile.mkdtemp(prefix="/tmp/rh")  # short: Ray's socket paths must fit 107 bytes
     head = subprocess.Popen([str(Path(sys.executable).parent / "ray"), "start", "--head", "--block",
