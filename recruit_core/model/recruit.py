@@ -6,7 +6,8 @@
 
 Saved as a Hugging Face folder (config.json + model.safetensors + tokenizer) plus
 `recruit_heads.safetensors` and `recruit.json`, so `model=local model.name_or_path=DIR` loads the
-encoder alone and `RecruitModel.load(DIR)` loads everything.
+encoder alone and `RecruitModel.load(DIR)` loads everything; the folder is also laid out for the
+task so that transformers and sentence-transformers load it with its trained head (`folders`).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
+from recruit_core.model import folders
 from recruit_core.text.windows import pool_windows
 
 HEADS_FILE = "recruit_heads.safetensors"
@@ -140,31 +142,45 @@ class RecruitModel(nn.Module):
         return self.fit_head(self.pooled(input_ids, attention_mask)).squeeze(-1)
 
     def save(self, folder: str | Path, tokenizer, extra: dict | None = None) -> Path:
+        """Write the folder `load` reads back bit for bit, laid out for `extra["task"]` so that
+        transformers and sentence-transformers load it with the trained head (see `folders`)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        meta = {"categories": self.categories, **(extra or {})}
+        task = meta.get("task")
+        if task == "classify" and not self.categories:
+            raise ValueError(f"{folder}: task=classify but the model has no categories; build it "
+                             "as RecruitModel(encoder, categories)")
+        in_layout = folders.layout_head(self.encoder, task)
         self.encoder.save_pretrained(str(folder), safe_serialization=True)
         tokenizer.save_pretrained(str(folder))
-        heads = {f"category_head.{k}": v.detach().cpu().contiguous()
-                 for k, v in self.category_head.state_dict().items()}
-        heads.update({f"fit_head.{k}": v.detach().cpu().contiguous()
-                      for k, v in self.fit_head.state_dict().items()})
+        folders.tokenizer_without_token_types(folder)
+        heads = {f"{name}.{k}": v.detach().cpu().contiguous()
+                 for name in ("category_head", "fit_head") if name != in_layout
+                 for k, v in getattr(self, name).state_dict().items()}
         save_file(heads, str(folder / HEADS_FILE))
-        meta = {"categories": self.categories, **(extra or {})}
+        if in_layout:
+            labels = self.categories if in_layout == "category_head" else ["fit"]
+            folders.write_sequence_classifier(folder, self.encoder, getattr(self, in_layout), labels)
+        task_head = getattr(self, folders.LAYOUT_HEAD[task]) if task in folders.LAYOUT_HEAD else None
+        folders.write_sentence_transformers(folder, task, self.encoder.config.hidden_size, task_head,
+                                            meta.get("max_length"))
         (folder / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
         return folder
 
     @classmethod
     def load(cls, folder: str | Path) -> tuple["RecruitModel", object, dict]:
-        """(model, tokenizer, metadata) from a folder written by `save`; heads start fresh if absent."""
+        """(model, tokenizer, metadata) from a folder written by `save`, today's or an older one
+        (all heads in the heads file); a head found in neither place starts fresh."""
         folder = Path(folder)
         meta = json.loads((folder / META_FILE).read_text()) if (folder / META_FILE).exists() else {}
         encoder = AutoModel.from_pretrained(str(folder), trust_remote_code=False, use_safetensors=True)
         tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False)
         model = cls(encoder, meta.get("categories"))
-        if (folder / HEADS_FILE).exists():
-            heads = load_file(str(folder / HEADS_FILE))
-            model.category_head.load_state_dict(
-                {k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith("category_head.")})
-            model.fit_head.load_state_dict(
-                {k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith("fit_head.")})
+        heads = load_file(str(folder / HEADS_FILE)) if (folder / HEADS_FILE).exists() else {}
+        heads.update(folders.read_layout_head(folder, meta.get("task")))
+        for name in ("category_head", "fit_head"):
+            state = {k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith(f"{name}.")}
+            if state:
+                getattr(model, name).load_state_dict(state)
         return model, tokenizer, meta
