@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+from recruit_core.env import LOCAL_RAY_ENV, OFFLINE_ENV  # noqa: E402
+
 DEMO = REPO_ROOT / "ray_jobs" / "demo.py"
 STAGE_LINE = re.compile(r"^stage (\S+): ([0-9.]+) s\s*$")
 # Every stage's code path with real MiniLM at about half the demo's cost, so the suite's other
@@ -54,9 +57,7 @@ def choose_mode(quick: bool) -> tuple[str, list[str]]:
 
 
 def run_demo(mode: str, overrides: list[str], timeout_s: float) -> dict:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled",
-           "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **OFFLINE_ENV, **LOCAL_RAY_ENV, "PYTHONUNBUFFERED": "1"}
     with tempfile.TemporaryDirectory(prefix="recruit-demo-bench-") as output_root:
         command = [sys.executable, str(DEMO), *overrides, f"output_root={output_root}"]
         started = time.perf_counter()

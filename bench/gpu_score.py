@@ -27,12 +27,16 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-import torch
-import torch.nn.functional as F
-from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
-from transformers.utils import logging as hf_logging
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from recruit_core import env  # noqa: E402
+
+env.apply()  # before transformers loads: it reads HF_HUB_OFFLINE once, at import
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel  # noqa: E402
+from transformers.utils import logging as hf_logging  # noqa: E402
+
 from limits import matmul_ceiling, quick_mode  # noqa: E402
 from recruit_core.model.flops import encoder_flops_per_window, mfu  # noqa: E402
 from recruit_core.model.recruit import RecruitModel  # noqa: E402
@@ -271,7 +275,6 @@ def main(argv: list[str] | None = None) -> dict:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("gpu_score: no CUDA device visible to torch; on a CPU machine run "
                          "`python bench/gpu_score.py --device cpu --quick`")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     # encode_windows tokenizes whole resumes on purpose; the "longer than 512" warning is noise here.
     hf_logging.set_verbosity_error()
     result = run(args.device, quick_mode(args.quick), args.model_dir, args.texts)

@@ -57,7 +57,8 @@ def main() -> dict:
         for start in range(0, args.resumes, args.block):
             started = time.perf_counter()
             rows = min(args.block, args.resumes - start)
-            embeddings = F.normalize(torch.randn(rows, args.dim, generator=torch.Generator().manual_seed(start + 1)), dim=1)
+            generator = torch.Generator().manual_seed(start + 1)
+            embeddings = F.normalize(torch.randn(rows, args.dim, generator=generator), dim=1)
             if (start // args.block) % 16 == 0:  # the baseline, under the run's current load
                 plain_samples.append(plain_matmul_gflops(sample, jobs_t, repeats=1))
             generation[0] += time.perf_counter() - started

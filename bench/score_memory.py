@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -22,14 +21,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "ray_jobs"), str(ROOT / "bench")]
-os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
-import _entry  # noqa: E402,F401  (offline environment)
-from _process_tree import PeakMemory  # noqa: E402
+import _entry  # noqa: E402,F401  (recruit_core.env: the offline environment; ray_env: local Ray's)
+
 import ray  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
 
+from _process_tree import PeakMemory  # noqa: E402
 from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
+
 
 def config(overrides: list[str]) -> RecruitConfig:
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):

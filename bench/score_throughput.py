@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -30,18 +29,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "ray_jobs"), str(ROOT / "bench")]
-os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
-import _entry  # noqa: E402,F401  (offline environment)
+import _entry  # noqa: E402,F401  (recruit_core.env: the offline environment; ray_env: local Ray's)
+
 import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import torch  # noqa: E402
-from _process_tree import CpuSeconds  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
 
+from _process_tree import CpuSeconds  # noqa: E402
 from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
-from recruit_core.io import parquet_files  # noqa: E402
 from recruit_core.data.intake import validate_resumes  # noqa: E402
+from recruit_core.io import parquet_files  # noqa: E402
 from recruit_core.score.scorer import ResumeScorer  # noqa: E402
 
 # (name, overrides): where tokenization runs, batch size, how the threads are split. The first is
@@ -95,6 +94,7 @@ def pa_table(batch):
 
 def ray_run(base: list[str], overrides: list[str], output: Path) -> tuple[int, float, float, dict]:
     import ray
+
     import score
     ray.shutdown()  # each variant starts its own Ray, as a job does: start-up is part of its cost
     with CpuSeconds() as cpu:

@@ -17,8 +17,9 @@ import argparse
 import os
 import time
 
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from recruit_core import env
+
+env.apply()  # before transformers loads: it reads HF_HUB_OFFLINE once, at import
 
 import torch  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402

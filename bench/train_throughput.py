@@ -24,21 +24,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+from recruit_core import env  # noqa: E402
+
+env.apply()  # before torch and transformers load; connect() adds local Ray's settings
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from recruit_core.config import ClusterConfig, ModelConfig, RecruitConfig, TrainConfig  # noqa: E402
+from recruit_core.data.synth import generate_resume  # noqa: E402
+from recruit_core.data.taxonomy import load_builtin  # noqa: E402
 from recruit_core.model.encoder import load_encoder  # noqa: E402
 from recruit_core.model.recruit import RecruitModel  # noqa: E402
 from recruit_core.ray_env import connect  # noqa: E402
-from recruit_core.data.synth import generate_resume  # noqa: E402
-from recruit_core.data.taxonomy import load_builtin  # noqa: E402
+from recruit_core.train.loop import (  # noqa: E402
+    TaskModel,
+    build_optimizer,
+    build_scheduler,
+    optimisation_step,
+    seed_everything,
+)
 from recruit_core.train.trainer_ray import build_trainer, loop_config, tokenized_dataset  # noqa: E402
-from recruit_core.train.loop import (TaskModel, build_optimizer, build_scheduler,  # noqa: E402
-                                   optimisation_step, seed_everything)
 
 
 def bench_config(args, workers: int, threads: int, storage: str) -> RecruitConfig:

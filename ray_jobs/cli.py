@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         if not script.is_file():
             print(f"recruit {argv[0]}: {script} is missing from this installation", file=sys.stderr)
             return 2
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAY_USAGE_STATS_ENABLED": "0"}
-        return subprocess.call([sys.executable, str(script), *argv[1:]], env=env)
+        # The job sets its own environment first thing (ray_jobs/_entry.py -> recruit_core.env).
+        return subprocess.call([sys.executable, str(script), *argv[1:]])
     parser = argparse.ArgumentParser(prog="recruit", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)

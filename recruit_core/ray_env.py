@@ -33,12 +33,12 @@ import ray._private.ray_constants as ray_constants
 import ray._private.services as ray_services
 from ray.data import DataContext
 
+from recruit_core import env
 from recruit_core.config import ClusterConfig
 
-# Nothing phones home: weights come from installed packages, never from a hub.
-# Ray Train's print patch sends workers' print() through a logger that echoes it a second time.
-WORKER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAY_USAGE_STATS_ENABLED": "0",
-              "TOKENIZERS_PARALLELISM": "false", "RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}
+# Workers run offline like the driver (recruit_core.env). Ray Train's print patch sends workers'
+# print() through a logger that echoes it a second time.
+WORKER_ENV = {**env.OFFLINE_ENV, "RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}
 
 # How long an idle worker beyond cluster.idle_workers lives before Ray ends it.
 IDLE_WORKER_KEEP_MS = 60_000
@@ -56,8 +56,7 @@ class RayStartTimeout(RuntimeError):
 def connect(cluster: ClusterConfig, trains: bool = False) -> dict:
     """Start or join Ray once per process and return its resources. A local Ray starts the
     dashboard when cluster.include_dashboard says so, or, left unset, when the job `trains`."""
-    for key, value in WORKER_ENV.items():
-        os.environ.setdefault(key, value)
+    env.apply(WORKER_ENV)
     if not ray.is_initialized():
         runtime_env = {"env_vars": dict(WORKER_ENV)}
         if cluster.mode == "local":
@@ -71,6 +70,7 @@ def connect(cluster: ClusterConfig, trains: bool = False) -> dict:
 
 
 def _start_local(cluster: ClusterConfig, trains: bool, runtime_env: dict) -> None:
+    env.apply(env.LOCAL_RAY_ENV)  # read by ray.init and inherited by the processes it starts
     dashboard = trains if cluster.include_dashboard is None else cluster.include_dashboard
     system = {"num_workers_soft_limit": cluster.idle_workers,
               "idle_worker_killing_time_threshold_ms": IDLE_WORKER_KEEP_MS}

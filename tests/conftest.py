@@ -11,10 +11,10 @@ from hydra import compose, initialize_config_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "ray_jobs"))
-for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
-                   ("RAY_USAGE_STATS_ENABLED", "0"), ("RAY_AUTH_MODE", "disabled"),
-                   ("TOKENIZERS_PARALLELISM", "false")):
-    os.environ.setdefault(key, value)
+from recruit_core import env  # noqa: E402
+
+# Tests start local Ray in subprocesses too, which inherit this environment.
+env.apply(env.LOCAL_RAY_ENV)
 
 from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
 

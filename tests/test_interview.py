@@ -7,13 +7,24 @@ import pyarrow.parquet as pq
 import pytest
 
 from recruit_core.config import InterviewConfig, ModelConfig
-from recruit_core.interview.wording import EncoderRelevance, LocalModelGenerator, TemplateGenerator, make_generator
-from recruit_core.interview.packs import (QUOTA, build_pack, gap_question, rank_questions, select_questions,
-                                    verify_question)
-from recruit_core.interview.pipeline_ray import QUESTION_SCHEMA, shortlist_from_truth
-from recruit_core.text.skills import SkillExtractor
 from recruit_core.data.synth import job_table, resume_tables
 from recruit_core.data.taxonomy import load_builtin
+from recruit_core.interview.packs import (
+    QUOTA,
+    build_pack,
+    gap_question,
+    rank_questions,
+    select_questions,
+    verify_question,
+)
+from recruit_core.interview.pipeline_ray import QUESTION_SCHEMA, shortlist_from_truth
+from recruit_core.interview.wording import (
+    EncoderRelevance,
+    LocalModelGenerator,
+    TemplateGenerator,
+    make_generator,
+)
+from recruit_core.text.skills import SkillExtractor
 
 TAXONOMY = load_builtin()
 
@@ -110,7 +121,7 @@ def test_generator_choice_is_checked(tmp_path):
 @pytest.fixture(scope="module")
 def tiny_gpt2(tmp_path_factory):
     """A 1-layer random GPT-2 with a byte-level BPE tokenizer trained here: no download."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers, decoders
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
     folder = tmp_path_factory.mktemp("tiny_gpt2")
@@ -204,7 +215,8 @@ def test_interview_pack_and_schedule_jobs_end_to_end(ray_local, smoke_config):
     booked = schedule.run(cfg)
     interviews = pq.read_table(booked["schedule"])
     assert booked["candidates"] == cfg.interview.top_candidates_per_job * cfg.interview.jobs_to_schedule
-    assert interviews.num_rows == booked["scheduled"] and booked["scheduled"] + booked["not_scheduled"] == booked["candidates"]
+    assert interviews.num_rows == booked["scheduled"]
+    assert booked["scheduled"] + booked["not_scheduled"] == booked["candidates"]
     assert set(interviews.column("resume_id").to_pylist()) <= set(table.column("resume_id").to_pylist())
     assert all(reason for reason in booked["reasons"].values())
     assert len(list(Path(booked["calendars"]).glob("*.ics"))) == booked["ics_files"] > 0

@@ -86,7 +86,8 @@ def _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets_per_job):
         level = seniority if j == 0 else words.SENIORITY[max(0, words.SENIORITY.index(seniority) - j)]
         prefix = rng.choice(words.SENIORITY_PREFIX[level])
         title = rng.choice((occ.title, *occ.alt_titles))
-        lines.append(f"{prefix} {title}".strip() + f", {words.company(rng)} ({words.CITIES[rng.randrange(len(words.CITIES))]})"
+        lines.append(f"{prefix} {title}".strip()
+                     + f", {words.company(rng)} ({words.CITIES[rng.randrange(len(words.CITIES))]})"
                      f"  {year - span}-{'Present' if j == 0 else year}")
         year -= span
         for _ in range(bullets_per_job):
@@ -117,11 +118,13 @@ def generate_resume(taxonomy: Taxonomy, seed: int, index: int, no_skills_rate: f
     bullets = {"short": 1, "normal": rng.randint(2, 5), "long": rng.randint(6, 9)}[length]
     has_skills = length != "short" and rng.random() >= no_skills_rate
     experience, used = _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets)
-    header = [name, f"{rng.choice(words.SENIORITY_PREFIX[seniority])} {rng.choice((occ.title, *occ.alt_titles))}".strip(),
+    header = [name,
+              f"{rng.choice(words.SENIORITY_PREFIX[seniority])} {rng.choice((occ.title, *occ.alt_titles))}".strip(),
               f"{words.email_for(rng, name)} | {words.phone_number(rng)} | {rng.choice(words.CITIES)}"]
     sections = {"experience": [words.heading(rng, "experience"), *experience],
                 "education": [words.heading(rng, "education"),
-                              f"{rng.choice(words.DEGREES)}, {rng.choice(words.UNIVERSITIES)}, {2026 - years - rng.randint(0, 3)}"]}
+                              f"{rng.choice(words.DEGREES)}, {rng.choice(words.UNIVERSITIES)}, "
+                              f"{2026 - years - rng.randint(0, 3)}"]}
     if has_skills:
         listed = rng.sample(skills, k=len(skills))
         used.extend(listed)
@@ -176,7 +179,8 @@ def generate_job(taxonomy: Taxonomy, seed: int, index: int) -> dict:
     seniority = rng.choices(words.SENIORITY, weights=(2, 4, 3, 1))[0]
     required = rng.sample(occ.core_skills, k=min(len(occ.core_skills), rng.randint(5, 8)))
     preferred = rng.sample(occ.optional_skills, k=min(len(occ.optional_skills), rng.randint(3, 5)))
-    title = f"{rng.choice(words.SENIORITY_PREFIX[seniority])} {rng.choice((occ.title, occ.title, *occ.alt_titles))}".strip()
+    prefix = rng.choice(words.SENIORITY_PREFIX[seniority])
+    title = f"{prefix} {rng.choice((occ.title, occ.title, *occ.alt_titles))}".strip()
     low, high = words.SENIORITY_YEARS[seniority]
     label = taxonomy.label
     tasks = rng.sample(occ.tasks, k=min(len(occ.tasks), rng.randint(3, 5)))

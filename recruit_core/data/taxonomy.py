@@ -12,11 +12,10 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from recruit_core.config import DataConfig
-
 
 BUILTIN_PATH = Path(__file__).resolve().parent / "taxonomy.json"
 
@@ -54,9 +53,11 @@ class Taxonomy:
     occupations: tuple[Occupation, ...]
 
     def occupation(self, occupation_id: str) -> Occupation:
-        return self._occupations_by_id()[occupation_id]
+        return self._occupations_by_id[occupation_id]
 
+    @cached_property
     def _occupations_by_id(self) -> dict[str, Occupation]:
+        """Built on first use: callers look occupations up inside resumes x jobs loops."""
         return {o.id: o for o in self.occupations}
 
     def label(self, skill_id: str) -> str:

@@ -12,7 +12,9 @@ Run it with `python ray_jobs/match.py` (see there).
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from dataclasses import asdict
 
 import numpy as np
 import pyarrow as pa
@@ -22,14 +24,20 @@ import ray
 import torch
 
 from recruit_core.config import DataConfig, MatchConfig, ModelConfig
+from recruit_core.data.intake import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.io import write_parquet_atomic
 from recruit_core.match.topk import JobShortlists, resume_top_k
 from recruit_core.model.recruit import row_stable_linear, row_stable_matmul
-from recruit_core.data.intake import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.score.pipeline_ray import _tokenizer, actor_memory, read_resumes
-from recruit_core.score.scorer import (WINDOWS_PER_FORWARD, TextEncoder, columns_to_windows,
-                                  load_scoring_model, requisition_texts, tokenize_texts,
-                                  windows_to_columns)
+from recruit_core.score.scorer import (
+    WINDOWS_PER_FORWARD,
+    TextEncoder,
+    columns_to_windows,
+    load_scoring_model,
+    requisition_texts,
+    tokenize_texts,
+    windows_to_columns,
+)
 
 POSITION_BITS = 32  # resume_key = file index << 32 | row: 4 billion rows per file is plenty
 MATCH_ROWS = pa.schema([
@@ -47,7 +55,7 @@ SHORTLIST_ROWS = pa.schema([("job_index", pa.int32()), ("resume_key", pa.int64()
                             ("resume_id", pa.string()), ("rerank_score", pa.float32()),
                             *EVIDENCE_FIELDS])
 RECOMMENDATION, CANDIDATE = "recommendation", "candidate"
-_CACHE: dict = {}  # per worker process: the requisition rows, fetched once
+_CACHE: dict = {}  # per worker process: the requisition rows and the skill extractor, built once
 
 
 def _device(num_gpus: float) -> str:
@@ -55,9 +63,14 @@ def _device(num_gpus: float) -> str:
 
 
 def _skill_extractor(data: DataConfig):
-    from recruit_core.text.skills import SkillExtractor
-    from recruit_core.data.taxonomy import load_taxonomy
-    return SkillExtractor.from_taxonomy(load_taxonomy(data))
+    """One extractor per worker process and data config: with data.taxonomy=onet, building it
+    re-reads the O*NET tables (0.6-1.5 s here), longer than tokenizing a batch of resumes."""
+    key = ("skills", json.dumps(asdict(data), sort_keys=True))
+    if key not in _CACHE:
+        from recruit_core.data.taxonomy import load_taxonomy
+        from recruit_core.text.skills import SkillExtractor
+        _CACHE[key] = SkillExtractor.from_taxonomy(load_taxonomy(data))
+    return _CACHE[key]
 
 
 def _job_rows(jobs_ref: list) -> list[dict]:
@@ -289,9 +302,11 @@ def shortlist_pairs(shortlists: JobShortlists) -> pa.Table:
                      "bi_rank": (slots + 1).astype(np.int32)})
 
 
-def rerank_shortlists(pairs: pa.Table, paths: list[str], match: MatchConfig, model: ModelConfig,
-                      data: DataConfig, jobs_ref) -> pa.Table:
-    """Reranked pairs with evidence; the driver holds jobs x N rows here, no resume texts."""
+def shortlist_dataset(pairs: pa.Table, paths: list[str], match: MatchConfig) -> ray.data.Dataset | None:
+    """The pairs with their resume texts (one fetch per input file) in blocks of at most
+    match.rerank_batch_size pairs, at least one per actor; None when there are no pairs.
+    A block goes to one actor: as one block per input file, one actor reranked every pair of a
+    real run (419 postings x 10 resumes, one file) while the rest of the pool stood idle."""
     files = pairs.column("resume_key").to_numpy() >> POSITION_BITS
     by_file = defaultdict(list)
     for i, f in enumerate(files):
@@ -299,8 +314,18 @@ def rerank_shortlists(pairs: pa.Table, paths: list[str], match: MatchConfig, mod
     refs = [fetch_pairs.options(num_cpus=match.cpus_per_task).remote(paths[f], pairs.take(rows))
             for f, rows in sorted(by_file.items())]
     if not refs:
+        return None
+    blocks = max(match.pool_size, -(-pairs.num_rows // match.rerank_batch_size))
+    return ray.data.from_arrow_refs(refs).repartition(blocks)
+
+
+def rerank_shortlists(pairs: pa.Table, paths: list[str], match: MatchConfig, model: ModelConfig,
+                      data: DataConfig, jobs_ref) -> pa.Table:
+    """Reranked pairs with evidence; the driver holds jobs x N rows here, no resume texts."""
+    ds = shortlist_dataset(pairs, paths, match)
+    if ds is None:
         return SHORTLIST_ROWS.empty_table()
-    ds = ray.data.from_arrow_refs(refs).map_batches(
+    ds = ds.map_batches(
         ShortlistActor, batch_size=match.rerank_batch_size, batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=match.pool_size), num_gpus=match.num_gpus,
         num_cpus=match.cpus_per_actor, memory=actor_memory(match.actor_memory_mb),

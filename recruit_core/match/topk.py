@@ -15,7 +15,7 @@ those (`add_entries`) - every global top-N entry is admitted by the actor that s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 import pyarrow as pa

@@ -28,14 +28,21 @@ from dataclasses import asdict
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import ray
 
 from recruit_core.config import DataConfig, ModelConfig, ScoreConfig
+from recruit_core.data.intake import (
+    QUARANTINE_SCHEMA,
+    TEXT_COLUMN,
+    FileCheck,
+    id_buckets,
+    later_occurrences,
+    read_ids,
+    read_row_group,
+    read_units,
+)
 from recruit_core.io import write_parquet_atomic
 from recruit_core.score.manifest import STAGING_DIR, output_key
-from recruit_core.data.intake import (QUARANTINE_SCHEMA, TEXT_COLUMN, FileCheck, id_buckets,
-                                     later_occurrences, read_ids, read_row_group, read_units)
 
 # torch and transformers are imported inside the functions that need them: the read, staging and
 # duplicate tasks then start in a fraction of the time, which is most of a small run's cost.
@@ -137,6 +144,7 @@ class ScorerActor:
     def __init__(self, score: ScoreConfig, model: ModelConfig, data: DataConfig, reference: list,
                  fingerprint: str):
         import torch
+
         from recruit_core.score.scorer import ResumeScorer
         torch.set_num_threads(score.torch_threads)
         device = "cuda" if score.num_gpus > 0 and torch.cuda.is_available() else "cpu"
@@ -149,6 +157,7 @@ class ScorerActor:
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         import torch
+
         from recruit_core.score.scorer import columns_to_windows
         good_mask = pc.is_null(batch.column("reason"))
         good, bad = batch.filter(good_mask), batch.filter(pc.invert(good_mask))
@@ -197,6 +206,7 @@ def stage_parts(batch: pa.Table, *, output_dir: str, input_root: str, provenance
 def reference_task(score: ScoreConfig, model: ModelConfig, data: DataConfig) -> dict:
     """Occupation and requisition embeddings, computed once for all actors."""
     import torch
+
     from recruit_core.score.scorer import load_scoring_model, reference_vectors
     # the actor pool's threads: the pool waits for this task, so its cores are idle meanwhile
     torch.set_num_threads(score.torch_threads * score.pool_size)

@@ -1,0 +1,30 @@
+"""The environment every process of the project runs with, set in one place.
+
+    import recruit_core.env; recruit_core.env.apply()   # first thing, before transformers or Ray load
+
+Entry points (`ray_jobs/_entry.py`), the tests (`tests/conftest.py`) and the benchmarks call `apply()`
+before anything else; `recruit_core.ray_env` ships OFFLINE_ENV to every Ray worker and sets
+LOCAL_RAY_ENV when it starts a local Ray. Values a user has already exported are kept.
+Imports nothing but `os`: it must run before the libraries that read these variables at import time
+(huggingface_hub reads HF_HUB_OFFLINE once, when it is first imported).
+"""
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+# Nothing phones home: weights come from installed packages, never from a hub; no usage stats.
+# Tokenizers' own thread pool fights the actors' torch threads for the same cores, so it stays off.
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAY_USAGE_STATS_ENABLED": "0",
+               "TOKENIZERS_PARALLELISM": "false"}
+
+# Local Ray listens on 127.0.0.1 only and runs without token auth; a cluster keeps its own setting
+# (cluster.yaml turns token auth on), so this is never shipped to workers or set for remote runs.
+LOCAL_RAY_ENV = {"RAY_AUTH_MODE": "disabled"}
+
+
+def apply(extra: Mapping[str, str] | None = None) -> None:
+    """Set OFFLINE_ENV (and `extra`) in this process and the processes it starts, keeping any value
+    already set."""
+    for key, value in {**OFFLINE_ENV, **(extra or {})}.items():
+        os.environ.setdefault(key, value)
