@@ -2,27 +2,19 @@
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "ray_jobs"))
 for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
                    ("RAY_USAGE_STATS_ENABLED", "0"), ("RAY_AUTH_MODE", "disabled"),
                    ("TOKENIZERS_PARALLELISM", "false")):
     os.environ.setdefault(key, value)
 
-from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
-
-
-def compose_config(overrides: list[str] | None = None, config_name: str = "config") -> RecruitConfig:
-    """The config an entry point would get for these command-line overrides, typed and checked."""
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        return to_plain(compose(config_name=config_name, overrides=overrides or []))
+from ray_jobs._entry import compose_config  # noqa: E402,F401  (the entry points' own composition)
+from recruit_core.config import RecruitConfig  # noqa: E402
 
 
 @pytest.fixture
