@@ -11,9 +11,8 @@ end-to-end variant tokenizes real resume texts into windows first and reports th
 of the time. MFU = model FLOP/s / matmul FLOP/s measured by `limits.matmul_ceiling` in this run.
 On CUDA it also times the tokenizer in 1, cores/2 and cores-1 processes: how many CPU processes
 keep one accelerator fed. Imports only torch, transformers, numpy, pyarrow and recruit_core's model modules (no Ray, no
-Hydra), so a bare GPU node with the project checked out can run it. `recruit_core.score.scorer` imports
-the Hydra config schema, so `score_batch` repeats ResumeScorer's forward step instead (one encoder
-pass feeding the category head and the normalised embedding).
+Hydra), so a bare GPU node with the project checked out can run it. `score_batch` repeats
+ResumeScorer's forward step (one encoder pass feeding the category head and the normalised embedding).
 """
 from __future__ import annotations
 

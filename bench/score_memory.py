@@ -20,24 +20,21 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "ray_jobs"), str(ROOT / "bench")]
-
-import _entry  # noqa: E402,F401  (recruit_core.env: the offline environment; ray_env: local Ray's)
-
-import ray  # noqa: E402
-from hydra import compose, initialize_config_dir  # noqa: E402
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from _process_tree import PeakMemory  # noqa: E402
-from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
+import ray  # noqa: E402
+
+from ray_jobs._entry import compose_config  # noqa: E402  (also sets the offline environment)
+from recruit_core.config import RecruitConfig  # noqa: E402
 
 
 def config(overrides: list[str]) -> RecruitConfig:
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        return to_plain(compose(config_name="config", overrides=overrides))
+    return compose_config(overrides)
 
 
 def measure(base: list[str], pool: Path, output: Path) -> dict:
-    import score
+    from recruit_core.score import job_ray as score
     ray.shutdown()  # a fresh Ray: no idle workers or objects left from the previous run
     cfg = config([*base, f"data.dir={pool}", f"score.output_dir={output}", "score.overwrite=true"])
     with PeakMemory() as memory:
@@ -59,7 +56,7 @@ def main() -> dict:
     work = Path(tempfile.mkdtemp(prefix="score_memory_"))
     base = [f"model={args.model}", "data.n_jobs=60", f"data.shard_rows={args.shard_rows}",
             "cluster.num_cpus=2"]
-    import generate
+    from recruit_core.data import job_ray as generate
     for n in (args.small, args.large):
         generate.run(config([*base, f"data.n_resumes={n}", f"data.dir={work / f'pool{n}'}"]))
     small = measure(base, work / f"pool{args.small}", work / "out_small")

@@ -28,19 +28,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "ray_jobs"), str(ROOT / "bench")]
-
-import _entry  # noqa: E402,F401  (recruit_core.env: the offline environment; ray_env: local Ray's)
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import torch  # noqa: E402
-from hydra import compose, initialize_config_dir  # noqa: E402
-
 from _process_tree import CpuSeconds  # noqa: E402
-from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
-from recruit_core.data.intake import validate_resumes  # noqa: E402
+
+from ray_jobs._entry import compose_config  # noqa: E402  (also sets the offline environment)
+from recruit_core.config import RecruitConfig  # noqa: E402
 from recruit_core.io import parquet_files  # noqa: E402
+from recruit_core.data.intake import validate_resumes  # noqa: E402
 from recruit_core.score.scorer import ResumeScorer  # noqa: E402
 
 # (name, overrides): where tokenization runs, batch size, how the threads are split. The first is
@@ -59,22 +57,21 @@ VARIANTS = {
 
 
 def config(overrides: list[str]) -> RecruitConfig:
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        return to_plain(compose(config_name="config", overrides=overrides))
+    return compose_config(overrides)
 
 
 def bare_loop(cfg: RecruitConfig, output: Path, threads: int) -> tuple[int, float, float]:
     """The single-process reference: Parquet batches -> validate -> tokenize + model -> Parquet."""
     torch.set_num_threads(threads)
     started, cpu_started = time.perf_counter(), time.process_time()
-    scorer = ResumeScorer.from_config(cfg.score, cfg.model, cfg.data)
+    scorer = ResumeScorer.from_config(cfg.score, cfg.model, cfg.data, jobs_path=cfg.inputs.jobs)
     rows = 0
     output.mkdir(parents=True, exist_ok=True)
-    for path in parquet_files(cfg.score.input):
+    for path in parquet_files(cfg.inputs.resumes):
         writer, position = None, 0
         for batch in pq.ParquetFile(path).iter_batches(batch_size=cfg.score.batch_size,
                                                        columns=["resume_id", "text"]):
-            validated = validate_resumes(pa_table(batch), str(path), position, cfg.score.max_text_chars)
+            validated = validate_resumes(pa_table(batch), str(path), position, cfg.inputs.max_text_chars)
             position += batch.num_rows
             good = validated.filter(pc.is_null(validated.column("reason")))
             with torch.inference_mode():
@@ -94,8 +91,7 @@ def pa_table(batch):
 
 def ray_run(base: list[str], overrides: list[str], output: Path) -> tuple[int, float, float, dict]:
     import ray
-
-    import score
+    from recruit_core.score import job_ray as score
     ray.shutdown()  # each variant starts its own Ray, as a job does: start-up is part of its cost
     with CpuSeconds() as cpu:
         started = time.perf_counter()
@@ -118,7 +114,7 @@ def main() -> dict:
     work = Path(tempfile.mkdtemp(prefix="score_bench_"))
     base = [f"model={args.model}", f"data.dir={work / 'pool'}", f"data.n_resumes={args.resumes}",
             f"data.shard_rows={args.shard_rows}", "data.n_jobs=60", f"cluster.num_cpus={args.threads}"]
-    import generate
+    from recruit_core.data import job_ray as generate
     generate.run(config(base))
     cfg = config(base)
     names = list(VARIANTS)
@@ -136,7 +132,7 @@ def main() -> dict:
               "cpu_ratio": round(bare_cpu_per_row / (cpu / rows), 3)}
              for name, (rows, seconds, cpu, roles) in runs.items()]
     result = {"name": "score_throughput", "model": args.model, "resumes": args.resumes,
-              "files": len(parquet_files(cfg.score.input)), "threads": args.threads,
+              "files": len(parquet_files(cfg.inputs.resumes)), "threads": args.threads,
               "bare_rows_per_s": round(bare_rate, 2),
               "bare_seconds_first_last": [round(first[1], 1), round(last[1], 1)],
               "bare_cpu_s_first_last": [round(first[2], 1), round(last[2], 1)],

@@ -1,46 +1,21 @@
 """Quality report of a model beside its baselines: <eval.output_dir>/report.md and report.json.
 
     python ray_jobs/evaluate.py data=livecareer eval.model_path=outputs/train/<run>/model
-    python ray_jobs/evaluate.py data=livecareer                      # pretrained MiniLM + probe
     python ray_jobs/evaluate.py data=synthetic experiment=smoke      # AUC, Recall@10, nDCG@10
-    python ray_jobs/evaluate.py data=synthetic eval.model_path=outputs/train/<run>/model
 
-Runs in this process, not on Ray: the dev split (~500 resumes) and a few hundred sampled resumes
-score faster in one process using every core than through an actor pool, and the baselines need
-the whole split in one place anyway. The metric logic is `recruit_core.eval.evaluate`.
+The job: recruit_core/eval/job.py (in this process, not on Ray: it says why).
 """
-from __future__ import annotations
-
-from pathlib import Path
-
-import _entry  # noqa: F401  (sets the offline environment before anything loads a model)
-import hydra
-from transformers.utils import logging as hf_logging
-
-from recruit_core.config import RecruitConfig, to_plain
-from recruit_core.eval.evaluate import evaluate, render_markdown
-from recruit_core.io import write_json_atomic, write_text_atomic
+from ray_jobs import _entry
+from recruit_core.eval.job import run
 
 
-def run(cfg: RecruitConfig) -> dict:
-    report = evaluate(cfg)
-    folder = Path(cfg.eval.output_dir)
-    markdown = render_markdown(report)
-    report["report_md"] = str(write_text_atomic(markdown, folder / "report.md"))
-    report["report_json"] = str(folder / "report.json")
-    write_json_atomic(report, folder / "report.json")
-    report["markdown"] = markdown
-    return report
-
-
-@hydra.main(config_path=_entry.CONFIG_PATH, config_name="config", version_base="1.3")
-def main(cfg) -> dict:
-    hf_logging.set_verbosity_error()  # whole resumes are tokenized on purpose, then windowed
-    report = run(to_plain(cfg))
+def show(report: dict) -> dict:
     print(report["markdown"])
     print(f"report: {report['report_md']}\n        {report['report_json']}")
     return report
 
+
+main = _entry.main_for(run, show)
 
 if __name__ == "__main__":
     main()

@@ -2,66 +2,13 @@
 
     python ray_jobs/interview_pack.py experiment=smoke            # shortlist from the pool's truth
     python ray_jobs/interview_pack.py experiment=demo interview.shortlist_path=outputs/demo/match/shortlists
-    python ray_jobs/interview_pack.py interview.generator=hf_local interview.generator_model_path=DIR
 
-Reads the shortlist (the best `interview.top_candidates_per_job` per job), the jobs table and only the
-shortlisted resumes; an actor pool builds the packs. Writes `<interview.output_dir>/questions/`
-(one row per question) and `<interview.output_dir>/packs/<job_id>/<resume_id>.md`, each id made a
-safe file name (`recruit_core.io.safe_file_name`); the `pack` column of a question names its file.
+The job and its outputs: recruit_core/interview/job_ray.py.
 """
-from __future__ import annotations
+from ray_jobs import _entry
+from recruit_core.interview.job_ray import run
 
-import shutil
-import time
-from pathlib import Path
-
-import _entry  # noqa: F401  (sets the offline environment before Ray starts)
-import hydra
-import pyarrow as pa
-import ray
-from ray.data import ActorPoolStrategy
-
-from recruit_core.config import RecruitConfig, to_plain
-from recruit_core.interview.pipeline_ray import (QUESTION_SCHEMA, InterviewPackBuilder, load_shortlist,
-                                        read_table, shortlisted_pairs, top_of_shortlist)
-from recruit_core.io import write_parquet_atomic
-from recruit_core.ray_env import connect
-
-BLOCKS_PER_ACTOR = 4  # enough blocks that a slow pair on one actor does not idle the others
-
-
-def run(cfg: RecruitConfig) -> dict:
-    connect(cfg.cluster)
-    started = time.perf_counter()
-    out = Path(cfg.interview.output_dir)
-    jobs = read_table(cfg.score.jobs).to_pylist()
-    shortlist, source = load_shortlist(cfg.interview, cfg.data, jobs)
-    pairs = shortlisted_pairs(top_of_shortlist(shortlist, cfg.interview.top_candidates_per_job),
-                              cfg.score.input)
-    if pairs.num_rows == 0:
-        raise ValueError(f"shortlist {source} has no pairs: nothing to prepare interviews for")
-    shutil.rmtree(out / "packs", ignore_errors=True)  # packs of pairs no longer shortlisted
-    blocks = min(pairs.num_rows, cfg.interview.pool_size * BLOCKS_PER_ACTOR)
-    questions = (ray.data.from_arrow(pairs).repartition(blocks)
-                 .map_batches(InterviewPackBuilder, batch_size=cfg.interview.batch_size,
-                              fn_constructor_kwargs={"data": cfg.data, "model": cfg.model,
-                                                     "interview": cfg.interview, "jobs": jobs},
-                              compute=ActorPoolStrategy(size=cfg.interview.pool_size),
-                              num_cpus=cfg.interview.cpus_per_actor)
-                 .take_all())
-    table = pa.Table.from_pylist(questions, schema=QUESTION_SCHEMA).sort_by(
-        [("job_id", "ascending"), ("resume_id", "ascending"), ("question_no", "ascending")])
-    path = write_parquet_atomic(table, out / "questions" / "part-00000.parquet")
-    seconds = time.perf_counter() - started
-    return {"questions": str(path), "packs": str(out / "packs"), "shortlist": source,
-            "pairs": pairs.num_rows, "rows": table.num_rows, "seconds": round(seconds, 2),
-            "pairs_per_s": round(pairs.num_rows / seconds, 2)}
-
-
-@hydra.main(config_path=_entry.CONFIG_PATH, config_name="config", version_base="1.3")
-def main(cfg) -> dict:
-    return _entry.print_result(run(to_plain(cfg)))
-
+main = _entry.main_for(run)
 
 if __name__ == "__main__":
     main()

@@ -1,108 +1,17 @@
 """Two-way matching on Ray Data: top-k jobs per resume and a reranked top-N shortlist per job.
 
     python ray_jobs/match.py                                   # the pool in outputs/pool
-    python ray_jobs/match.py experiment=smoke data.dir=/tmp/pool match.output_dir=/tmp/match
     python ray_jobs/match.py match.biencoder_path=outputs/train/bi/model \\
         match.crossencoder_path=outputs/train/cross/model
     ray job submit --working-dir . -- python ray_jobs/match.py cluster=remote \\
-        match.resumes=/shared/resumes match.jobs=/shared/jobs match.output_dir=/shared/match
+        inputs.resumes=/shared/resumes inputs.jobs=/shared/jobs match.output_dir=/shared/match
 
-Outputs under match.output_dir:
-  recommendations/part-*.parquet  per resume: resume_id, rank, job_id, score (cosine), matched /
-                                  missing required and preferred skill ids, seniority_gap, biencoder, run_id
-  shortlists/part-00000.parquet   per job: job_id, rank, resume_id, bi_score, bi_rank, rerank_score,
-                                  rerank_model, the same evidence, biencoder, run_id
-  summary.json
-
-Exact top-k by blocked matrix products in the actors (recruit_core/match/topk.py); the driver holds
-jobs x N shortlist entries, never resumes x jobs. Without match.crossencoder_path the shortlists keep
-bi-encoder order and `rerank_model` says so. Invalid resumes are skipped here; `ray_jobs/score.py`
-is the job that quarantines and counts them.
+The job and its outputs: recruit_core/match/job_ray.py.
 """
-from __future__ import annotations
+from ray_jobs import _entry
+from recruit_core.match.job_ray import run
 
-import os
-import shutil
-import time
-import uuid
-from datetime import datetime, timezone
-from pathlib import Path
-
-import _entry  # noqa: F401  (sets the offline environment before Ray starts)
-import hydra
-import pyarrow as pa
-import ray
-
-from recruit_core.config import ModelConfig, RecruitConfig, to_plain
-from recruit_core.io import parquet_files, write_json_atomic, write_parquet_atomic
-from recruit_core.match.pipeline_ray import (embed_requisitions, match_pipeline, merge_shortlists,
-                                    rerank_shortlists, shortlist_pairs)
-from recruit_core.match.topk import shortlist_table
-from recruit_core.data.intake import FileCheck, check_files
-from recruit_core.ray_env import connect, set_block_size
-from recruit_core.score.pipeline_ray import read_units, search_duplicates
-from recruit_core.score.scorer import check_model_folder, load_requisitions, model_fingerprint
-
-NO_RERANK = "none (bi-encoder order)"
-
-
-def preflight(cfg: RecruitConfig) -> tuple[list[FileCheck], pa.Table, str]:
-    """Paths and models checked before Ray starts (~20 s), so a wrong one fails at once:
-    (the readable resume files, the requisitions, the reranking model's name)."""
-    match = cfg.match
-    checks = check_files(parquet_files(match.resumes, "match.resumes"))
-    jobs = load_requisitions(match.jobs, "match.jobs")
-    for key, path in (("match.biencoder_path", match.biencoder_path),
-                      ("match.crossencoder_path", match.crossencoder_path)):
-        if path:
-            check_model_folder(path, key)
-    return [c for c in checks if c.readable], jobs, _crossencoder_name(match.crossencoder_path)
-
-
-def run(cfg: RecruitConfig) -> dict:
-    match = cfg.match
-    started = time.perf_counter()
-    readable, jobs, rerank_model = preflight(cfg)
-    run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
-    provenance = {"biencoder": model_fingerprint(match.biencoder_path, cfg.model), "run_id": run_id}
-    connect(cfg.cluster)
-    set_block_size(cfg.score.target_max_block_mb)
-    output = Path(match.output_dir)
-    paths = [c.path for c in readable]
-    jobs_ref = ray.put(jobs)
-    vectors_ref = embed_requisitions.options(num_cpus=match.cpus_per_actor,
-                                             num_gpus=match.num_gpus).remote(match, cfg.model, jobs)
-    staging = output / "_staging" / "recommendations"
-    shutil.rmtree(staging, ignore_errors=True)
-    search = search_duplicates(paths, sum(c.rows for c in readable), match.cpus_per_task)
-    ds = match_pipeline(read_units([c for c in readable if c.rows], paths), search, paths, match,
-                        cfg.model, cfg.data, cfg.score.max_text_chars, vectors_ref, jobs_ref,
-                        str(staging), provenance)
-    shortlists = merge_shortlists(ds, jobs.num_rows, match.top_n_resumes)
-    reranked = rerank_shortlists(shortlist_pairs(shortlists), paths, match, cfg.model, cfg.data, jobs_ref)
-    table = shortlist_table(reranked, jobs.column("job_id").to_pylist(),
-                            {"rerank_model": rerank_model, **provenance})
-    shortlist_path = write_parquet_atomic(table, output / "shortlists" / "part-00000.parquet")
-    recommendations = output / "recommendations"
-    shutil.rmtree(recommendations, ignore_errors=True)
-    staging.mkdir(parents=True, exist_ok=True)  # no valid resume at all: an empty folder
-    os.replace(staging, recommendations)
-    summary = {"recommendations": str(recommendations), "shortlists": str(shortlist_path),
-               "jobs": jobs.num_rows, "shortlisted_pairs": table.num_rows,
-               "rerank_model": rerank_model, **provenance,
-               "seconds": round(time.perf_counter() - started, 2)}
-    write_json_atomic(summary, output / "summary.json")
-    return summary
-
-
-def _crossencoder_name(path: str) -> str:
-    return model_fingerprint(path, ModelConfig()) if path else NO_RERANK
-
-
-@hydra.main(config_path=_entry.CONFIG_PATH, config_name="config", version_base="1.3")
-def main(cfg) -> dict:
-    return _entry.print_result(run(to_plain(cfg)))
-
+main = _entry.main_for(run)
 
 if __name__ == "__main__":
     main()

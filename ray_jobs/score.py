@@ -1,140 +1,18 @@
-"""Bulk-score resumes on Ray Data: top-3 categories, fit against the open requisitions, provenance.
+"""Bulk-score resumes on Ray Data: categories, fit against the open requisitions, provenance.
 
     python ray_jobs/score.py                                   # the pool in outputs/pool
     python ray_jobs/score.py experiment=smoke data.dir=/tmp/pool score.output_dir=/tmp/scores
     python ray_jobs/score.py score.model_path=outputs/train/recruit-train/model score.write_embeddings=true
     ray job submit --working-dir . -- python ray_jobs/score.py cluster=remote \\
-        score.input=/shared/resumes score.output_dir=/shared/scores
+        inputs.resumes=/shared/resumes score.output_dir=/shared/scores
     ray job submit --working-dir . -- python ray_jobs/score.py cluster=remote score=gpu ...
 
-Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS):
-  scores/<key>.parquet             resume_id, category_1..3, p_1..3, top_jobs
-                                   list<struct<job_id, fit>>, best_job_id, best_fit,
-                                   jobs_above_threshold, [embedding list<float32>], input_file,
-                                   input_row, model (name@sha256 of the weights), config_hash, run_id
-  quarantine/<key>.parquet         resume_id, input_file, reason, detail, input_row
-                                   (<key>: the input's path under score.input, '/' -> '__', then
-                                   '-' and 12 hex digits of its hash, e.g. `a__b-3f2c...`)
-  manifest.jsonl                   finished input files: a rerun after a crash skips them
-  summary.json                     rows in = rows scored + rows quarantined, checked; files
-                                   under score.input not read, with why (skipped_files)
-
-Which files are read: every `*.parquet` under score.input, any case, also inside Spark-style
-`x.parquet/` folders; hidden and `_`-prefixed files (`.crc`, `_SUCCESS`) and others are skipped
-and listed (recruit_core/io.py: list_input_files). An input with nothing to read is an error.
-Paths, the model and the footers are checked before Ray starts, so a wrong path fails at once.
-
-Without score.model_path the categories are zero-shot occupations of the taxonomy (see
-recruit_core/score/scorer.py), so scoring works before any training. Fit is the cosine similarity of
-resume and requisition embeddings; `jobs_above_threshold` counts fits >= score.fit_threshold.
+The job and its outputs: recruit_core/score/job_ray.py.
 """
-from __future__ import annotations
+from ray_jobs import _entry
+from recruit_core.score.job_ray import run
 
-import logging
-import time
-import uuid
-from datetime import datetime, timezone
-from pathlib import Path
-
-import _entry  # noqa: F401  (sets the offline environment before Ray starts)
-import hydra
-
-from recruit_core.config import RecruitConfig, to_plain
-from recruit_core.io import InputListing, list_input_files, parquet_files, write_json_atomic
-from recruit_core.score.manifest import (SUMMARY_FILE, Manifest, clear_outputs, record_file_problems)
-from recruit_core.data.intake import FileCheck, check_files
-from recruit_core.ray_env import connect, set_block_size
-from recruit_core.score.pipeline_ray import reference_task, score_files, search_duplicates
-from recruit_core.score.scorer import check_model_folder, model_fingerprint, result_config_hash
-
-log = logging.getLogger(__name__)
-
-
-def _run_id() -> str:
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
-
-
-def preflight(cfg: RecruitConfig) -> tuple[InputListing, list[FileCheck], dict]:
-    """Every path and the model checked before Ray starts (~20 s), so a wrong one fails at once:
-    (the input listing, its files' footers, the provenance of the outputs)."""
-    score = cfg.score
-    listing = list_input_files(score.input, "score.input")
-    if score.jobs:
-        parquet_files(score.jobs, "score.jobs")
-    if score.model_path:
-        check_model_folder(score.model_path, "score.model_path")
-    provenance = {"model": model_fingerprint(score.model_path, cfg.model),
-                  "config_hash": result_config_hash(score, cfg.model)}
-    checks = check_files(listing.files)
-    bad = [c for c in checks if not c.readable]
-    if bad and score.on_unreadable_file == "fail":
-        raise RuntimeError(f"{len(bad)} input files cannot be scored: "
-                           + "; ".join(c.detail for c in bad)
-                           + " (score.on_unreadable_file=quarantine scores the rest)")
-    if listing.skipped:
-        log.warning("%d files under score.input=%s are not read (hidden, metadata or not "
-                    "*.parquet): listed in summary.json skipped_files", len(listing.skipped),
-                    score.input)
-    return listing, checks, provenance
-
-
-def run(cfg: RecruitConfig) -> dict:
-    score = cfg.score
-    started = time.perf_counter()
-    listing, checks, provenance = preflight(cfg)
-    connect(cfg.cluster)
-    set_block_size(score.target_max_block_mb)
-    output = Path(score.output_dir)
-    if score.overwrite:
-        clear_outputs(output)
-    reference_ref = reference_task.options(num_cpus=score.cpus_per_actor, num_gpus=score.num_gpus
-                                           ).remote(score, cfg.model, cfg.data)
-    readable = [c for c in checks if c.readable]
-    paths = [c.path for c in readable]
-    search = search_duplicates(paths, sum(c.rows for c in readable), score.cpus_per_task)
-    manifest = Manifest.open(output, provenance)
-    clear_outputs(output, staging_only=True)
-    record_file_problems(checks, manifest, score.input)
-    todo = [c for c in readable if not manifest.is_finished(c.path)]
-    run_id = score.run_id or _run_id()
-    if todo:
-        score_files(todo, paths, search, score, cfg.model, cfg.data, reference_ref,
-                    {**provenance, "run_id": run_id}, manifest)
-    totals = manifest.totals([c.path for c in checks])
-    # from the Parquet footers, not from what was read: a file without the columns counts too
-    rows_in = sum(c.rows for c in checks)
-    summary = {
-        "scores": str(output / "scores"), "quarantine": str(output / "quarantine"),
-        "manifest": str(manifest.path), "run_id": run_id, **provenance,
-        "files": len(checks), "files_scored_now": len(todo),
-        "files_skipped_finished": len(readable) - len(todo),
-        "files_quarantined": len(checks) - len(readable), "skipped_files": listing.skipped,
-        "rows_in": rows_in, "rows_scored": totals["scored"],
-        "rows_quarantined": totals["quarantined"], "reasons": _reasons(manifest),
-        "seconds": round(time.perf_counter() - started, 2)}
-    summary["invariant_ok"] = rows_in == totals["scored"] + totals["quarantined"]
-    write_json_atomic(summary, output / SUMMARY_FILE)
-    print(f"rows in {rows_in} = rows scored {totals['scored']} + rows quarantined "
-          f"{totals['quarantined']}: {'ok' if summary['invariant_ok'] else 'VIOLATED'}")
-    if not summary["invariant_ok"]:
-        raise RuntimeError(f"rows in ({rows_in}) != scored + quarantined; see {manifest.path}")
-    return summary
-
-
-def _reasons(manifest: Manifest) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for entry in manifest.files.values():
-        for reason, n in (entry.get("reasons") or {}).items():
-            counts[reason] = counts.get(reason, 0) + n
-        if entry.get("file_problem") and not entry.get("reasons"):  # written before reasons were
-            counts[entry["file_problem"]] = counts.get(entry["file_problem"], 0) + 1
-    return counts
-
-
-@hydra.main(config_path=_entry.CONFIG_PATH, config_name="config", version_base="1.3")
-def main(cfg) -> dict:
-    return _entry.print_result(run(to_plain(cfg)))
-
+main = _entry.main_for(run)
 
 if __name__ == "__main__":
     main()

@@ -1,9 +1,11 @@
 """Structured configuration: the schema every Hydra config in `conf/` is checked against.
 
-Hydra merges `conf/config.yaml` and the chosen group options onto `RecruitConfig`; an unknown key,
-a value of the wrong type or a number outside its range (`config_ranges.RANGES`) is rejected before
-any job starts, naming the key. Entry points convert the result with `to_plain(cfg)` before handing
-it to Ray, because resolvers such as `${hydra:...}` do not work on Ray workers.
+Plain dataclasses, and every default lives here: the yaml group files in `conf/` hold only what an
+option changes. Hydra merges `conf/config.yaml` and the chosen group options onto `RecruitConfig`
+(`ray_jobs/_entry.py` registers it); an unknown key, a value of the wrong type or a number outside
+its range (`config_ranges.RANGES`) is rejected before any job starts, naming the key. The entry
+points hand Ray this typed dataclass, not Hydra's DictConfig: resolvers such as `${hydra:...}` do
+not work on Ray workers. Importing this module imports neither Hydra nor Ray.
 """
 from __future__ import annotations
 
@@ -12,9 +14,6 @@ import json
 import typing
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, Optional
-
-from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
 
 from recruit_core.config_ranges import check_ranges
 
@@ -57,7 +56,7 @@ class ModelConfig:
 @dataclass
 class DataConfig:
     source: str = "synthetic"  # synthetic | livecareer
-    dir: str = "outputs/pool"  # the synthetic talent pool: resumes/ truth/ jobs/ below it
+    dir: str = "${output_root}/pool"  # the synthetic talent pool: resumes/ truth/ jobs/ below it
     n_resumes: int = 2000
     n_jobs: int = 60
     seed: int = 0
@@ -111,9 +110,16 @@ class TrainConfig:
 
 
 @dataclass
+class InputsConfig:
+    """What the jobs after generation read: scoring, matching, interview packs and scheduling."""
+
+    resumes: str = "${data.dir}/resumes"  # a Parquet file or folder of (resume_id, text)
+    jobs: str = "${data.dir}/jobs"  # the open requisitions (JOB_SCHEMA Parquet); score: "" for none
+    max_text_chars: int = 200_000  # longer is not a resume: quarantined as oversized
+
+
+@dataclass
 class ScoreConfig:
-    input: str = "${data.dir}/resumes"
-    jobs: str = "${data.dir}/jobs"
     output_dir: str = "${output_root}/scores"
     model_path: str = ""  # a trained model folder; "" scores with the pretrained encoder
     batch_size: int = 64
@@ -121,7 +127,6 @@ class ScoreConfig:
     num_gpus: float = 0.0
     cpus_per_actor: float = 0.5
     torch_threads: int = 1
-    max_text_chars: int = 200_000  # longer is not a resume: quarantined as oversized
     fit_threshold: float = 0.5
     write_embeddings: bool = False
     on_unreadable_file: str = "quarantine"  # quarantine | fail
@@ -151,8 +156,6 @@ class MatchConfig:
     top_n_resumes: int = 20
     rerank_top: int = 20
     block_rows: int = 4096
-    resumes: str = "${data.dir}/resumes"
-    jobs: str = "${data.dir}/jobs"
     batch_size: int = 128  # resumes per actor call; scored as blocks of at most block_rows
     pool_size: int = 2
     num_gpus: float = 0.0
@@ -160,6 +163,7 @@ class MatchConfig:
     torch_threads: int = 1
     cpus_per_task: float = 0.25
     rerank_batch_size: int = 32  # (job, resume) pairs per cross-encoder call
+    target_max_block_mb: int = 8  # small blocks so every actor of the pool gets work
     actor_memory_mb: int = 1280  # reserved per actor: Ray Data measured a MiniLM replica at ~970 MiB
 
 
@@ -212,14 +216,17 @@ class ClusterConfig:
     mode: str = "local"  # local: start Ray in this process on 127.0.0.1; remote: join RAY_ADDRESS
     address: str = ""  # remote only; RAY_ADDRESS wins when set
     num_cpus: Optional[int] = None  # local only; None: all cores
-    # None: only for jobs that train (Ray Train's placement-group cleaner polls the state API that
-    # the dashboard serves); scoring and matching run without its ~10 processes.
+    # The dashboard (127.0.0.1:8265) also serves Ray's state API, which Ray Train's placement-group
+    # cleaner polls every second. None: on for jobs that train (train, demo), off for the others,
+    # whose CPU its ~10 processes would take (bench/score_throughput.py, variant 2); true or false
+    # forces it.
     include_dashboard: Optional[bool] = None
     # local only: worker processes Ray keeps when idle. Its default (one per CPU, killed after 1 s
     # idle) restarts workers between fractional-CPU tasks; the raylet's CPU time halved without it.
     idle_workers: int = 8
     # local only: how long Ray's processes may take to come up. Ray's own wait is a fixed 30 s, and
     # ~10 of 50 starts on a loaded 2-core machine ran past it; shorter than 30 does not shorten it.
+    # Raise it when a start fails with "did not start within".
     start_timeout_s: float = 120.0
 
     def __post_init__(self) -> None:
@@ -231,6 +238,7 @@ class ClusterConfig:
 class RecruitConfig:
     experiment: str = "default"
     output_root: str = "outputs"
+    inputs: InputsConfig = field(default_factory=InputsConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -246,12 +254,7 @@ class RecruitConfig:
                 check_ranges(getattr(self, section.name), section.name)
 
 
-def register() -> None:
-    """Register the schema so `conf/config.yaml` can name it in its defaults list."""
-    ConfigStore.instance().store(name="recruit_schema", node=RecruitConfig)
-
-
-def _reject_unknown(values: dict, schema: type, prefix: str = "") -> None:
+def reject_unknown_keys(values: dict, schema: type = RecruitConfig, prefix: str = "") -> None:
     """Hydra lets `+key=value` add keys even to a structured config; the schema does not."""
     known = {f.name: f.type for f in fields(schema)}
     hints = typing.get_type_hints(schema)
@@ -260,17 +263,7 @@ def _reject_unknown(values: dict, schema: type, prefix: str = "") -> None:
             raise ValueError(f"unknown config key '{prefix}{key}': not in {schema.__name__} "
                              f"(known: {', '.join(sorted(known))})")
         if isinstance(value, dict) and is_dataclass(hints[key]):
-            _reject_unknown(value, hints[key], f"{prefix}{key}.")
-
-
-def to_plain(cfg: DictConfig | RecruitConfig) -> RecruitConfig:
-    """Resolve interpolations and return the typed dataclass (runs `__post_init__` checks)."""
-    if isinstance(cfg, RecruitConfig):
-        return cfg
-    values = OmegaConf.to_container(cfg, resolve=True)
-    values.pop("hydra", None)
-    _reject_unknown(values, RecruitConfig)
-    return OmegaConf.to_object(cfg)  # type: ignore[return-value]
+            reject_unknown_keys(value, hints[key], f"{prefix}{key}.")
 
 
 def config_hash(cfg: Any) -> str:
@@ -278,5 +271,3 @@ def config_hash(cfg: Any) -> str:
     payload = asdict(cfg) if not isinstance(cfg, dict) else cfg
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
-
-register()

@@ -59,6 +59,9 @@ MEMORY_MB = count("MiB reserved per model actor; 1048576 is 1 TiB", 1, 2**20)
 GPUS = Range("GPUs per model actor; 0: CPU only", 0, 64)
 
 RANGES: dict[str, dict[str, Range]] = {
+    "inputs": {
+        "max_text_chars": count("longest resume text scored, in characters"),
+    },
     "model.tiny": {
         "hidden_size": count("width of the test BERT", 1, 4096),
         "num_hidden_layers": count("layers of the test BERT", 1, 48),
@@ -107,7 +110,6 @@ RANGES: dict[str, dict[str, Range]] = {
         "num_gpus": GPUS,
         "cpus_per_actor": positive("CPUs reserved per model actor", 1024),
         "torch_threads": count("torch threads per model actor", 1, 1024),
-        "max_text_chars": count("longest resume text scored, in characters"),
         "fit_threshold": Range("cosine fit a job must reach to count in jobs_above_threshold", -1, 1),
         "target_max_block_mb": count("MiB per Ray Data block", 1, 4096),
         "top_jobs": count("how many best-fitting jobs to list per resume"),
@@ -127,6 +129,7 @@ RANGES: dict[str, dict[str, Range]] = {
         "torch_threads": count("torch threads per model actor", 1, 1024),
         "cpus_per_task": positive("CPUs reserved per read task", 1024),
         "rerank_batch_size": count("(job, resume) pairs per cross-encoder call"),
+        "target_max_block_mb": count("MiB per Ray Data block", 1, 4096),
         "actor_memory_mb": MEMORY_MB,
     },
     "interview": {

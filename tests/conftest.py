@@ -2,27 +2,19 @@
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "ray_jobs"))
 from recruit_core import env  # noqa: E402
 
 # Tests start local Ray in subprocesses too, which inherit this environment.
 env.apply(env.LOCAL_RAY_ENV)
 
-from recruit_core.config import RecruitConfig, to_plain  # noqa: E402
-
-
-def compose_config(overrides: list[str] | None = None, config_name: str = "config") -> RecruitConfig:
-    """The config an entry point would get for these command-line overrides, typed and checked."""
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        return to_plain(compose(config_name=config_name, overrides=overrides or []))
+from ray_jobs._entry import compose_config  # noqa: E402,F401  (the entry points' own composition)
+from recruit_core.config import RecruitConfig  # noqa: E402
 
 
 @pytest.fixture

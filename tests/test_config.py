@@ -14,7 +14,7 @@ def test_every_experiment_composes_to_the_schema(experiment):
     cfg = compose_config([f"experiment={experiment}"])
     assert isinstance(cfg, RecruitConfig)
     assert cfg.experiment == experiment
-    assert cfg.score.input == f"{cfg.data.dir}/resumes"  # interpolations resolved
+    assert cfg.inputs.resumes == f"{cfg.data.dir}/resumes"  # interpolations resolved
 
 
 def test_demo_uses_the_real_model_and_smoke_the_tiny_one():
@@ -68,7 +68,7 @@ def test_missing_group_option_is_a_clear_error():
 @pytest.mark.parametrize("override, rule", [
     ("score.zero_shot_temperature=0", "> 0"),  # NaN probabilities
     ("model.max_windows=0", ">= 1"),  # every resume scored alike
-    ("score.max_text_chars=-5", ">= 1"),
+    ("inputs.max_text_chars=-5", ">= 1"),
     ("score.top_jobs=0", ">= 1"),  # division by zero inside an actor
     ("cluster.num_cpus=0", ">= 1"),  # Ray hangs
     ("score.actor_memory_mb=999999999", "<= 1048576"),

@@ -42,7 +42,7 @@ def test_encoder_flops_match_torch_flop_counter(seq_len):
 
 
 def test_synthetic_report_has_every_metric_and_tfidf_beats_random(smoke_config):
-    import evaluate as evaluate_job  # ray_jobs/evaluate.py (conftest puts ray_jobs/ on sys.path)
+    from recruit_core.eval import job as evaluate_job
 
     cfg = smoke_config("data=synthetic")
     report = evaluate_job.run(cfg)

@@ -194,9 +194,9 @@ def test_hostile_ids_cannot_put_a_pack_outside_the_output_folder(pairs, relevanc
 
 @pytest.mark.ray
 def test_interview_pack_and_schedule_jobs_end_to_end(ray_local, smoke_config):
-    import generate
-    import interview_pack
-    import schedule
+    from recruit_core.data import job_ray as generate
+    from recruit_core.interview import job_ray as interview_pack
+    from recruit_core.schedule import job_ray as schedule
 
     cfg = smoke_config()
     generate.run(cfg)
@@ -223,7 +223,7 @@ def test_interview_pack_and_schedule_jobs_end_to_end(ray_local, smoke_config):
 
 
 def test_interviewer_file_names_the_missing_field(tmp_path):
-    import schedule
+    from recruit_core.schedule import job_ray as schedule
 
     path = tmp_path / "panel.json"
     path.write_text('[{"interviewer_id": "ana", "skills": ["sql"], "timezone": "Europe/London", '
@@ -239,8 +239,8 @@ def test_interviewer_file_names_the_missing_field(tmp_path):
 @pytest.mark.ray
 @pytest.mark.determinism
 def test_interview_packs_are_the_same_bits_however_the_work_is_spread(ray_local, smoke_config, tmp_path):
-    import generate
-    import interview_pack
+    from recruit_core.data import job_ray as generate
+    from recruit_core.interview import job_ray as interview_pack
 
     generate.run(smoke_config())
     outputs = []

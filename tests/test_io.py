@@ -38,15 +38,15 @@ def test_spark_folders_upper_case_and_nested_files_are_read_and_the_rest_reporte
 
 
 def test_empty_input_folder_is_an_error_naming_the_setting_and_path(tmp_path):
-    with pytest.raises(NoInputFilesError, match=f"score.input={tmp_path}: no \\*.parquet files"):
-        list_input_files(tmp_path, "score.input")
+    with pytest.raises(NoInputFilesError, match=f"inputs.resumes={tmp_path}: no \\*.parquet files"):
+        list_input_files(tmp_path, "inputs.resumes")
     (tmp_path / "_SUCCESS").write_bytes(b"")
     with pytest.raises(NoInputFilesError, match="1 other files skipped: .*_SUCCESS"):
         parquet_files(tmp_path)
 
 
 def test_missing_input_is_an_error_and_a_named_file_is_read_whatever_its_name(tmp_path):
-    with pytest.raises(FileNotFoundError, match="score.jobs=.*nowhere"):
-        parquet_files(tmp_path / "nowhere", "score.jobs")
+    with pytest.raises(FileNotFoundError, match="inputs.jobs=.*nowhere"):
+        parquet_files(tmp_path / "nowhere", "inputs.jobs")
     _parquet(tmp_path / "jobs.snapshot")
     assert parquet_files(tmp_path / "jobs.snapshot") == [tmp_path / "jobs.snapshot"]

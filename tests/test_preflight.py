@@ -14,8 +14,8 @@ from recruit_core.model.encoder import minilm_dir, weights_sha256
 @pytest.fixture
 def pool(tmp_path, monkeypatch):
     """A one-resume input folder and a jobs file; starting Ray fails the test."""
-    import match
-    import score
+    from recruit_core.match import job_ray as match
+    from recruit_core.score import job_ray as score
 
     (tmp_path / "resumes").mkdir()
     pq.write_table(pa.table({"resume_id": ["r1"], "text": ["Nurse\nICU"]}),
@@ -32,21 +32,21 @@ def pool(tmp_path, monkeypatch):
 
 
 def _score_config(root, *extra):
-    return compose_config(["experiment=smoke", f"score.input={root / 'resumes'}",
-                           f"score.jobs={root / 'jobs.parquet'}",
+    return compose_config(["experiment=smoke", f"inputs.resumes={root / 'resumes'}",
+                           f"inputs.jobs={root / 'jobs.parquet'}",
                            f"score.output_dir={root / 'out'}", *extra])
 
 
 @pytest.mark.parametrize("override, key", [
-    ("score.input={root}/nowhere", "score.input"),
-    ("score.input={root}/empty", "score.input"),
-    ("score.jobs={root}/nowhere.parquet", "score.jobs"),
+    ("inputs.resumes={root}/nowhere", "inputs.resumes"),
+    ("inputs.resumes={root}/empty", "inputs.resumes"),
+    ("inputs.jobs={root}/nowhere.parquet", "inputs.jobs"),
     ("score.model_path={root}/not_a_model", "score.model_path"),
     ("score.model_path={root}/nowhere", "score.model_path"),
     ("model=local model.name_or_path={root}/nowhere", "model.name_or_path"),
 ])
 def test_score_refuses_a_wrong_path_before_ray_starts(pool, override, key):
-    import score
+    from recruit_core.score import job_ray as score
     cfg = _score_config(pool, *override.format(root=pool).split())
     with pytest.raises(FileNotFoundError) as err:
         score.run(cfg)
@@ -54,15 +54,15 @@ def test_score_refuses_a_wrong_path_before_ray_starts(pool, override, key):
 
 
 @pytest.mark.parametrize("override, key", [
-    ("match.resumes={root}/nowhere", "match.resumes"),
-    ("match.jobs={root}/empty", "match.jobs"),
+    ("inputs.resumes={root}/nowhere", "inputs.resumes"),
+    ("inputs.jobs={root}/empty", "inputs.jobs"),
     ("match.crossencoder_path={root}/not_a_model", "match.crossencoder_path"),
     ("match.biencoder_path={root}/nowhere", "match.biencoder_path"),
 ])
 def test_match_refuses_a_wrong_path_before_ray_starts(pool, override, key):
-    import match
-    cfg = compose_config(["experiment=smoke", f"match.resumes={pool / 'resumes'}",
-                          f"match.jobs={pool / 'jobs.parquet'}", f"match.output_dir={pool / 'out'}",
+    from recruit_core.match import job_ray as match
+    cfg = compose_config(["experiment=smoke", f"inputs.resumes={pool / 'resumes'}",
+                          f"inputs.jobs={pool / 'jobs.parquet'}", f"match.output_dir={pool / 'out'}",
                           override.format(root=pool)])
     with pytest.raises(FileNotFoundError) as err:
         match.run(cfg)

@@ -22,7 +22,8 @@ from recruit_core.data.synth import job_table, resume_tables
 from recruit_core.data.taxonomy import load_builtin
 
 pytestmark = pytest.mark.ray
-SMOKE = ["experiment=smoke", "score.batch_size=4", "score.target_max_block_mb=1"]
+SMOKE = ["experiment=smoke", "score.batch_size=4", "score.target_max_block_mb=1",
+         "match.target_max_block_mb=1"]
 EXPECTED_REASONS = {"null_text": 1, "empty_text": 2, "oversized_text": 1, "invalid_utf8": 2,
                     "duplicate_id": 2, "not_text": 2, "missing_column": 2, "unreadable_file": 1}
 
@@ -55,8 +56,8 @@ def corpus(tmp_path_factory) -> Path:
 
 
 def _config(corpus: Path, output: Path, *extra: str):
-    return compose_config([*SMOKE, f"score.input={corpus / 'resumes'}",
-                           f"score.jobs={corpus / 'jobs.parquet'}", f"score.output_dir={output}", *extra])
+    return compose_config([*SMOKE, f"inputs.resumes={corpus / 'resumes'}",
+                           f"inputs.jobs={corpus / 'jobs.parquet'}", f"score.output_dir={output}", *extra])
 
 
 def _outputs(output: Path) -> dict[str, pa.Table]:
@@ -71,7 +72,7 @@ def _outputs(output: Path) -> dict[str, pa.Table]:
 
 @pytest.fixture(scope="module")
 def clean_run(ray_local, corpus, tmp_path_factory):
-    import score
+    from recruit_core.score import job_ray as score
     output = tmp_path_factory.mktemp("clean")
     return output, score.run(_config(corpus, output))
 
@@ -140,7 +141,7 @@ def intake_corpus(tmp_path_factory) -> Path:
 
 
 def test_every_input_file_is_read_or_reported_and_every_row_counted(ray_local, intake_corpus, tmp_path):
-    import score
+    from recruit_core.score import job_ray as score
     summary = score.run(_config(intake_corpus, tmp_path / "out"))
     assert summary["rows_in"] == 20 and summary["invariant_ok"]
     assert summary["rows_scored"] == 11 and summary["rows_quarantined"] == 9
@@ -171,14 +172,14 @@ def test_the_stage_before_the_actors_is_never_fused_into_them(ray_local, capsys,
     cfg = compose_config([*SMOKE, f"score.tokenize_in_actor={tokenize_in_actor}",
                           "score.cpus_per_task=0.5", "score.cpus_per_actor=0.5"])
     units = [{"path": "x.parquet", "file_index": 0, "row_group": 0, "first_row": 0, "rows": 1}]
-    scoring_pipeline(units, [], cfg.score, cfg.model, cfg.data, None, {"model": "m"}).explain()
+    scoring_pipeline(units, [], cfg, None, {"model": "m"}).explain()
     plan = capsys.readouterr().out
     assert "ActorPoolMapOperator[MapBatches(ScorerActor)]" in plan, plan
     assert "->MapBatches(ScorerActor)" not in plan, plan  # how Ray names a fused operator
 
 
 def test_unreadable_file_fails_the_run_when_asked(ray_local, corpus, tmp_path):
-    import score
+    from recruit_core.score import job_ray as score
     with pytest.raises(RuntimeError, match="e_truncated.parquet"):
         score.run(_config(corpus, tmp_path / "out", "score.on_unreadable_file=fail"))
 
@@ -186,7 +187,7 @@ def test_unreadable_file_fails_the_run_when_asked(ray_local, corpus, tmp_path):
 def test_crash_then_rerun_gives_the_clean_output_bitwise(clean_run, corpus, tmp_path, monkeypatch):
     """Also run another way (1 actor after tokenizing CPU tasks, not 2 actors tokenizing
     themselves): how the work is spread must not change a single bit of the output."""
-    import score
+    from recruit_core.score import job_ray as score
     output = tmp_path / "resumed"
     another_way = ("score.pool_size=1", "score.tokenize_in_actor=false")
     real_record, calls = Manifest.record, []
@@ -227,7 +228,7 @@ def _resumes_by_input_file(output: Path) -> dict[str, list[str]]:
 def test_inputs_whose_paths_flatten_alike_keep_all_their_rows(ray_local, corpus, tmp_path):
     """`a/b.parquet` and `a__b.parquet` once shared an output name: one file's commit deleted the
     other's staged rows, and a rerun skipped both, so the loss was permanent."""
-    import score
+    from recruit_core.score import job_ray as score
     good, _ = resume_tables(load_builtin(), 0, 0, 11, 0.15, 0.0)
     ids, texts = good.column("resume_id").to_pylist(), good.column("text").to_pylist()
     root = tmp_path / "pool"
@@ -265,7 +266,7 @@ def test_inputs_whose_paths_flatten_alike_keep_all_their_rows(ray_local, corpus,
 def test_how_the_work_is_spread_changes_no_bit_of_the_output(clean_run, corpus, tmp_path, way):
     """Batch size, where tokenizing runs, actor count and block size decide which resumes share
     a forward pass; none of them may change a score."""
-    import score
+    from recruit_core.score import job_ray as score
     score.run(_config(corpus, tmp_path / "out", *way))
     clean, again = _outputs(clean_run[0]), _outputs(tmp_path / "out")
     assert clean.keys() == again.keys()
@@ -282,7 +283,7 @@ def _scores_by_resume(output: Path) -> pa.Table:
 
 @pytest.mark.determinism
 def test_one_file_or_many_gives_each_resume_the_same_bits(ray_local, corpus, tmp_path):
-    import score
+    from recruit_core.score import job_ray as score
     pool, _ = resume_tables(load_builtin(), 4, 0, 30, 0.15, 0.0)
     pool = pool.select(["resume_id", "text"])
     (tmp_path / "one" / "resumes").mkdir(parents=True)
@@ -320,7 +321,7 @@ MATCH_SETTINGS = ["match.batch_size=8", "match.block_rows=3", "match.top_k_jobs=
 
 
 def _match_config(root: Path, resumes: Path, output: str, *extra: str):
-    return compose_config([*SMOKE, f"match.resumes={resumes}", f"match.jobs={root / 'jobs.parquet'}",
+    return compose_config([*SMOKE, f"inputs.resumes={resumes}", f"inputs.jobs={root / 'jobs.parquet'}",
                            f"match.output_dir={root / output}", *MATCH_SETTINGS,
                            f"match.crossencoder_path={root / 'cross'}", *extra])
 
@@ -328,7 +329,7 @@ def _match_config(root: Path, resumes: Path, output: str, *extra: str):
 @pytest.fixture(scope="module")
 def match_run(ray_local, tmp_path_factory):
     """A match run over 3 files with an (untrained) cross-encoder: (root, texts, ids, jobs, summary)."""
-    import match
+    from recruit_core.match import job_ray as match
     from recruit_core.model.encoder import load_encoder
     from recruit_core.model.recruit import RecruitModel
     root = tmp_path_factory.mktemp("match")
@@ -383,7 +384,7 @@ def test_match_through_ray_equals_brute_force(match_run):
 def test_match_gives_the_same_bits_however_the_work_is_spread(match_run, tmp_path):
     """One actor instead of two, other batch and block sizes, one input file instead of three:
     the same recommendations, shortlists, bi-encoder and cross-encoder scores, bit for bit."""
-    import match
+    from recruit_core.match import job_ray as match
     root, *_, summary = match_run
     (tmp_path / "one").mkdir()
     pq.write_table(pa.concat_tables([pq.read_table(p) for p in sorted((root / "resumes").glob("*"))]),
@@ -411,8 +412,8 @@ def test_score_job_runs_unchanged_on_a_separately_started_cluster(corpus, tmp_pa
                             env=env, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
-        overrides = [*SMOKE, "cluster=remote", f"score.input={corpus / 'resumes'}",
-                     f"score.jobs={corpus / 'jobs.parquet'}", f"score.output_dir={tmp_path / 'out'}"]
+        overrides = [*SMOKE, "cluster=remote", f"inputs.resumes={corpus / 'resumes'}",
+                     f"inputs.jobs={corpus / 'jobs.parquet'}", f"score.output_dir={tmp_path / 'out'}"]
         job = subprocess.run([sys.executable, str(ROOT / "ray_jobs" / "score.py"), *overrides],
                              env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"}, cwd=ROOT,
                              capture_output=True, text=True, timeout=600)

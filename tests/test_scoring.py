@@ -1,18 +1,20 @@
 """The scorer without Ray: categories, fit against requisitions, embeddings, reproducibility."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import numpy as np
 import pyarrow as pa
 import pytest
 import torch
 
-from recruit_core.config import DataConfig, ModelConfig, ScoreConfig, TinyBertConfig
+from recruit_core.config import (DataConfig, InputsConfig, ModelConfig, ScoreConfig, TinyBertConfig,
+                                 config_hash)
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.recruit import RecruitModel
-from recruit_core.score.scorer import (ResumeScorer, TextEncoder, columns_to_windows, load_scoring_model,
-                                  model_fingerprint, result_config_hash, windows_to_columns)
+from recruit_core.score.scorer import (OPERATIONAL_FIELDS, ResumeScorer, TextEncoder, columns_to_windows,
+                                       load_scoring_model, model_fingerprint, result_config_hash,
+                                       windows_to_columns)
 from recruit_core.data.synth import generate_job, generate_resume
 from recruit_core.data.taxonomy import load_builtin
 
@@ -35,7 +37,7 @@ def tiny_scorer(pool):
     encoder = TextEncoder(model, TINY)
     job_vectors = encoder.embed_texts([f"{j['title']}\n{j['description']}" for j in jobs])
     categories = ["nurse", "data_engineer", "accountant", "chef"]
-    score = ScoreConfig(input="", jobs="", write_embeddings=True, fit_threshold=0.9)
+    score = ScoreConfig(write_embeddings=True, fit_threshold=0.9)
     return ResumeScorer(model, TINY, score, categories=categories,
                         category_vectors=encoder.embed_texts(categories),
                         job_ids=[j["job_id"] for j in jobs], job_vectors=job_vectors)
@@ -84,7 +86,7 @@ def trained_scorer(tmp_path_factory, pool):
     scoring_model = load_scoring_model(str(folder), TINY)
     encoder_of = TextEncoder(scoring_model, TINY)
     jobs = pool[1]
-    return ResumeScorer(scoring_model, TINY, ScoreConfig(input="", jobs="", write_embeddings=True),
+    return ResumeScorer(scoring_model, TINY, ScoreConfig(write_embeddings=True),
                         categories=list(scoring_model.model.categories),
                         job_ids=[j["job_id"] for j in jobs],
                         job_vectors=encoder_of.embed_texts([f"{j['title']}\n{j['description']}"
@@ -118,7 +120,7 @@ def test_trained_folder_scores_with_its_category_head(tmp_path, pool):
     assert loaded.trained and loaded.fingerprint.startswith("model@sha256:")
     assert loaded.fingerprint == model_fingerprint(str(tmp_path / "model"), TINY)  # what the driver records
     assert load_scoring_model("", TINY).fingerprint == model_fingerprint("", TINY)
-    scorer = ResumeScorer.from_config(ScoreConfig(input="", jobs="", model_path=str(tmp_path / "model")),
+    scorer = ResumeScorer.from_config(ScoreConfig(model_path=str(tmp_path / "model")),
                                       TINY, DataConfig())
     out = scorer.score_table(_table(pool[0][:4]))
     assert set(out.column("category_1").to_pylist()) <= {"accountant", "nurse"}
@@ -127,11 +129,22 @@ def test_trained_folder_scores_with_its_category_head(tmp_path, pool):
 
 
 def test_provenance_hash_ignores_how_the_run_is_spread():
-    base = ScoreConfig(input="in", jobs="jobs")
-    assert result_config_hash(base, TINY) == result_config_hash(
-        ScoreConfig(input="in", jobs="jobs", pool_size=7, batch_size=3, output_dir="elsewhere"), TINY)
-    assert result_config_hash(base, TINY) != result_config_hash(
-        ScoreConfig(input="in", jobs="jobs", fit_threshold=0.7), TINY)
+    inputs = InputsConfig(resumes="in", jobs="jobs")
+    base = result_config_hash(ScoreConfig(), inputs, TINY)
+    assert base == result_config_hash(ScoreConfig(pool_size=7, batch_size=3, output_dir="elsewhere",
+                                                  target_max_block_mb=2), inputs, TINY)
+    assert base != result_config_hash(ScoreConfig(fit_threshold=0.7), inputs, TINY)
+
+
+def test_provenance_hash_counts_the_inputs_that_change_scores():
+    inputs = InputsConfig(resumes="in", jobs="jobs")
+    base = result_config_hash(ScoreConfig(), inputs, TINY)
+    assert base != result_config_hash(ScoreConfig(), replace(inputs, jobs="other_jobs"), TINY)
+    assert base != result_config_hash(ScoreConfig(), replace(inputs, max_text_chars=1000), TINY)
+    # outputs written while these were score settings keep their hash, so a rerun resumes them
+    before = {k: v for k, v in asdict(ScoreConfig()).items() if k not in OPERATIONAL_FIELDS}
+    before.update(input="in", jobs="jobs", max_text_chars=inputs.max_text_chars)
+    assert base == config_hash({"score": before, "model": asdict(TINY)})
 
 
 @pytest.mark.slow
@@ -139,7 +152,7 @@ def test_zero_shot_minilm_finds_the_occupation(pool):
     """Before training: the pretrained encoder ranks the resume's occupation in its top 3."""
     taxonomy = load_builtin()
     resumes = [generate_resume(taxonomy, 1, i) for i in range(24)]
-    scorer = ResumeScorer.from_config(ScoreConfig(input="", jobs=""), ModelConfig(), DataConfig())
+    scorer = ResumeScorer.from_config(ScoreConfig(), ModelConfig(), DataConfig())
     out = scorer.score_table(_table(resumes)).to_pylist()
     top3 = np.mean([r.occupation in (o["category_1"], o["category_2"], o["category_3"])
                     for r, o in zip(resumes, out)])

@@ -91,7 +91,7 @@ def test_fit_label_follows_occupation_coverage_and_seniority():
 
 @pytest.mark.ray
 def test_generate_job_writes_sharded_parquet_on_local_ray(ray_local, smoke_config):
-    import generate
+    from recruit_core.data import job_ray as generate
     cfg = smoke_config()
     result = generate.run(cfg)
     paths = PoolPaths(Path(cfg.data.dir))

@@ -48,7 +48,7 @@ def run_overrides(pool_dir, tmp_path_factory) -> list[str]:
 @pytest.fixture(scope="module")
 def interrupted_run(ray_local, run_overrides):
     """A run stopped by `train.max_steps` (as if killed) right after a checkpoint."""
-    import train
+    from recruit_core.train import job_ray as train
     result = train.run(compose_config([*run_overrides, f"train.max_steps={FIRST_RUN_STEPS}"]))
     return result, json.loads(Path(result["eval"]).read_text())
 
@@ -73,7 +73,7 @@ def test_published_model_predicts_what_the_worker_measured(interrupted_run):
 
 @pytest.mark.slow
 def test_interrupted_run_resumes_at_its_checkpointed_step(interrupted_run, run_overrides):
-    import train
+    from recruit_core.train import job_ray as train
     resumed = train.run(compose_config(run_overrides))
     assert resumed["start_step"] == FIRST_RUN_STEPS
     assert resumed["final_step"] == EPOCHS * resumed["steps_per_epoch"]
@@ -84,7 +84,7 @@ def test_interrupted_run_resumes_at_its_checkpointed_step(interrupted_run, run_o
 def test_run_that_loses_a_worker_resumes_by_itself_and_finishes(ray_local, pool_dir, smoke_config,
                                                                 tmp_path, monkeypatch):
     """A worker SIGKILLed at step 8 of 12: the run restarts from the step-6 checkpoint on its own."""
-    import train
+    from recruit_core.train import job_ray as train
     marker = tmp_path / "worker-lost"
     monkeypatch.setenv(KILL_AT_STEP_ENV, "8")
     monkeypatch.setenv(KILL_MARKER_ENV, str(marker))
@@ -131,26 +131,26 @@ def test_two_run_sweep_writes_a_summary_sorted_by_dev_score(pool_dir, tmp_path):
 
 
 def test_sweep_summary_lists_swept_parameters_best_first(tmp_path):
-    import train
+    from recruit_core.train import report
     common = {"experiment": "smoke", "output_root": "/tmp/x"}
     for job, (lr, score) in enumerate([("1e-4", 0.2), ("1e-3", 0.7)]):
-        train.write_sweep_summary(tmp_path, {
+        report.write_sweep_summary(tmp_path, {
             "job": job, "run_name": f"r-{job}", "dev_score": score, "headline": "", "model": "m",
             "overrides": {**common, "train.lr": lr}})
     with open(tmp_path / "sweep_summary.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["train.lr"], r["job"]) for r in rows] == [("1e-3", "1"), ("1e-4", "0")]
     assert "output_root" not in rows[0]  # the same in every run: not a swept parameter
-    assert train.sweep_run_name("base", 1, "train.lr=1e-3") != train.sweep_run_name("base", 1, "x")
+    assert report.sweep_run_name("base", 1, "train.lr=1e-3") != report.sweep_run_name("base", 1, "x")
 
 
 def test_classification_table_compares_window_pooling_only_when_there_are_windows():
-    import train
+    from recruit_core.train.report import classification_tables
     figures = {"accuracy": 0.5, "macro_f1": 0.4, "ece": 0.1, "n": 2,
                "per_class": {"a": {"f1": 0.5, "support": 2}, "b": {"f1": 0.0, "support": 0}}}
     report = {"windows": figures, "first_window": figures, "baselines": {"tfidf+logreg": figures}}
-    pooled, per_class = train.classification_tables(report, ["a", "b"], max_windows=4)
+    pooled, per_class = classification_tables(report, ["a", "b"], max_windows=4)
     assert "fine-tuned (4 windows pooled)" in pooled and "first window only" in pooled
     assert "| a |" in per_class and "| b |" not in per_class  # categories absent from dev left out
-    single, _ = train.classification_tables(report, ["a", "b"], max_windows=1)
+    single, _ = classification_tables(report, ["a", "b"], max_windows=1)
     assert single.count("fine-tuned") == 1 and "tfidf+logreg" in single

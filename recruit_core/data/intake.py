@@ -2,7 +2,7 @@
 
 Pure pyarrow, no Ray: footers are checked per file (`check_files`), rows are read per row group and
 validated (`read_row_group`, `validate_resumes`), and duplicate ids are found by hash buckets
-(`id_buckets`, `later_occurrences`). The Ray jobs (`ray_jobs/score.py`, `ray_jobs/match.py`) run
+(`id_buckets`, `later_occurrences`). The Ray jobs (`score/job_ray.py`, `match/job_ray.py`) run
 these in tasks.
 
 Reasons, in the order they are checked (a row gets the first one that applies):
@@ -15,7 +15,7 @@ Reasons, in the order they are checked (a row gets the first one that applies):
                     dictionary-encoded text (Spark, pandas categoricals) is decoded and read
     null_text       text is null
     invalid_utf8    text bytes are not UTF-8, or contain U+FFFD (text decoded lossily upstream)
-    oversized_text  more than score.max_text_chars characters
+    oversized_text  more than inputs.max_text_chars characters
     empty_text      nothing visible: empty after NFKC normalisation and whitespace collapsing, or
                     only format/control characters (zero-width spaces, BOM, NUL)
     unreadable_row_group  the file's footer is fine but a row group fails to decode (one row each)
@@ -246,7 +246,7 @@ def _flag_text_problems(texts: pa.Array, bad_bytes: np.ndarray, max_text_chars: 
          lambda i: f"resume {id_list[i]}: text contains U+FFFD, it was decoded lossily upstream")
     lengths = pc.fill_null(pc.utf8_length(texts), 0).to_numpy(zero_copy_only=False)
     flag(lengths > max_text_chars, "oversized_text",
-         lambda i: f"resume {id_list[i]}: {lengths[i]} characters > score.max_text_chars="
+         lambda i: f"resume {id_list[i]}: {lengths[i]} characters > inputs.max_text_chars="
                    f"{max_text_chars}")
 
 

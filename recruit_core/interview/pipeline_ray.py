@@ -82,7 +82,7 @@ def shortlisted_pairs(shortlist: pa.Table, resumes_path: str | Path) -> pa.Table
     missing = len(ids) - len(pc.unique(pairs.column("resume_id")))
     if missing:
         raise ValueError(f"{missing} shortlisted resumes are not in {resumes_path}; the shortlist was "
-                         "made from another pool (check score.input / data.dir)")
+                         "made from another pool (check inputs.resumes / data.dir)")
     return pairs.sort_by([("job_id", "ascending"), ("rank", "ascending"), ("resume_id", "ascending")])
 
 

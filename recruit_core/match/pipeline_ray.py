@@ -8,7 +8,7 @@
 
 Each actor holds the job embedding matrix, shipped once by `ray.put`. Resumes are identified by
 `resume_key` = file index << 32 | row, so the shortlist pass can read back just their texts.
-Run it with `python ray_jobs/match.py` (see there).
+Run it with `python ray_jobs/match.py`; the driver is `recruit_core/match/job_ray.py`.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import ray
 import torch
 
-from recruit_core.config import DataConfig, MatchConfig, ModelConfig
+from recruit_core.config import DataConfig, MatchConfig, ModelConfig, RecruitConfig
 from recruit_core.data.intake import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.io import write_parquet_atomic
 from recruit_core.match.topk import JobShortlists, resume_top_k
@@ -199,14 +199,14 @@ def write_recommendations(batch: pa.Table, *, staging: str, jobs_ref: list,
     return batch.filter(pc.equal(kinds, CANDIDATE)).select(["job_index", "resume_key", "score"])
 
 
-def match_pipeline(units: list[dict], search: list, paths: list[str], match: MatchConfig,
-                   model: ModelConfig, data: DataConfig, max_text_chars: int, job_vectors_ref,
-                   jobs_ref, staging: str, provenance: dict) -> ray.data.Dataset:
+def match_pipeline(units: list[dict], search: list, paths: list[str], cfg: RecruitConfig,
+                   job_vectors_ref, jobs_ref, staging: str, provenance: dict) -> ray.data.Dataset:
+    match, model, data = cfg.match, cfg.model, cfg.data
     tasks = {"batch_format": "pyarrow", "num_cpus": match.cpus_per_task}
     ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
     ds = ds.map_batches(read_resumes, batch_size=1, **tasks,
-                        fn_kwargs={"max_text_chars": max_text_chars, "chunk_rows": match.batch_size,
-                                   "search": search})
+                        fn_kwargs={"max_text_chars": cfg.inputs.max_text_chars,
+                                   "chunk_rows": match.batch_size, "search": search})
     ds = ds.map_batches(prepare_resumes, batch_size=match.batch_size, **tasks,
                         fn_kwargs={"paths": paths, "model_path": match.biencoder_path,
                                    "model": model, "data": data})

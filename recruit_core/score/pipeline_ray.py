@@ -17,7 +17,7 @@ waiting for it. A Ray Data groupby would shuffle the same ids but loses the row 
 which occurrence came first; a set of seen ids on the driver would grow with the resumes.
 
 The driver sees one small stats row per staged part, never resumes. Run it with
-`python ray_jobs/score.py` (see there).
+`python ray_jobs/score.py`; the driver is `recruit_core/score/job_ray.py`.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import ray
 
-from recruit_core.config import DataConfig, ModelConfig, ScoreConfig
+from recruit_core.config import DataConfig, ModelConfig, RecruitConfig, ScoreConfig
 from recruit_core.data.intake import (
     QUARANTINE_SCHEMA,
     TEXT_COLUMN,
@@ -203,15 +203,16 @@ def stage_parts(batch: pa.Table, *, output_dir: str, input_root: str, provenance
 
 
 @ray.remote
-def reference_task(score: ScoreConfig, model: ModelConfig, data: DataConfig) -> dict:
-    """Occupation and requisition embeddings, computed once for all actors."""
+def reference_task(score: ScoreConfig, model: ModelConfig, data: DataConfig, jobs_path: str) -> dict:
+    """Occupation and requisition (`jobs_path`) embeddings, computed once for all actors."""
     import torch
 
     from recruit_core.score.scorer import load_scoring_model, reference_vectors
     # the actor pool's threads: the pool waits for this task, so its cores are idle meanwhile
     torch.set_num_threads(score.torch_threads * score.pool_size)
     device = "cuda" if score.num_gpus > 0 and torch.cuda.is_available() else "cpu"
-    return reference_vectors(load_scoring_model(score.model_path, model), score, model, data, device)
+    return reference_vectors(load_scoring_model(score.model_path, model), model, data, jobs_path,
+                             device)
 
 
 def actor_memory(megabytes: int) -> int:
@@ -223,13 +224,14 @@ def actor_memory(megabytes: int) -> int:
     return megabytes * 2**20
 
 
-def scoring_pipeline(units: list[dict], search: list, score: ScoreConfig, model: ModelConfig,
-                     data: DataConfig, reference_ref, provenance: dict) -> ray.data.Dataset:
+def scoring_pipeline(units: list[dict], search: list, cfg: RecruitConfig, reference_ref,
+                     provenance: dict) -> ray.data.Dataset:
     """The streaming dataset of stats rows; iterating it does the work."""
+    score, model, data = cfg.score, cfg.model, cfg.data
     tasks = {"batch_format": "pyarrow", "num_cpus": score.cpus_per_task}
     ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
     ds = ds.map_batches(read_resumes, batch_size=1, **tasks,
-                        fn_kwargs={"max_text_chars": score.max_text_chars,
+                        fn_kwargs={"max_text_chars": cfg.inputs.max_text_chars,
                                    "chunk_rows": score.batch_size, "search": search})
     if not score.tokenize_in_actor:
         ds = ds.map_batches(tokenize_resumes, batch_size=score.batch_size, **tasks,
@@ -242,8 +244,8 @@ def scoring_pipeline(units: list[dict], search: list, score: ScoreConfig, model:
                                                "reference": [reference_ref],
                                                "fingerprint": provenance["model"]})
     return ds.map_batches(stage_parts, batch_size=None, **tasks,
-                          fn_kwargs={"output_dir": score.output_dir, "input_root": score.input,
-                                     "provenance": provenance})
+                          fn_kwargs={"output_dir": score.output_dir,
+                                     "input_root": cfg.inputs.resumes, "provenance": provenance})
 
 
 # ---- the driver: plan, stream, commit per input file, check the invariant ---------------------
@@ -257,10 +259,11 @@ def _commit(output_dir: str, key: str) -> dict:
 class _Commits:
     """Counts staged rows per input file; commits a file (in a task) once all its rows are in."""
 
-    def __init__(self, checks: list[FileCheck], score: ScoreConfig, manifest, cpus: float):
+    def __init__(self, checks: list[FileCheck], cfg: RecruitConfig, manifest):
         self.expected = {c.path: c.rows for c in checks}
         self.parts: dict[str, dict[int, int]] = defaultdict(dict)  # path -> first_row -> rows
-        self.score, self.manifest, self.cpus = score, manifest, cpus
+        self.input_root, self.output_dir = cfg.inputs.resumes, cfg.score.output_dir
+        self.manifest, self.cpus = manifest, cfg.score.cpus_per_task
         self.in_flight: dict = {}  # commit task ref -> input path
         self.committing: set[str] = set()
 
@@ -276,8 +279,8 @@ class _Commits:
     def commit(self, path: str) -> None:
         if path not in self.committing:
             self.committing.add(path)
-            key = output_key(self.score.input, path)
-            self.in_flight[_commit.options(num_cpus=self.cpus).remote(self.score.output_dir, key)] = path
+            key = output_key(self.input_root, path)
+            self.in_flight[_commit.options(num_cpus=self.cpus).remote(self.output_dir, key)] = path
 
     def record(self, wait: bool) -> None:
         """Append finished commits to the manifest; with `wait`, all of them."""
@@ -293,18 +296,17 @@ class _Commits:
         return [p for p in self.expected if not self.manifest.is_finished(p)]
 
 
-def score_files(todo: list[FileCheck], paths: list[str], search: list, score: ScoreConfig,
-                model: ModelConfig, data: DataConfig, reference_ref, provenance: dict,
-                manifest) -> None:
+def score_files(todo: list[FileCheck], paths: list[str], search: list, cfg: RecruitConfig,
+                reference_ref, provenance: dict, manifest) -> None:
     """Score `todo`, committing file by file; `search` (over all readable `paths`) finds the
     duplicates."""
-    commits = _Commits(todo, score, manifest, score.cpus_per_task)
+    commits = _Commits(todo, cfg, manifest)
     units = read_units([c for c in todo if c.rows], paths)
     for check in todo:
         if not check.rows:  # an empty file: nothing to stream, finished at once
             commits.commit(check.path)
     if units:
-        pipeline = scoring_pipeline(units, search, score, model, data, reference_ref, provenance)
+        pipeline = scoring_pipeline(units, search, cfg, reference_ref, provenance)
         for stats in pipeline.iter_batches(batch_size=None, batch_format="pyarrow"):
             commits.add(stats)
     commits.record(wait=True)

@@ -1,9 +1,10 @@
 """Score resumes: top-3 job categories with probabilities, fit against open requisitions, embeddings.
 
-Pure torch + pyarrow, no Ray: `ray_jobs/score.py` wraps `ResumeScorer` in an actor, and a benchmark
+Pure torch + pyarrow, no Ray: `score/job_ray.py` wraps `ResumeScorer` in an actor, and a benchmark
 or notebook calls it directly:
 
-    scorer = ResumeScorer.from_config(cfg.score, cfg.model, cfg.data, device="cuda")
+    scorer = ResumeScorer.from_config(cfg.score, cfg.model, cfg.data, device="cuda",
+                                      jobs_path=cfg.inputs.jobs)
     scores = scorer.score_table(pa.table({"resume_id": [...], "text": [...]}))
 
 Categories come from a trained model's category head (`score.model_path`, a folder written by
@@ -24,7 +25,7 @@ import pyarrow.parquet as pq
 import torch
 import torch.nn.functional as F
 
-from recruit_core.config import DataConfig, ModelConfig, ScoreConfig, config_hash
+from recruit_core.config import DataConfig, InputsConfig, ModelConfig, ScoreConfig, config_hash
 from recruit_core.model.encoder import (WEIGHTS_FILE, load_encoder, model_dir, verify_weights,
                                   weights_sha256)
 from recruit_core.io import parquet_files
@@ -45,9 +46,13 @@ OPERATIONAL_FIELDS = frozenset({
     "run_id", "actor_memory_mb"})
 
 
-def result_config_hash(score: ScoreConfig, model: ModelConfig) -> str:
-    """Hash of the score and model settings that decide the output values (config_hash)."""
+def result_config_hash(score: ScoreConfig, inputs: InputsConfig, model: ModelConfig) -> str:
+    """Hash of the score, input and model settings that decide the output values (config_hash).
+
+    The inputs count under the names they had when they were score settings (`input`, `jobs`,
+    `max_text_chars`), so outputs written before keep their hash and a rerun resumes them."""
     settings = {k: v for k, v in asdict(score).items() if k not in OPERATIONAL_FIELDS}
+    settings.update(input=inputs.resumes, jobs=inputs.jobs, max_text_chars=inputs.max_text_chars)
     return config_hash({"score": settings, "model": asdict(model)})
 
 
@@ -178,11 +183,12 @@ class ResumeScorer:
 
     @classmethod
     def from_config(cls, score: ScoreConfig, model_cfg: ModelConfig, data: DataConfig,
-                    device: str = "cpu", reference: dict | None = None) -> "ResumeScorer":
-        """Load the model; embed occupations and requisitions unless `reference` (from
-        `reference_vectors`) brings them, so a pool of actors embeds them only once."""
+                    device: str = "cpu", reference: dict | None = None,
+                    jobs_path: str = "") -> "ResumeScorer":
+        """Load the model; embed occupations and the requisitions in `jobs_path` ("": none) unless
+        `reference` (from `reference_vectors`) brings them, so a pool of actors embeds them once."""
         scoring_model = load_scoring_model(score.model_path, model_cfg)
-        reference = reference or reference_vectors(scoring_model, score, model_cfg, data, device)
+        reference = reference or reference_vectors(scoring_model, model_cfg, data, jobs_path, device)
         return cls(scoring_model, model_cfg, score, device=device, **reference)
 
     def tokenize(self, texts: list[str]) -> Windows:
@@ -241,9 +247,10 @@ class ResumeScorer:
         return table.cast(pa.schema([("resume_id", pa.string()), *self.output_schema()]))
 
 
-def reference_vectors(scoring_model: ScoringModel, score: ScoreConfig, model_cfg: ModelConfig,
-                      data: DataConfig, device: str = "cpu") -> dict:
-    """Category names (+ occupation embeddings when zero-shot) and requisition embeddings."""
+def reference_vectors(scoring_model: ScoringModel, model_cfg: ModelConfig, data: DataConfig,
+                      jobs_path: str, device: str = "cpu") -> dict:
+    """Category names (+ occupation embeddings when zero-shot) and the embeddings of the
+    requisitions in `jobs_path` ("": none)."""
     from recruit_core.data.taxonomy import load_taxonomy
 
     encoder = TextEncoder(scoring_model, model_cfg, device)
@@ -251,14 +258,14 @@ def reference_vectors(scoring_model: ScoringModel, score: ScoreConfig, model_cfg
     if not scoring_model.trained:
         ids, texts = occupation_descriptions(load_taxonomy(data))
         reference.update(categories=ids, category_vectors=encoder.embed_texts(texts))
-    if score.jobs:
-        jobs = load_requisitions(score.jobs)
+    if jobs_path:
+        jobs = load_requisitions(jobs_path)
         reference.update(job_ids=jobs.column("job_id").to_pylist(),
                          job_vectors=encoder.embed_texts(requisition_texts(jobs)))
     return reference
 
 
-def load_requisitions(path: str | Path, key: str = "score.jobs") -> pa.Table:
+def load_requisitions(path: str | Path, key: str = "inputs.jobs") -> pa.Table:
     """The open requisitions (JOB_SCHEMA Parquet folder or file), sorted by job_id for stable ranks."""
     jobs = pa.concat_tables([pq.read_table(f) for f in parquet_files(path, key)])
     return jobs.sort_by("job_id")

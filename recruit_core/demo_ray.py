@@ -1,0 +1,89 @@
+"""The main job, end to end on one Ray session: generate a talent pool, then run every stage on it.
+
+    make demo                                             # experiment=demo: real MiniLM, 240 resumes, 24 jobs
+    python ray_jobs/demo.py experiment=smoke              # tiny model and data, about a minute
+    python ray_jobs/demo.py experiment=demo data.n_resumes=200000 score.pool_size=4
+    ray job submit --working-dir . -- python ray_jobs/demo.py experiment=demo cluster=remote
+
+Each stage is another job's `run`, handed what the stages before it made. Each prints
+`stage <name>: <seconds> s`; the run ends with where every output is, and writes
+`<output_root>/demo_summary.json`.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from recruit_core.config import RecruitConfig
+from recruit_core.io import write_json_atomic
+from recruit_core.ray_env import connect
+
+
+def _train(task: str):
+    """Fine-tune one task under a fresh run name (a reused name would resume the last demo's run)."""
+    def stage(cfg: RecruitConfig, results: dict) -> dict:
+        from recruit_core.train.job_ray import run
+        run_name = f"{cfg.experiment}-{task}-{time.strftime('%Y%m%d-%H%M%S')}"
+        return run(replace(cfg, train=replace(cfg.train, task=task, run_name=run_name)))
+    return stage
+
+
+def _score(cfg: RecruitConfig, results: dict) -> dict:
+    from recruit_core.score.job_ray import run
+    model = results["train_classify"]["model"]
+    return run(replace(cfg, score=replace(cfg.score, model_path=model, overwrite=True)))
+
+
+def _match(cfg: RecruitConfig, results: dict) -> dict:
+    from recruit_core.match.job_ray import run
+    return run(replace(cfg, match=replace(
+        cfg.match, biencoder_path=results["train_biencoder"]["model"],
+        crossencoder_path=results["train_crossencoder"]["model"])))
+
+
+def _on_shortlist(run):
+    """A stage that reads the matching stage's shortlist."""
+    def stage(cfg: RecruitConfig, results: dict) -> dict:
+        shortlist = results["match"]["shortlists"]
+        return run(replace(cfg, interview=replace(cfg.interview, shortlist_path=shortlist)))
+    return stage
+
+
+def _generate(cfg: RecruitConfig, results: dict) -> dict:
+    from recruit_core.data.job_ray import run
+    return run(cfg)
+
+
+def _stages() -> list[tuple[str, object]]:
+    from recruit_core.interview.job_ray import run as interview_packs
+    from recruit_core.schedule.job_ray import run as schedule
+    return [("generate", _generate), ("train_classify", _train("classify")),
+            ("train_biencoder", _train("biencoder")), ("train_crossencoder", _train("crossencoder")),
+            ("score", _score), ("match", _match), ("interview_pack", _on_shortlist(interview_packs)),
+            ("schedule", _on_shortlist(schedule))]
+
+
+def run(cfg: RecruitConfig) -> dict:
+    connect(cfg.cluster, trains=True)
+    results, timings = {}, {}
+    for name, stage in _stages():
+        started = time.perf_counter()
+        results[name] = stage(cfg, results)
+        timings[name] = round(time.perf_counter() - started, 2)
+        print(f"stage {name}: {timings[name]} s", flush=True)
+    summary = {"experiment": cfg.experiment, "stage_seconds": timings, "outputs": results}
+    write_json_atomic(summary, Path(cfg.output_root) / "demo_summary.json")
+    return summary
+
+
+def print_outputs(summary: dict) -> dict:
+    """Where every stage's outputs are, and the time each stage took."""
+    print("\nOutputs:")
+    for stage, result in summary["outputs"].items():
+        for key, value in (result or {}).items():
+            if isinstance(value, str) and ("/" in value or value.endswith((".md", ".json"))):
+                print(f"  {stage:>10} {key:<14} {value}")
+    total = sum(summary["stage_seconds"].values())
+    print(f"\nAll stages: {total:.1f} s ({', '.join(f'{k} {v:.0f}s' for k, v in summary['stage_seconds'].items())})")
+    return summary
