@@ -68,6 +68,7 @@ def test_missing_group_option_is_a_clear_error():
 @pytest.mark.parametrize("override, rule", [
     ("score.zero_shot_temperature=0", "> 0"),  # NaN probabilities
     ("model.max_windows=0", ">= 1"),  # every resume scored alike
+    ("model.windows_per_forward=0", ">= 1"),  # no window would ever be encoded
     ("score.max_text_chars=-5", ">= 1"),
     ("score.top_jobs=0", ">= 1"),  # division by zero inside an actor
     ("cluster.num_cpus=0", ">= 1"),  # Ray hangs
