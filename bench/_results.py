@@ -9,8 +9,8 @@ Every benchmark script ends with
 history (rows are never removed: the table is how a regression is spotted) and regenerates the
 Markdown table, newest first, with a "latest" section per benchmark. RECRUIT_BENCH_RESULTS_DIR moves
 both files elsewhere (tests use a tmp dir); `python bench/_results.py <results.jsonl>` imports rows
-measured on another machine (a GPU node). Stdlib only, plus torch when it is installed, so the
-scripts also run on a bare GPU node.
+measured on another machine (a GPU node). Stdlib, `recruit_core.io` (pyarrow) for its atomic
+writes, and torch when it is installed, so the scripts also run on a bare GPU node.
 """
 from __future__ import annotations
 
@@ -19,12 +19,14 @@ import fcntl
 import json
 import os
 import subprocess
-import tempfile
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))  # `python bench/_results.py rows.jsonl` runs from bench/
+from recruit_core.io import write_text_atomic  # noqa: E402
 RESULTS_DIR_ENV = "RECRUIT_BENCH_RESULTS_DIR"
 COMMIT_ENV = "RECRUIT_BENCH_COMMIT"
 # Fields of a row that are bookkeeping, not figures; they get their own columns.
@@ -87,17 +89,6 @@ def _locked(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def load_rows(folder: Path | None = None) -> list[dict]:
@@ -180,7 +171,7 @@ def record(result: dict, command: str, folder: Path | None = None) -> dict:
     with _locked(folder):
         with open(folder / "results.jsonl", "a", encoding="utf-8") as history:
             history.write(json.dumps(row, sort_keys=True, default=str) + "\n")
-        _write_atomic(folder / "RESULTS.md", render_markdown(load_rows(folder)))
+        write_text_atomic(render_markdown(load_rows(folder)), folder / "RESULTS.md")
     return row
 
 
@@ -204,7 +195,7 @@ def import_rows(path: Path, folder: Path | None = None) -> int:
         with open(folder / "results.jsonl", "a", encoding="utf-8") as history:
             for row in rows:
                 history.write(json.dumps(row, sort_keys=True, default=str) + "\n")
-        _write_atomic(folder / "RESULTS.md", render_markdown(load_rows(folder)))
+        write_text_atomic(render_markdown(load_rows(folder)), folder / "RESULTS.md")
     return len(rows)
 
 

@@ -41,6 +41,12 @@ class ModelConfig:
     max_length: int = 256  # tokens per window: what all-MiniLM-L6-v2 was trained on
     window_stride: int = 192  # tokens between window starts: 64 tokens of overlap keep context at cuts
     max_windows: int = 4  # windows per resume: 4 x 256 covers ~900 words, longer tails add little
+    # Windows per encoder call, in every job, evaluation and bench/gpu_score.py: bounds activation
+    # memory (128 x 256 tokens x 384 hidden x 4 B is ~50 MB per layer output) while keeping CPU
+    # matmuls large enough to run at full speed. Not in the outputs' provenance hash: on CPU a
+    # window's bits do not depend on it; on GPU every call is padded to this many rows, so keep it
+    # fixed within a run.
+    windows_per_forward: int = 128
     tiny: TinyBertConfig = field(default_factory=TinyBertConfig)
 
     def __post_init__(self) -> None:
@@ -101,7 +107,6 @@ class TrainConfig:
     torch_threads: int = 0  # per worker; 0: whole CPUs in cpus_per_worker, at least 1
     max_grad_norm: float = 1.0  # gradient clipping: the BERT fine-tuning default (HF Trainer)
     head_lr_scale: float = 1.0  # learning-rate multiplier for the freshly initialised heads
-    eval_batch_size: int = 64  # windows or pairs per forward pass when evaluating
     eval_candidates: int = 20  # jobs the cross-encoder reranks per dev resume: a shortlist's size
 
     def __post_init__(self) -> None:
@@ -206,7 +211,6 @@ class EvalConfig:
     sample_resumes: int = 400  # synthetic: resumes x every job = the pairs scored (24,000 with 60 jobs)
     crossencoder_resumes: int = 40  # synthetic with a cross-encoder: one forward per pair, so fewer
     k: int = 10  # Recall@k / nDCG@k: the first page of matches a recruiter reads
-    batch_size: int = 32  # windows per forward pass
     probe_c: float = 10.0  # inverse L2 strength of the frozen-embedding probe (unit vectors: weak reg.)
     seed: int = 0
 

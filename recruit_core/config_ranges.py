@@ -73,6 +73,7 @@ RANGES: dict[str, dict[str, Range]] = {
         "max_length": count("tokens per window, [CLS] and [SEP] included", 8, 8192),
         "window_stride": count("tokens between window starts", 1, 8192),
         "max_windows": count("windows read per resume", 1, 1024),
+        "windows_per_forward": count("token windows per encoder call", 1, 65536),
     },
     "data": {
         "n_resumes": count("resumes in the synthetic pool"),
@@ -101,7 +102,6 @@ RANGES: dict[str, dict[str, Range]] = {
         "torch_threads": count("torch threads per worker; 0: from train.cpus_per_worker", 0, 1024),
         "max_grad_norm": positive("gradient clipping norm"),
         "head_lr_scale": positive("learning-rate multiplier of the new heads", 1000),
-        "eval_batch_size": count("windows or pairs per evaluation forward pass"),
         "eval_candidates": count("jobs reranked per dev resume"),
     },
     "score": {
@@ -153,7 +153,6 @@ RANGES: dict[str, dict[str, Range]] = {
         "sample_resumes": count("resumes evaluated"),
         "crossencoder_resumes": count("resumes evaluated with a cross-encoder"),
         "k": count("cut-off of Recall@k and nDCG@k"),
-        "batch_size": count("windows per forward pass"),
         "probe_c": positive("inverse L2 strength of the embedding probe"),
         "seed": SEED,
     },

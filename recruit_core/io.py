@@ -84,7 +84,7 @@ def list_input_files(folder: str | Path, key: str = "") -> InputListing:
     inside a Spark or pandas output folder named `x.parquet/` are read. Skipped, with a reason:
     a path that has a name starting with '.' (hidden, Spark's `.crc` checksums, temp files) or '_'
     (Spark and Hive metadata: `_SUCCESS`, `_committed_*`, `_temporary/`), and any other file.
-    A file passed directly is read whatever its name. `key` (e.g. "score.input") names the setting
+    A file passed directly is read whatever its name. `key` (e.g. "inputs.resumes") names the setting
     in errors. A folder with nothing to read is an error: it is almost always a wrong path.
     """
     folder, named = Path(folder), f"{key}={folder}" if key else str(folder)

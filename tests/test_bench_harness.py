@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import _results  # noqa: E402
 import demo_stages  # noqa: E402
 import gpu_score  # noqa: E402
+import match_topk  # noqa: E402
 import run_all  # noqa: E402
 from limits import time_matmul  # noqa: E402
 
@@ -95,9 +96,22 @@ def test_demo_stage_lines_are_parsed_in_order():
     assert demo_stages.parse_stages(stdout) == {"generate": 12.5, "score": 40.0}
 
 
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of the nodes under `if TYPE_CHECKING:`: imports for type hints, never run."""
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            skipped.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    return skipped
+
+
 def _imported_modules(path) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    """Modules a file imports when it runs (anywhere in it, functions included)."""
+    names, tree = set(), ast.parse(path.read_text())
+    hints_only = _type_checking_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in hints_only:
+            continue
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -119,7 +133,8 @@ def test_gpu_score_needs_neither_ray_nor_hydra():
                 todo.extend(p for p in found if p not in seen)
             elif not (ROOT / name.replace(".", "/")).is_dir():
                 outside.add(name.split(".")[0])
-    assert ROOT / "recruit_core" / "model" / "recruit.py" in seen  # the walk does reach the project modules
+    # the walk reaches the project modules, the jobs' forward pass among them
+    assert ROOT / "recruit_core" / "model" / "forward.py" in seen
     assert not outside & {"ray", "hydra", "omegaconf"}, sorted(outside)
 
 
@@ -131,7 +146,7 @@ def test_gpu_score_measures_a_tiny_model_on_cpu():
     with torch.inference_mode():
         rows = gpu_score.sweep(model, "cpu", [16], [2, 4], ceiling=1e9,
                                timing={"min_seconds": 0.0, "min_iters": 1})
-    assert [(r["seq_len"], r["batch"]) for r in rows] == [(16, 2), (16, 4)]
+    assert [(r["seq_len"], r["windows_per_forward"]) for r in rows] == [(16, 2), (16, 4)]
     assert all(r["windows_per_s"] > 0 and r["mfu"] > 0 for r in rows)
     flops, seconds = time_matmul((64, 32, 48), "cpu", torch.float32, repeats=2)
     assert flops > 0 and seconds > 0
@@ -144,6 +159,38 @@ def test_gpu_score_end_to_end_reports_the_tokenizer_share():
     model = RecruitModel(BertModel(config, add_pooling_layer=False), ["a", "b"]).eval()
     texts = ["Data Engineer\n" + "built pipelines in spark and airflow " * 80, "Chef\nmenus"]
     with torch.inference_mode():
-        row = gpu_score.end_to_end(model, tokenizer, texts, "cpu", seq_len=256, batch=4)
+        row = gpu_score.end_to_end(model, tokenizer, texts, "cpu", seq_len=256,
+                                   windows_per_forward=4, resumes_per_call=1)
     assert row["resumes"] == 2 and row["windows_per_resume"] > 1  # the long one needs windows
+    assert row["windows_per_forward"] == 4 and row["resumes_per_call"] == 1
     assert 0 < row["tokenize_share"] < 1 and row["resumes_per_s"] > 0
+
+
+def test_gpu_score_times_the_jobs_windows_per_forward_unless_told_otherwise():
+    from recruit_core.config import ModelConfig
+
+    jobs = ModelConfig().windows_per_forward
+    assert gpu_score.JOB_WINDOWS_PER_FORWARD == jobs
+    assert gpu_score.plan("cuda", quick=False)["windows_per_forward"] == [jobs]
+    swept = gpu_score.plan("cuda", quick=False, sweep_settings=True)["windows_per_forward"]
+    assert jobs in swept and max(swept) == 2048
+    result = {"windows_per_forward": jobs, "sweep": False, "models": {"all-MiniLM-L6-v2": {"sweep": [
+        {"seq_len": 256, "windows_per_forward": 64, "windows_per_s": 900.0, "mfu": 0.3},
+        {"seq_len": 256, "windows_per_forward": jobs, "windows_per_s": 800.0, "mfu": 0.2}]}}}
+    assert gpu_score.summarise(result)["minilm_windows_per_s_256"] == 800.0  # the jobs' figure
+
+
+def test_match_benchmark_runs_at_the_match_jobs_settings_and_names_any_other(tmp_path, monkeypatch):
+    from recruit_core.config import MatchConfig
+
+    monkeypatch.setenv(_results.RESULTS_DIR_ENV, str(tmp_path))
+    job, small = MatchConfig(), ["--resumes", "300", "--jobs", "40", "--dim", "8"]
+    row = match_topk.main(small)
+    assert (row["batch_size"], row["block_rows"]) == (job.batch_size, job.block_rows)
+    assert (row["k"], row["n"], row["overrides"]) == (job.top_k_jobs, job.top_n_resumes, {})
+    assert row["matmul_rows"] == min(job.batch_size, job.block_rows)  # what the actor multiplies
+    assert row["filled_shortlist_slots"] == 40 * job.top_n_resumes
+    other = match_topk.main(small + ["--batch", "4096"])
+    assert other["overrides"] == {"match.batch_size": 4096}
+    recorded = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert recorded[-1]["overrides"] == {"match.batch_size": 4096}

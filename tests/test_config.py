@@ -69,6 +69,7 @@ def test_missing_group_option_is_a_clear_error():
     ("score.zero_shot_temperature=0", "> 0"),  # NaN probabilities
     ("model.max_windows=0", ">= 1"),  # every resume scored alike
     ("inputs.max_text_chars=-5", ">= 1"),
+    ("model.windows_per_forward=0", ">= 1"),  # no window would ever be encoded
     ("score.top_jobs=0", ">= 1"),  # division by zero inside an actor
     ("cluster.num_cpus=0", ">= 1"),  # Ray hangs
     ("score.actor_memory_mb=999999999", "<= 1048576"),

@@ -18,12 +18,14 @@ def _embeddings(rows: int, dim: int, seed: int) -> torch.Tensor:
     return F.normalize(torch.randn(rows, dim, generator=generator), dim=1)
 
 
-@pytest.mark.parametrize("block,n_jobs,k,n", [
-    (1, 37, 3, 7), (7, 37, 3, 7), (64, 37, 3, 7), (1000, 37, 3, 7),  # block sizes, sparse + dense
-    (7, 4, 10, 2),  # k above the number of jobs
-    (64, 50, 1, 900),  # N above the number of resumes
+@pytest.mark.parametrize("block,n_jobs,k,n,block_rows", [
+    (1, 37, 3, 7, None), (7, 37, 3, 7, None), (64, 37, 3, 7, None),  # block sizes,
+    (1000, 37, 3, 7, None),  # sparse + dense merges
+    (64, 37, 3, 7, 5),  # actor calls of 64 resumes matched in blocks of match.block_rows=5
+    (7, 4, 10, 2, None),  # k above the number of jobs
+    (64, 50, 1, 900, None),  # N above the number of resumes
 ])
-def test_blocked_top_k_equals_brute_force(block, n_jobs, k, n):
+def test_blocked_top_k_equals_brute_force(block, n_jobs, k, n, block_rows):
     resumes, jobs = _embeddings(500, 16, 0), _embeddings(n_jobs, 16, 1)
     ids = torch.arange(500) * 3 + 11  # ids are not row numbers
     full = resumes @ jobs.T
@@ -33,7 +35,7 @@ def test_blocked_top_k_equals_brute_force(block, n_jobs, k, n):
         per_resume.update({int(i): (s, j) for i, s, j in zip(block_ids, scores, job_index)})
 
     blocks = [(resumes[s:s + block], ids[s:s + block]) for s in range(0, 500, block)]
-    shortlists = match_blocks(blocks, jobs, k, n, on_block=keep)
+    shortlists = match_blocks(blocks, jobs, k, n, on_block=keep, block_rows=block_rows)
     best, best_jobs = torch.topk(full, min(k, n_jobs), dim=1)
     for row in range(500):
         scores, job_index = per_resume[int(ids[row])]

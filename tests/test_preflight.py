@@ -79,9 +79,9 @@ def local_model(tmp_path_factory):
 
 
 def test_local_model_without_sha256_warns_with_the_hash_to_pin(local_model, caplog):
-    from recruit_core.score.scorer import model_fingerprint
+    from recruit_core.model.forward import model_fingerprint
     cfg = compose_config(["model=local", f"model.name_or_path={local_model}"])
-    with caplog.at_level(logging.WARNING, logger="recruit_core.score.scorer"):
+    with caplog.at_level(logging.WARNING, logger="recruit_core.model.forward"):
         fingerprint = model_fingerprint("", cfg.model)
     sha = weights_sha256(local_model)
     assert fingerprint == f"{local_model.name}@sha256:{sha[:16]}"
@@ -89,9 +89,9 @@ def test_local_model_without_sha256_warns_with_the_hash_to_pin(local_model, capl
 
 
 def test_pinned_local_model_gives_no_warning(local_model, caplog):
-    from recruit_core.score.scorer import model_fingerprint
+    from recruit_core.model.forward import model_fingerprint
     sha = weights_sha256(local_model)
     cfg = compose_config(["model=local", f"model.name_or_path={local_model}", f"model.sha256={sha}"])
-    with caplog.at_level(logging.WARNING, logger="recruit_core.score.scorer"):
+    with caplog.at_level(logging.WARNING, logger="recruit_core.model.forward"):
         model_fingerprint("", cfg.model)
     assert "model.sha256" not in caplog.text

@@ -348,7 +348,8 @@ def _match_outputs(output: Path, summary: dict) -> dict[str, pa.Table]:
 
 
 def test_match_through_ray_equals_brute_force(match_run):
-    from recruit_core.score.scorer import TextEncoder, load_scoring_model, requisition_texts
+    from recruit_core.model.forward import TextEncoder, load_scoring_model
+    from recruit_core.text.requisition import requisition_texts
     root, texts, ids, jobs, summary = match_run
     cfg = _match_config(root, root / "resumes", "out")
     bi = TextEncoder(load_scoring_model("", cfg.model), cfg.model)

@@ -12,11 +12,12 @@ from recruit_core.config import (DataConfig, InputsConfig, ModelConfig, ScoreCon
                                  config_hash)
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.recruit import RecruitModel
-from recruit_core.score.scorer import (OPERATIONAL_FIELDS, ResumeScorer, TextEncoder, columns_to_windows,
-                                       load_scoring_model, model_fingerprint, result_config_hash,
+from recruit_core.model.forward import TextEncoder, load_scoring_model, model_fingerprint
+from recruit_core.score.scorer import (OPERATIONAL_FIELDS, ResumeScorer, columns_to_windows, result_config_hash,
                                        windows_to_columns)
 from recruit_core.data.synth import generate_job, generate_resume
 from recruit_core.data.taxonomy import load_builtin
+from recruit_core.text.requisition import job_text
 
 TINY = ModelConfig(source="tiny", sha256="", max_length=64, window_stride=48, max_windows=3,
                    tiny=TinyBertConfig())
@@ -35,7 +36,7 @@ def tiny_scorer(pool):
     _, jobs = pool
     model = load_scoring_model("", TINY)
     encoder = TextEncoder(model, TINY)
-    job_vectors = encoder.embed_texts([f"{j['title']}\n{j['description']}" for j in jobs])
+    job_vectors = encoder.embed_texts([job_text(j["title"], j["description"]) for j in jobs])
     categories = ["nurse", "data_engineer", "accountant", "chef"]
     score = ScoreConfig(write_embeddings=True, fit_threshold=0.9)
     return ResumeScorer(model, TINY, score, categories=categories,
@@ -89,7 +90,7 @@ def trained_scorer(tmp_path_factory, pool):
     return ResumeScorer(scoring_model, TINY, ScoreConfig(write_embeddings=True),
                         categories=list(scoring_model.model.categories),
                         job_ids=[j["job_id"] for j in jobs],
-                        job_vectors=encoder_of.embed_texts([f"{j['title']}\n{j['description']}"
+                        job_vectors=encoder_of.embed_texts([job_text(j["title"], j["description"])
                                                             for j in jobs]))
 
 
@@ -144,7 +145,8 @@ def test_provenance_hash_counts_the_inputs_that_change_scores():
     # outputs written while these were score settings keep their hash, so a rerun resumes them
     before = {k: v for k, v in asdict(ScoreConfig()).items() if k not in OPERATIONAL_FIELDS}
     before.update(input="in", jobs="jobs", max_text_chars=inputs.max_text_chars)
-    assert base == config_hash({"score": before, "model": asdict(TINY)})
+    model = {k: v for k, v in asdict(TINY).items() if k not in OPERATIONAL_FIELDS}  # windows_per_forward
+    assert base == config_hash({"score": before, "model": model})
 
 
 @pytest.mark.slow
@@ -159,12 +161,12 @@ def test_zero_shot_minilm_finds_the_occupation(pool):
     assert top3 >= 0.5, f"top-3 zero-shot accuracy {top3:.2f} over {len(taxonomy.occupations)} occupations"
 
 
-def test_padding_columns_are_dropped_without_changing_the_embeddings(tiny_scorer, pool, monkeypatch):
+def test_padding_columns_are_dropped_without_changing_the_embeddings(pool):
     """Short texts run on the columns they use; results match a forward over the full padding."""
-    monkeypatch.setattr("recruit_core.score.scorer.WINDOWS_PER_FORWARD", 2)  # several slices
     resumes, _ = pool
     texts = ["nurse", resumes[0].text, "chef. Skills: knife work", resumes[1].text[:80]]
-    encoder = tiny_scorer.encoder
+    two_per_call = replace(TINY, windows_per_forward=2)  # several slices
+    encoder = TextEncoder(load_scoring_model("", two_per_call), two_per_call)
     windows = encoder.tokenize(texts)
     assert windows.attention_mask.shape[1] == TINY.max_length
     widths = []

@@ -85,7 +85,7 @@ def test_long_resume_is_windowed_and_flattened_in_order(model_cfg):
 def test_window_pooling_in_evaluation_matches_the_model(model_cfg):
     model, tokenizer = tiny_model(model_cfg)
     texts = [KITCHEN, " ".join([SOFTWARE] * 40)]
-    report = evaluate_classifier(model, tokenizer, texts, [0, 1], model_cfg, batch_size=3)
+    report = evaluate_classifier(model, tokenizer, texts, [0, 1], model_cfg)
     win = encode_windows(tokenizer, texts, model_cfg.max_length, model_cfg.window_stride,
                          model_cfg.max_windows)
     with torch.no_grad():

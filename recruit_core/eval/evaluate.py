@@ -10,36 +10,38 @@ frozen pretrained encoder's embeddings; TF-IDF + LinearSVC / LogisticRegression 
 synthetic: screening AUC of the fit score against `synth.is_fit` over resume x job pairs, and
 Recall@k / nDCG@k of the jobs ranked for each resume, for the model (bi-encoder cosine, or the
 cross-encoder's fit_logits when the folder's `recruit.json` says task=crossencoder), a TF-IDF cosine
-baseline and random scores.
+baseline and random scores. The model's figures come from the forward pass the jobs run
+(`recruit_core.model.forward`): they describe the very scores the score and match jobs write.
 """
 from __future__ import annotations
 
 import json
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
-import torch.nn.functional as F
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from recruit_core.eval.baselines import tfidf_baselines
-from recruit_core.config import RecruitConfig
+from recruit_core.config import ModelConfig, RecruitConfig
 from recruit_core.model.encoder import load_encoder
+from recruit_core.model.forward import TextEncoder
 from recruit_core.io import parquet_files
 from recruit_core.data.livecareer import load_livecareer
 from recruit_core.eval.metrics import (auc, classification_report, format_table, ndcg_at_k,
                                   recall_at_k)
-from recruit_core.model.recruit import META_FILE, RecruitModel
+from recruit_core.model.recruit import META_FILE, RecruitModel, row_stable_matmul
 from recruit_core.data.pool import (PoolPaths, shard_count, write_jobs, write_manifest,
                                write_resume_shard)
 from recruit_core.data.synth import is_fit
 from recruit_core.data.taxonomy import load_taxonomy
-from recruit_core.text.windows import encode_pairs, encode_windows, pool_windows
+from recruit_core.text.requisition import job_text
 
 CLASSIFY_COLUMNS = ("method", "accuracy", "macro_f1", "ece", "n", "seconds")
 
@@ -48,39 +50,19 @@ def _ranking_columns(k: int) -> tuple[str, ...]:
     return ("method", "auc", "auc_same_family", f"recall@{k}", f"ndcg@{k}", "pairs", "seconds")
 
 
-def _forward_sorted(batches_of, ids: np.ndarray, mask: np.ndarray, batch_size: int) -> torch.Tensor:
-    """Run `batches_of(ids, mask)` over length-sorted batches with padding cut to the batch's longest
-    row (short resumes cost a fraction of a full window); rows come back in their original order."""
-    lengths = mask.sum(1)
-    order = np.argsort(-lengths, kind="stable")
-    outputs = []
-    for first in range(0, len(order), batch_size):
-        rows = order[first:first + batch_size]
-        width = int(lengths[rows].max())
-        outputs.append(batches_of(torch.from_numpy(ids[rows, :width]),
-                                  torch.from_numpy(mask[rows, :width])))
-    merged = torch.cat(outputs)
-    restored = torch.empty_like(merged)
-    restored[torch.from_numpy(order)] = merged
-    return restored
-
-
-@torch.inference_mode()
-def pooled_texts(model: RecruitModel, tokenizer, texts: list[str], window: dict, batch_size: int):
-    """Mean-pooled encoder states per text, its windows averaged: [n_texts, hidden]."""
-    windows = encode_windows(tokenizer, texts, window["max_length"], window["stride"],
-                             window["max_windows"])
-    print(f"encoding {len(texts)} texts as {len(windows.owner)} windows of <= {window['max_length']} "
-          "tokens", flush=True)
-    vectors = _forward_sorted(model.pooled, windows.input_ids, windows.attention_mask, batch_size)
-    return pool_windows(vectors, torch.from_numpy(windows.owner), len(texts))
-
-
-def _window_settings(cfg: RecruitConfig, meta: dict | None = None) -> dict:
+def window_settings(cfg: RecruitConfig, meta: dict | None = None) -> ModelConfig:
+    """`cfg.model` with the window settings a trained folder's recruit.json was trained with."""
     meta = meta or {}
-    return {"max_length": int(meta.get("max_length", cfg.model.max_length)),
-            "stride": int(meta.get("window_stride", cfg.model.window_stride)),
-            "max_windows": int(meta.get("max_windows", cfg.model.max_windows))}
+    return replace(cfg.model, max_length=int(meta.get("max_length", cfg.model.max_length)),
+                   window_stride=int(meta.get("window_stride", cfg.model.window_stride)),
+                   max_windows=int(meta.get("max_windows", cfg.model.max_windows)))
+
+
+def embed(encoder: TextEncoder, texts: list[str]) -> np.ndarray:
+    """Normalised embeddings of whole texts, windows pooled per text, as scoring embeds them."""
+    print(f"encoding {len(texts)} texts as windows of <= {encoder.model_cfg.max_length} tokens",
+          flush=True)
+    return encoder.embed_texts(texts)
 
 
 def _timed(method: str, started: float, figures: dict) -> dict:
@@ -91,15 +73,15 @@ def classify_with_model(cfg: RecruitConfig, splits) -> tuple[dict, dict]:
     """(table row, full report) of a trained classify model on the dev split."""
     started = time.perf_counter()
     model, tokenizer, meta = RecruitModel.load(cfg.eval.model_path)
-    model.eval()
     missing = sorted(set(splits.dev.categories) - set(model.categories))
     if missing:
         raise ValueError(f"eval.model_path={cfg.eval.model_path}: its categories lack {missing[:5]}; "
                          "evaluate a model trained with train.task=classify on data=livecareer")
-    pooled = pooled_texts(model, tokenizer, splits.dev.texts, _window_settings(cfg, meta),
-                          cfg.eval.batch_size)
-    with torch.inference_mode():
-        probs = model.category_head(pooled).softmax(-1).numpy()
+    encoder = TextEncoder.for_model(model, tokenizer, window_settings(cfg, meta))
+    windows = encoder.tokenize(splits.dev.texts)
+    logits = encoder.category_logits(encoder.pooled_windows(windows), windows.owner,
+                                     len(splits.dev.texts))
+    probs = logits.softmax(-1).numpy()
     position = {name: i for i, name in enumerate(model.categories)}
     labels = np.array([position[splits.dev.categories[y]] for y in splits.dev.labels])
     report = classification_report(probs, labels, model.categories)
@@ -111,12 +93,8 @@ def classify_with_probe(cfg: RecruitConfig, splits) -> tuple[dict, dict]:
     """(table row, full report) of a logistic regression on the frozen pretrained embeddings."""
     started = time.perf_counter()
     tokenizer, encoder, fingerprint = load_encoder(cfg.model)
-    model = RecruitModel(encoder).eval()
-    window = _window_settings(cfg)
-    train_x = F.normalize(pooled_texts(model, tokenizer, splits.train.texts, window,
-                                       cfg.eval.batch_size), dim=-1).numpy()
-    dev_x = F.normalize(pooled_texts(model, tokenizer, splits.dev.texts, window,
-                                     cfg.eval.batch_size), dim=-1).numpy()
+    text = TextEncoder.for_model(RecruitModel(encoder), tokenizer, window_settings(cfg))
+    train_x, dev_x = embed(text, splits.train.texts), embed(text, splits.dev.texts)
     probe = LogisticRegression(C=cfg.eval.probe_c, max_iter=2000, random_state=cfg.eval.seed)
     probe.fit(train_x, np.asarray(splits.train.labels))
     probs = np.zeros((len(dev_x), len(splits.dev.categories)))
@@ -166,10 +144,6 @@ def load_pool_sample(cfg: RecruitConfig, n_resumes: int) -> tuple[list[dict], li
     return sample, [truth[r["resume_id"]] for r in sample], _read_folder(paths.jobs).to_pylist()
 
 
-def job_text(job: dict) -> str:
-    return f"{job['title']}\n{job['description']}"
-
-
 def ranking_figures(scores: np.ndarray, fit: np.ndarray, same_family: np.ndarray, k: int) -> dict:
     """AUC over all pairs and over same-family pairs only (the hard ones: a data engineer for a
     backend job shares most words with it); Recall@k and nDCG@k of each resume's ranked jobs."""
@@ -198,17 +172,14 @@ def model_scores(cfg: RecruitConfig, resume_texts: list[str], job_texts: list[st
     else:
         tokenizer, encoder, fingerprint = load_encoder(cfg.model)
         model, meta, name = RecruitModel(encoder), {}, f"pretrained {fingerprint} (cosine)"
-    model.eval()
-    window = _window_settings(cfg, meta)
+    encoder = TextEncoder.for_model(model, tokenizer, window_settings(cfg, meta))
     if meta.get("task") == "crossencoder":
-        pairs = encode_pairs(tokenizer, [j for _ in resume_texts for j in job_texts],
-                             [r for r in resume_texts for _ in job_texts], window["max_length"])
-        logits = _forward_sorted(model.fit_logits, pairs.input_ids, pairs.attention_mask,
-                                 cfg.eval.batch_size)
+        logits = encoder.fit_logits([j for _ in resume_texts for j in job_texts],
+                                    [r for r in resume_texts for _ in job_texts])
         return name, logits.reshape(len(resume_texts), len(job_texts)).numpy()
-    resumes = F.normalize(pooled_texts(model, tokenizer, resume_texts, window, cfg.eval.batch_size), dim=-1)
-    jobs = F.normalize(pooled_texts(model, tokenizer, job_texts, window, cfg.eval.batch_size), dim=-1)
-    return name, (resumes @ jobs.T).numpy()
+    resumes = torch.from_numpy(embed(encoder, resume_texts))
+    jobs = torch.from_numpy(embed(encoder, job_texts))
+    return name, row_stable_matmul(resumes, jobs).numpy()
 
 
 def _is_crossencoder(cfg: RecruitConfig) -> bool:
@@ -226,7 +197,7 @@ def evaluate_synthetic(cfg: RecruitConfig) -> dict:
     fit = np.array([[is_fit(taxonomy, t, j) for j in jobs] for t in truth], dtype=bool)
     job_family = [taxonomy.occupation(j["occupation"]).family for j in jobs]
     same_family = np.array([[t["family"] == f for f in job_family] for t in truth], dtype=bool)
-    resume_texts, job_texts, k = [r["text"] for r in resumes], [job_text(j) for j in jobs], cfg.eval.k
+    resume_texts, job_texts, k = [r["text"] for r in resumes], [job_text(j["title"], j["description"]) for j in jobs], cfg.eval.k
     rows = []
     clock = time.perf_counter()
     name, scores = model_scores(cfg, resume_texts, job_texts)

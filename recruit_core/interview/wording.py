@@ -130,34 +130,32 @@ def make_generator(cfg: InterviewConfig) -> QuestionGenerator:
 
 
 class EncoderRelevance:
-    """Cosine between a question and the job description under the bi-encoder (`RecruitModel.embed`).
+    """Cosine between a question and the job description under the bi-encoder, embedded as
+    scoring embeds texts (`recruit_core.model.forward.TextEncoder`): a long description is read
+    in all its windows, not cut at the first.
 
-    Each text is embedded alone (cached per text), so a score never depends on which other texts
-    shared its batch and packs are identical on every run and every worker.
+    Embeddings are cached per text, and each one's bits depend on its text alone, so packs are
+    identical on every run and every worker whatever else shares a call.
     """
 
     DECIMALS = 4  # relevance is stored rounded: last-bit float noise must not reorder questions
 
-    def __init__(self, model, tokenizer, max_length: int):
-        self.model, self.tokenizer, self.max_length = model.eval(), tokenizer, max_length
+    def __init__(self, encoder):
+        self.encoder = encoder
         self._cache: dict[str, torch.Tensor] = {}
 
     @classmethod
     def from_config(cls, model_cfg: ModelConfig) -> "EncoderRelevance":
-        from recruit_core.model.encoder import load_encoder
-        from recruit_core.model.recruit import RecruitModel
+        from recruit_core.model.forward import TextEncoder, load_scoring_model
 
-        tokenizer, encoder, _ = load_encoder(model_cfg)
-        return cls(RecruitModel(encoder), tokenizer, model_cfg.max_length)
+        return cls(TextEncoder(load_scoring_model("", model_cfg), model_cfg))
 
-    @torch.inference_mode()
-    def _vector(self, text: str) -> torch.Tensor:
-        if text not in self._cache:
-            batch = self.tokenizer([text], truncation=True, max_length=self.max_length,
-                                   return_tensors="pt")
-            self._cache[text] = self.model.embed(batch["input_ids"], batch["attention_mask"])[0]
-        return self._cache[text]
+    def _vectors(self, texts: Sequence[str]) -> list[torch.Tensor]:
+        new = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if new:
+            self._cache.update(zip(new, torch.from_numpy(self.encoder.embed_texts(new))))
+        return [self._cache[t] for t in texts]
 
     def __call__(self, job_text: str, questions: Sequence[str]) -> list[float]:
-        job = self._vector(job_text)
-        return [round(float(job @ self._vector(q)), self.DECIMALS) for q in questions]
+        job, *asked = self._vectors([job_text, *questions])
+        return [round(float(job @ q), self.DECIMALS) for q in asked]

@@ -39,7 +39,8 @@ from recruit_core.match.topk import shortlist_table
 from recruit_core.data.intake import FileCheck, check_files
 from recruit_core.ray_env import connect, set_block_size
 from recruit_core.score.pipeline_ray import read_units, search_duplicates
-from recruit_core.score.scorer import check_model_folder, load_requisitions, model_fingerprint
+from recruit_core.model.forward import check_model_folder, model_fingerprint
+from recruit_core.score.scorer import load_requisitions
 
 NO_RERANK = "none (bi-encoder order)"
 

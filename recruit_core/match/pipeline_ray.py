@@ -26,18 +26,11 @@ import torch
 from recruit_core.config import DataConfig, MatchConfig, ModelConfig, RecruitConfig
 from recruit_core.data.intake import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.io import write_parquet_atomic
-from recruit_core.match.topk import JobShortlists, resume_top_k
-from recruit_core.model.recruit import row_stable_linear, row_stable_matmul
+from recruit_core.match.topk import BlockMatcher, JobShortlists
+from recruit_core.model.forward import TextEncoder, load_scoring_model, tokenize_texts
 from recruit_core.score.pipeline_ray import _tokenizer, actor_memory, read_resumes
-from recruit_core.score.scorer import (
-    WINDOWS_PER_FORWARD,
-    TextEncoder,
-    columns_to_windows,
-    load_scoring_model,
-    requisition_texts,
-    tokenize_texts,
-    windows_to_columns,
-)
+from recruit_core.score.scorer import columns_to_windows, windows_to_columns
+from recruit_core.text.requisition import requisition_texts
 
 POSITION_BITS = 32  # resume_key = file index << 32 | row: 4 billion rows per file is plenty
 MATCH_ROWS = pa.schema([
@@ -123,10 +116,9 @@ class MatchActor:
     def __init__(self, match: MatchConfig, model: ModelConfig, job_vectors: list):
         torch.set_num_threads(match.torch_threads)
         device = _device(match.num_gpus)
-        self.match = match
         self.encoder = TextEncoder(load_scoring_model(match.biencoder_path, model), model, device)
-        self.jobs = torch.tensor(ray.get(job_vectors[0]), device=device)
-        self.shortlists = JobShortlists(self.jobs.shape[0], match.top_n_resumes, device)
+        jobs = torch.tensor(ray.get(job_vectors[0]), device=device)
+        self.matcher = BlockMatcher(jobs, match.top_k_jobs, match.top_n_resumes, match.block_rows)
 
     @torch.inference_mode()
     def __call__(self, batch: pa.Table) -> pa.Table:
@@ -137,15 +129,10 @@ class MatchActor:
         if n == 0:  # every resume of the block was invalid
             return MATCH_ROWS.empty_table()
         embedded = self.encoder.embed(self.encoder.pooled_windows(windows), windows.owner, n)
-        keys = torch.tensor(batch.column("resume_key").to_numpy())
-        recommended, admitted = [], []
-        for start in range(0, n, self.match.block_rows):
-            stop = min(n, start + self.match.block_rows)
-            scores = row_stable_matmul(embedded[start:stop], self.jobs)
-            top_scores, top_jobs = resume_top_k(scores, self.match.top_k_jobs)
-            recommended.append((np.arange(start, stop), top_scores.cpu().numpy(),
-                                top_jobs.cpu().numpy()))
-            admitted.append(self.shortlists.add_block(scores, keys[start:stop].to(scores.device)))
+        blocks = self.matcher.add(embedded, torch.tensor(batch.column("resume_key").to_numpy()))
+        recommended = [(np.arange(b.start, b.stop), b.top_scores.cpu().numpy(),
+                        b.top_jobs.cpu().numpy()) for b in blocks]
+        admitted = [b.admitted for b in blocks]
         return pa.concat_tables([self._recommendations(batch, recommended),
                                  self._candidates(batch, admitted)])
 
@@ -253,28 +240,20 @@ class ShortlistActor:
         self.device = torch.device(_device(match.num_gpus))
         self.cross = None
         if match.crossencoder_path:
-            cross, self.tokenizer, _ = RecruitModel.load(match.crossencoder_path)
-            self.cross = cross.eval().to(self.device)
+            cross, tokenizer, _ = RecruitModel.load(match.crossencoder_path)
+            self.cross = TextEncoder.for_model(cross, tokenizer, model, self.device.type)
         self.extractor = _skill_extractor(data)
 
     @torch.inference_mode()
     def _rerank(self, jobs: list[dict], job_index: list[int], bi_rank: list[int],
                 texts: list[str]) -> list[float | None]:
         """Cross-encoder fit (sigmoid) of pairs within the job's rerank_top; None for the rest."""
-        from recruit_core.text.windows import encode_pairs
         scores: list[float | None] = [None] * len(texts)
         chosen = [i for i, rank in enumerate(bi_rank) if rank <= self.match.rerank_top]
         if self.cross is None or not chosen:
             return scores
         job_texts = requisition_texts(pa.Table.from_pylist([jobs[job_index[i]] for i in chosen]))
-        pairs = encode_pairs(self.tokenizer, job_texts, [texts[i] for i in chosen],
-                             self.model_cfg.max_length)
-        with torch.autocast(device_type="cuda", dtype=torch.bfloat16,
-                            enabled=self.device.type == "cuda"):
-            pooled = self.cross.pooled_exact(torch.from_numpy(pairs.input_ids).to(self.device),
-                                             torch.from_numpy(pairs.attention_mask).to(self.device),
-                                             WINDOWS_PER_FORWARD, self.device.type == "cuda")
-            logits = row_stable_linear(pooled, self.cross.fit_head).squeeze(-1)
+        logits = self.cross.fit_logits(job_texts, [texts[i] for i in chosen])
         for i, value in zip(chosen, torch.sigmoid(logits.float()).cpu().tolist()):
             scores[i] = value
         return scores

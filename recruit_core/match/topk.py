@@ -10,7 +10,9 @@ nothing that belongs in the final top-N is ever turned away. The same holds acro
 Ray actor keeps its own shortlists and emits only the entries it admits, and the driver merges
 those (`add_entries`) - every global top-N entry is admitted by the actor that saw it.
 
-`python bench/match_topk.py` measures it; `tests/test_matching.py` checks it against brute force.
+`BlockMatcher` is the step itself: the match job's actors run it on every batch, and
+`python bench/match_topk.py` times it at the job's settings; `tests/test_matching.py` checks it
+against brute force.
 """
 from __future__ import annotations
 
@@ -118,23 +120,56 @@ def _nothing(device) -> Admitted:
     return Admitted(empty, empty, torch.zeros(0, device=device))
 
 
-def match_blocks(resume_blocks: Iterable[tuple[torch.Tensor, torch.Tensor]], jobs: torch.Tensor,
-                 k: int, n: int, on_block=None) -> JobShortlists:
+@dataclass
+class BlockResult:
+    """One block's outcome: its rows [start, stop) of the call, their top-k jobs, and what entered
+    the shortlists."""
+
+    start: int
+    stop: int
+    top_scores: torch.Tensor  # [b, k]
+    top_jobs: torch.Tensor  # [b, k]
+    admitted: Admitted
+
+
+class BlockMatcher:
+    """The matching step the match job's actors run and `bench/match_topk.py` times: resumes in
+    blocks of at most `block_rows`, each block's R_b @ J^T giving its top-k jobs per resume and
+    updating the per-job shortlists, which persist across calls."""
+
+    def __init__(self, jobs: torch.Tensor, k: int, n: int, block_rows: int | None = None):
+        self.jobs, self.k, self.block_rows = jobs, k, block_rows
+        self.shortlists = JobShortlists(jobs.shape[0], n, jobs.device)
+        # one [block, jobs] buffer for all blocks: a fresh 100+ MB tensor per block is page-faulted
+        # and zeroed by the kernel every time, which costs a tenth of the matmul
+        self._buffer = torch.empty(0, jobs.shape[0], device=jobs.device)
+
+    def add(self, embeddings: torch.Tensor, resume_ids: torch.Tensor) -> list[BlockResult]:
+        """Match resumes `resume_ids` [r] with embeddings [r, d], block by block (no block_rows:
+        all of them as one block)."""
+        results, rows = [], embeddings.shape[0]
+        for start in range(0, rows, self.block_rows or max(1, rows)):
+            stop = min(rows, start + (self.block_rows or rows))
+            if self._buffer.shape[0] < stop - start:
+                self._buffer = torch.empty(stop - start, self.jobs.shape[0], device=self.jobs.device)
+            scores = row_stable_matmul(embeddings[start:stop], self.jobs, out=self._buffer)
+            top_scores, top_jobs = resume_top_k(scores, self.k)
+            admitted = self.shortlists.add_block(scores, resume_ids[start:stop].to(scores.device))
+            results.append(BlockResult(start, stop, top_scores, top_jobs, admitted))
+        return results
+
+
+def match_blocks(resume_batches: Iterable[tuple[torch.Tensor, torch.Tensor]], jobs: torch.Tensor,
+                 k: int, n: int, on_block=None, block_rows: int | None = None) -> JobShortlists:
     """Exact top-k jobs per resume and top-N resumes per job over (embeddings [b, d], ids [b])
-    blocks; `on_block(ids, top_scores, top_jobs)` receives each block's per-resume result."""
-    shortlists = JobShortlists(jobs.shape[0], n, jobs.device)
-    # one [block, jobs] buffer for all blocks: a fresh 100+ MB tensor per block is page-faulted
-    # and zeroed by the kernel every time, which costs a tenth of the matmul
-    buffer = torch.empty(0, jobs.shape[0], device=jobs.device)
-    for embeddings, ids in resume_blocks:
-        if buffer.shape[0] < embeddings.shape[0]:
-            buffer = torch.empty(embeddings.shape[0], jobs.shape[0], device=jobs.device)
-        scores = row_stable_matmul(embeddings, jobs, out=buffer)
-        top_scores, top_jobs = resume_top_k(scores, k)
-        if on_block is not None:
-            on_block(ids, top_scores, top_jobs)
-        shortlists.add_block(scores, ids)
-    return shortlists
+    batches, each matched in blocks of `block_rows` (default: the whole batch);
+    `on_block(ids, top_scores, top_jobs)` receives each block's per-resume result."""
+    matcher = BlockMatcher(jobs, k, n, block_rows)
+    for embeddings, ids in resume_batches:
+        for block in matcher.add(embeddings, ids):
+            if on_block is not None:
+                on_block(ids[block.start:block.stop], block.top_scores, block.top_jobs)
+    return matcher.shortlists
 
 
 def shortlist_ranks(job_index: np.ndarray, rerank: np.ndarray, bi: np.ndarray) -> np.ndarray:

@@ -7,14 +7,15 @@ against their sha256 before loading; a local folder is read as it is. safetensor
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel, PreTrainedModel
 
-from recruit_core.config import ModelConfig
+if TYPE_CHECKING:  # hints only: bench/gpu_score.py loads models on nodes without the config schema
+    from recruit_core.config import ModelConfig
 
 WEIGHTS_FILE = "model.safetensors"
 
@@ -74,6 +75,22 @@ def verify_weights(folder: Path, expected_sha256: str) -> str:
     return actual
 
 
+def weights_fingerprint(name: str, sha256: str) -> str:
+    """`<name>@sha256:<first 16 hex digits>`: the provenance every output row carries."""
+    return f"{name}@sha256:{sha256[:16]}"
+
+
+def encoder_fingerprint(cfg: ModelConfig, sha256: str = "") -> str:
+    """What names the exact pretrained weights `cfg` loads, given their sha256: the tiny BERT's
+    shape and seed (random weights, no file), else `all-MiniLM-L6-v2` or the local folder's name."""
+    if cfg.source == "tiny":
+        t = cfg.tiny
+        return (f"tiny-bert-h{t.hidden_size}-l{t.num_hidden_layers}-a{t.num_attention_heads}"
+                f"-i{t.intermediate_size}-seed{t.seed}")
+    name = "all-MiniLM-L6-v2" if cfg.source == "minilm" else model_dir(cfg).name
+    return weights_fingerprint(name, sha256)
+
+
 def load_tokenizer(cfg: ModelConfig):
     return AutoTokenizer.from_pretrained(str(model_dir(cfg)), trust_remote_code=False)
 
@@ -98,12 +115,8 @@ def load_encoder(cfg: ModelConfig) -> tuple[object, PreTrainedModel, str]:
     """Return (tokenizer, encoder, fingerprint); the fingerprint names the exact weights used."""
     tokenizer = load_tokenizer(cfg)
     if cfg.source == "tiny":
-        t = cfg.tiny
-        fingerprint = (f"tiny-bert-h{t.hidden_size}-l{t.num_hidden_layers}-a{t.num_attention_heads}"
-                       f"-i{t.intermediate_size}-seed{t.seed}")
-        return tokenizer, tiny_bert(cfg, len(tokenizer)), fingerprint
+        return tokenizer, tiny_bert(cfg, len(tokenizer)), encoder_fingerprint(cfg)
     folder = model_dir(cfg)
     sha = verify_weights(folder, cfg.sha256)
     encoder = AutoModel.from_pretrained(str(folder), trust_remote_code=False, use_safetensors=True)
-    name = "all-MiniLM-L6-v2" if cfg.source == "minilm" else os.path.basename(str(folder).rstrip("/"))
-    return tokenizer, encoder, f"{name}@sha256:{sha[:16]}"
+    return tokenizer, encoder, encoder_fingerprint(cfg, sha)

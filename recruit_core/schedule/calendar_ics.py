@@ -9,14 +9,12 @@ instead of adding a second one, and the same UID in every panelist's file is the
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
 
-from recruit_core.io import safe_file_name
+from recruit_core.io import atomic_path, safe_file_name
 from recruit_core.schedule import Interview, Interviewer, Schedule
 
 PRODID = "-//recruit//interview scheduling//EN"
@@ -77,18 +75,6 @@ def _event(interview: Interview, stamp: datetime) -> list[str]:
     return lines + ["END:VEVENT"]
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Readers see the old file or the new one, never half of it."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _filename(interviewer: Interviewer) -> str:
     return safe_file_name(interviewer.interviewer_id) + ".ics"
 
@@ -127,7 +113,8 @@ def write_ics(schedule: Schedule, interviewers: list[Interviewer], out_dir: str 
                  f"X-WR-CALNAME:{_text(f'Interviews: {interviewer.name}')}"]
         for interview in sorted(mine, key=lambda iv: (iv.start, iv.candidate_id)):
             lines += _event(interview, stamp)
-        _write_atomic(path, b"".join(_fold(line) for line in lines + ["END:VCALENDAR"]))
+        with atomic_path(path) as tmp:  # readers see the old file or the new one, never half
+            tmp.write_bytes(b"".join(_fold(line) for line in lines + ["END:VCALENDAR"]))
         written.append(path)
     return written
 

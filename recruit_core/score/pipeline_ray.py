@@ -126,7 +126,8 @@ def _tokenizer(model_path: str, model: ModelConfig):
 def tokenize_resumes(batch: pa.Table, *, model_path: str, model: ModelConfig) -> pa.Table:
     """Valid rows get `tokens` + `window_lengths` (see scoring.windows_to_columns) and lose their
     text, so actors receive a fraction of the bytes; quarantined rows pass through with no tokens."""
-    from recruit_core.score.scorer import tokenize_texts, windows_to_columns
+    from recruit_core.model.forward import tokenize_texts
+    from recruit_core.score.scorer import windows_to_columns
     good_mask = pc.is_null(batch.column("reason"))
     good, bad = batch.filter(good_mask), batch.filter(pc.invert(good_mask))
     texts = good.column(TEXT_COLUMN).to_pylist()
@@ -206,8 +207,8 @@ def stage_parts(batch: pa.Table, *, output_dir: str, input_root: str, provenance
 def reference_task(score: ScoreConfig, model: ModelConfig, data: DataConfig, jobs_path: str) -> dict:
     """Occupation and requisition (`jobs_path`) embeddings, computed once for all actors."""
     import torch
-
-    from recruit_core.score.scorer import load_scoring_model, reference_vectors
+    from recruit_core.model.forward import load_scoring_model
+    from recruit_core.score.scorer import reference_vectors
     # the actor pool's threads: the pool waits for this task, so its cores are idle meanwhile
     torch.set_num_threads(score.torch_threads * score.pool_size)
     device = "cuda" if score.num_gpus > 0 and torch.cuda.is_available() else "cpu"

@@ -12,38 +12,33 @@ Categories come from a trained model's category head (`score.model_path`, a fold
 encoder: the softmax over occupations of cosine(resume embedding, embedding of the occupation's
 title + core skills) / `score.zero_shot_temperature`. That works before any training has run.
 Fit against a requisition is the cosine of the resume and job (title + description) embeddings.
+Embeddings and logits come from the one forward pass every job runs (`recruit_core.model.forward`).
 """
 from __future__ import annotations
 
-import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
-import torch.nn.functional as F
 
 from recruit_core.config import DataConfig, InputsConfig, ModelConfig, ScoreConfig, config_hash
-from recruit_core.model.encoder import (WEIGHTS_FILE, load_encoder, model_dir, verify_weights,
-                                  weights_sha256)
 from recruit_core.io import parquet_files
-from recruit_core.model.recruit import RecruitModel, row_stable_linear, row_stable_matmul
-from recruit_core.text.windows import Windows, encode_windows, pool_windows
+from recruit_core.model.forward import ScoringModel, TextEncoder, load_scoring_model
+from recruit_core.model.recruit import row_stable_matmul
+from recruit_core.text.requisition import requisition_texts
+from recruit_core.text.windows import Windows
 
-log = logging.getLogger(__name__)
 TOP_CATEGORIES = 3
-# Windows per encoder forward: bounds activation memory (128 x 256 tokens x 384 hidden x 4 B is
-# ~50 MB per layer output) while keeping CPU matmuls large enough to run at full speed.
-WINDOWS_PER_FORWARD = 128
 JOB_FIT_TYPE = pa.struct([("job_id", pa.string()), ("fit", pa.float32())])
 # Fields that change how a run goes, not what it outputs: left out of the provenance hash, so
 # re-running with another pool size or batch size resumes the same outputs.
 OPERATIONAL_FIELDS = frozenset({
     "output_dir", "batch_size", "pool_size", "num_gpus", "cpus_per_actor", "torch_threads",
     "on_unreadable_file", "target_max_block_mb", "tokenize_in_actor", "cpus_per_task", "overwrite",
-    "run_id", "actor_memory_mb"})
+    "run_id", "actor_memory_mb", "windows_per_forward"})
 
 
 def result_config_hash(score: ScoreConfig, inputs: InputsConfig, model: ModelConfig) -> str:
@@ -53,56 +48,8 @@ def result_config_hash(score: ScoreConfig, inputs: InputsConfig, model: ModelCon
     `max_text_chars`), so outputs written before keep their hash and a rerun resumes them."""
     settings = {k: v for k, v in asdict(score).items() if k not in OPERATIONAL_FIELDS}
     settings.update(input=inputs.resumes, jobs=inputs.jobs, max_text_chars=inputs.max_text_chars)
-    return config_hash({"score": settings, "model": asdict(model)})
-
-
-@dataclass
-class ScoringModel:
-    model: RecruitModel
-    tokenizer: object
-    fingerprint: str  # model name @ sha256 of the weights: provenance of every output row
-    trained: bool  # True: categories from a trained head; False: zero-shot from the encoder
-
-
-def load_scoring_model(model_path: str, model_cfg: ModelConfig) -> ScoringModel:
-    """A trained folder (`score.model_path`) or, when empty, the pretrained encoder of `model=`."""
-    if model_path:
-        folder = check_model_folder(model_path)
-        model, tokenizer, _ = RecruitModel.load(folder)
-        return ScoringModel(model.eval(), tokenizer, model_fingerprint(model_path, model_cfg),
-                            bool(model.categories))
-    tokenizer, encoder, fingerprint = load_encoder(model_cfg)
-    return ScoringModel(RecruitModel(encoder).eval(), tokenizer, fingerprint, False)
-
-
-def check_model_folder(model_path: str, key: str = "score.model_path") -> Path:
-    """A trained model folder holds config.json and safetensors weights: checked on the driver,
-    so a wrong path fails at once rather than in a worker after Ray has started."""
-    folder = Path(model_path)
-    for name in ("config.json", WEIGHTS_FILE):
-        if not (folder / name).is_file():
-            raise FileNotFoundError(f"{key}={model_path}: no {name} there; point it at a folder "
-                                    "written by RecruitModel.save, or leave it empty")
-    return folder
-
-
-def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
-    """The fingerprint `load_scoring_model` will report, from the weights' hash alone (no loading),
-    so the driver knows it before any worker has loaded the model; actors check they agree."""
-    if model_path:
-        return f"{Path(model_path).name}@sha256:{weights_sha256(Path(model_path))[:16]}"
-    if model_cfg.source == "tiny":
-        t = model_cfg.tiny
-        return (f"tiny-bert-h{t.hidden_size}-l{t.num_hidden_layers}-a{t.num_attention_heads}"
-                f"-i{t.intermediate_size}-seed{t.seed}")
-    folder = model_dir(model_cfg)
-    name = "all-MiniLM-L6-v2" if model_cfg.source == "minilm" else folder.name
-    sha = verify_weights(folder, model_cfg.sha256)
-    if not model_cfg.sha256:
-        log.warning("%s: no model.sha256 configured, so corrupt or swapped weights would go "
-                    "unnoticed; these weights hash to %s: pin them with model.sha256=%s",
-                    folder / WEIGHTS_FILE, sha, sha)
-    return f"{name}@sha256:{sha[:16]}"
+    model_settings = {k: v for k, v in asdict(model).items() if k not in OPERATIONAL_FIELDS}
+    return config_hash({"score": settings, "model": model_settings})
 
 
 def occupation_descriptions(taxonomy) -> tuple[list[str], list[str]]:
@@ -111,59 +58,6 @@ def occupation_descriptions(taxonomy) -> tuple[list[str], list[str]]:
     texts = [f"{o.title}. Skills: {', '.join(taxonomy.label(s) for s in o.core_skills)}"
              for o in taxonomy.occupations]
     return ids, texts
-
-
-def requisition_texts(jobs: pa.Table) -> list[str]:
-    return [f"{title}\n{description}" for title, description in
-            zip(jobs.column("title").to_pylist(), jobs.column("description").to_pylist())]
-
-
-def tokenize_texts(tokenizer, texts: list[str], model_cfg: ModelConfig) -> Windows:
-    """`encode_windows` with the model's window settings; no texts gives no windows (a batch can
-    be all quarantined rows, and tokenizers reject an empty list)."""
-    if not texts:
-        empty = np.zeros((0, model_cfg.max_length), dtype=np.int64)
-        return Windows(empty, empty.copy(), np.zeros(0, dtype=np.int64))
-    return encode_windows(tokenizer, texts, model_cfg.max_length, model_cfg.window_stride,
-                          model_cfg.max_windows)
-
-
-class TextEncoder:
-    """Text -> token windows -> mean-pooled, L2-normalised embeddings, on one device."""
-
-    def __init__(self, scoring_model: ScoringModel, model_cfg: ModelConfig, device: str = "cpu"):
-        self.model = scoring_model.model.to(device)
-        self.tokenizer, self.model_cfg = scoring_model.tokenizer, model_cfg
-        self.device = torch.device(device)
-
-    def tokenize(self, texts: list[str]) -> Windows:
-        return tokenize_texts(self.tokenizer, texts, self.model_cfg)
-
-    @torch.inference_mode()
-    def pooled_windows(self, windows: Windows) -> torch.Tensor:
-        """Mean-pooled encoder states per window (`RecruitModel.pooled_exact`: each window's bits
-        depend on the window alone), at most WINDOWS_PER_FORWARD per forward; bf16 on GPU."""
-        ids = torch.from_numpy(windows.input_ids).to(self.device)
-        mask = torch.from_numpy(windows.attention_mask).to(self.device)
-        on_gpu = self.device.type == "cuda"
-        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=on_gpu):
-            return self.model.pooled_exact(ids, mask, WINDOWS_PER_FORWARD, fixed_rows=on_gpu)
-
-    @torch.inference_mode()
-    def embed(self, pooled: torch.Tensor, owner: np.ndarray, n_texts: int) -> torch.Tensor:
-        owner_t = torch.from_numpy(owner).to(self.device)
-        return F.normalize(pool_windows(pooled, owner_t, n_texts), dim=-1)
-
-    def embed_texts(self, texts: list[str], batch_texts: int = 64) -> np.ndarray:
-        """Embeddings [len(texts), hidden] float32 of whole texts, windows pooled per text."""
-        parts = []
-        for start in range(0, len(texts), batch_texts):
-            chunk = texts[start:start + batch_texts]
-            windows = self.tokenize(chunk)
-            parts.append(self.embed(self.pooled_windows(windows), windows.owner, len(chunk))
-                         .cpu().numpy())
-        hidden = self.model.encoder.config.hidden_size
-        return np.concatenate(parts) if parts else np.zeros((0, hidden), np.float32)
 
 
 class ResumeScorer:
@@ -200,8 +94,7 @@ class ResumeScorer:
         pooled = self.encoder.pooled_windows(windows)
         embedding = self.encoder.embed(pooled, windows.owner, n_texts)
         if self.trained:
-            owner = torch.from_numpy(windows.owner).to(self.device)
-            logits = pool_windows(row_stable_linear(pooled, self.model.category_head), owner, n_texts)
+            logits = self.encoder.category_logits(pooled, windows.owner, n_texts)
         else:
             logits = (row_stable_matmul(embedding, self.category_vectors)
                       / self.score_cfg.zero_shot_temperature)

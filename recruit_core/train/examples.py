@@ -20,6 +20,7 @@ from recruit_core.io import parquet_files
 from recruit_core.data.pool import PoolPaths
 from recruit_core.data.synth import is_fit
 from recruit_core.data.taxonomy import Taxonomy
+from recruit_core.text.requisition import job_text
 
 DEV_PERCENT = 20  # the dev share of resumes
 DEV_PAIRS_SHARE = 0.25  # dev pairs per train pair: 20% of resumes against 80%
@@ -28,10 +29,6 @@ DEV_PAIRS_SHARE = 0.25  # dev pairs per train pair: 20% of resumes against 80%
 def in_dev_split(resume_id: str, duplicate_of: str | None = None) -> bool:
     key = duplicate_of if isinstance(duplicate_of, str) and duplicate_of else resume_id  # NaN: none
     return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 100 < DEV_PERCENT
-
-
-def job_text(title: str, description: str) -> str:
-    return f"{title}\n{description}"
 
 
 @dataclass

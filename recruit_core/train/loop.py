@@ -27,6 +27,7 @@ from transformers import get_linear_schedule_with_warmup
 from recruit_core.config import ModelConfig, TinyBertConfig, TrainConfig
 from recruit_core.model.encoder import load_tokenizer
 from recruit_core.eval.metrics import auc, classification_report
+from recruit_core.model.forward import category_logits, fit_logits, pooled_rows
 from recruit_core.model.recruit import RecruitModel
 from recruit_core.text.windows import encode_pairs, encode_windows
 
@@ -103,13 +104,19 @@ def trim_padding(ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, t
     return ids[..., :width].long(), mask[..., :width].long()
 
 
-def flatten_windows(ids: torch.Tensor, mask: torch.Tensor, n_windows: torch.Tensor):
-    """[B, W, L] resumes -> ([N, L] ids, [N, L] mask, [N] owner): each resume's real windows, in order."""
+def real_windows(ids: torch.Tensor, mask: torch.Tensor, n_windows: torch.Tensor):
+    """[B, W, L] resumes -> ([N, L] ids, [N, L] mask, [N] owner): each resume's real windows, in
+    order, at full width (what the scoring forward pass takes)."""
     n_windows = n_windows.long().clamp(min=1)
     keep = torch.arange(ids.shape[1], device=ids.device)[None, :] < n_windows[:, None]
     owner = torch.repeat_interleave(torch.arange(ids.shape[0], device=ids.device), n_windows)
-    flat_ids, flat_mask = trim_padding(ids[keep], mask[keep])
-    return flat_ids, flat_mask, owner
+    return ids[keep].long(), mask[keep].long(), owner
+
+
+def flatten_windows(ids: torch.Tensor, mask: torch.Tensor, n_windows: torch.Tensor):
+    """`real_windows` with the padding columns no window uses cut off: a training step's width."""
+    flat_ids, flat_mask, owner = real_windows(ids, mask, n_windows)
+    return (*trim_padding(flat_ids, flat_mask), owner)
 
 
 def to_device(batch: dict, device: torch.device) -> dict:
@@ -268,14 +275,27 @@ def load_train_state(path: Path) -> dict:
 # ---- the dev score that ranks checkpoints ------------------------------------------------------------
 
 @torch.no_grad()
-def dev_outputs(task_model: TaskModel, batch: dict, device: torch.device) -> dict[str, np.ndarray]:
-    """What `dev_score` needs from one dev batch, as numpy (gathered across workers)."""
+def dev_outputs(task_model: TaskModel, batch: dict, device: torch.device,
+                windows_per_forward: int) -> dict[str, np.ndarray]:
+    """What `dev_score` needs from one dev batch, as numpy (gathered across workers). Category and
+    fit logits come from the scoring forward pass, so they do not depend on the dev batches; the
+    bi-encoder's in-batch top-1 is a property of its batch."""
     task_model.eval()
-    with autocast(device):
-        scores = task_model.scores(batch).float()
+    model = task_model.model
     if task_model.task == "biencoder":
+        with autocast(device):
+            scores = task_model.scores(batch).float()
         own = torch.arange(scores.shape[0], device=scores.device)
         return {"correct": (scores.argmax(1) == own).cpu().numpy()}
+    if task_model.task == "crossencoder":
+        pooled = pooled_rows(model, batch["input_ids"].long(), batch["attention_mask"].long(),
+                             windows_per_forward)
+        scores = fit_logits(model, pooled)
+    else:
+        ids, mask, owner = real_windows(batch["input_ids"], batch["attention_mask"],
+                                        batch["n_windows"])
+        pooled = pooled_rows(model, ids, mask, windows_per_forward)
+        scores = category_logits(model, pooled, owner, batch["n_windows"].shape[0])
     return {"scores": scores.cpu().numpy(), "label": batch["label"].cpu().numpy()}
 
 

@@ -42,16 +42,16 @@ def evaluate_on_dev(cfg: RecruitConfig, model_dir: Path, data: dict) -> tuple[di
     from recruit_core.model.recruit import RecruitModel
     torch.set_num_threads(os.cpu_count() or 1)
     model, tokenizer, _ = RecruitModel.load(model_dir)
-    train, batch = cfg.train, cfg.train.eval_batch_size
+    train = cfg.train
     if train.task == "biencoder":
-        dev = train_eval.evaluate_retrieval(model, tokenizer, data["dev_pool"], cfg.model, batch)
+        dev = train_eval.evaluate_retrieval(model, tokenizer, data["dev_pool"], cfg.model)
         return {"retrieval": dev}, [format_table([dev], list(dev))]
     if train.task == "crossencoder":
         dev = train_eval.evaluate_reranking(model, tokenizer, data["dev_pool"], cfg.model,
-                                            train.eval_candidates, batch, train.seed)
+                                            train.eval_candidates, train.seed)
         return {"reranking": dev}, [format_table([dev], list(dev))]
     texts, labels = data["rows"]["dev"]["text"], data["rows"]["dev"]["label"]
-    report = train_eval.evaluate_classifier(model, tokenizer, texts, labels, cfg.model, batch)
+    report = train_eval.evaluate_classifier(model, tokenizer, texts, labels, cfg.model)
     if "splits" in data:
         from recruit_core.eval.baselines import tfidf_baselines
         splits = data["splits"]

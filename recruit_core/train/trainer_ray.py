@@ -80,10 +80,14 @@ def _build(config: dict, train: TrainConfig):
 
 def _dev_metrics(task_model: TaskModel, config: dict, device, rank: int, world: int) -> dict:
     """Every worker scores every world-th dev batch; the outputs are gathered before scoring."""
-    train = TrainConfig(**config["train"])
-    batch_size = train.batch_size if train.task == "biencoder" else train.eval_batch_size
+    train, per_forward = TrainConfig(**config["train"]), config["model"]["windows_per_forward"]
+    # the bi-encoder's figure is in-batch top-1: its training batch; otherwise a batch is as many
+    # resumes' windows (classify) or pairs (crossencoder) as one encoder call takes
+    rows = {"biencoder": train.batch_size,
+            "classify": max(1, per_forward // config["model"]["max_windows"])}
+    batch_size = rows.get(train.task, per_forward)
     shard = ray.train.get_dataset_shard("dev")
-    mine = [dev_outputs(task_model, to_device(batch, device), device)
+    mine = [dev_outputs(task_model, to_device(batch, device), device, per_forward)
             for index, batch in enumerate(shard.iter_torch_batches(batch_size=batch_size))
             if index % world == rank]
     outputs = [o for part in _gather(mine, world) for o in part]

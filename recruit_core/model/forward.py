@@ -1,0 +1,183 @@
+"""The one forward pass: text -> token windows -> encoder -> embeddings, category or fit logits.
+
+    encoder = TextEncoder(load_scoring_model("", cfg.model), cfg.model)
+    jobs = encoder.embed_texts(requisition_texts(table))       # [jobs, hidden], L2-normalised
+
+Scoring, matching, reranking, interview relevance, the evaluation job, the dev-set report after
+training, the dev score during training and `bench/gpu_score.py` all run it, so a resume or a
+requisition reads the same everywhere: up to `model.max_windows` windows, jobs included, pooled per
+text. Each window's bits depend on the window alone (`RecruitModel.pooled_exact`: windows grouped
+by bucketed width, at most `model.windows_per_forward` per encoder call) and heads run in fixed row
+counts (`row_stable_linear`), so no score depends on which texts shared its batch.
+
+No Ray, and the config schema only as type names: a Ray Train worker and a bare GPU node running
+`bench/gpu_score.py` import this module as it is.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from recruit_core.model.encoder import (WEIGHTS_FILE, encoder_fingerprint, load_encoder, model_dir,
+                                        verify_weights, weights_fingerprint, weights_sha256)
+from recruit_core.model.recruit import RecruitModel, row_stable_linear
+from recruit_core.text.windows import Windows, encode_pairs, encode_windows, pool_windows
+
+if TYPE_CHECKING:
+    from recruit_core.config import ModelConfig
+
+log = logging.getLogger(__name__)
+# Texts tokenized per step of `embed_texts` and (job, resume) pairs per step of `fit_logits`:
+# bounds the padded token arrays; results do not depend on it (see the module docstring).
+TEXTS_PER_STEP = 64
+PAIRS_PER_STEP = 1024
+
+
+@dataclass
+class ScoringModel:
+    model: RecruitModel
+    tokenizer: object
+    fingerprint: str  # model name @ sha256 of the weights: provenance of every output row
+    trained: bool  # True: categories from a trained head; False: zero-shot from the encoder
+
+
+def load_scoring_model(model_path: str, model_cfg: ModelConfig) -> ScoringModel:
+    """A trained folder (`score.model_path`) or, when empty, the pretrained encoder of `model=`."""
+    if model_path:
+        folder = check_model_folder(model_path)
+        model, tokenizer, _ = RecruitModel.load(folder)
+        return ScoringModel(model.eval(), tokenizer, model_fingerprint(model_path, model_cfg),
+                            bool(model.categories))
+    tokenizer, encoder, fingerprint = load_encoder(model_cfg)
+    return ScoringModel(RecruitModel(encoder).eval(), tokenizer, fingerprint, False)
+
+
+def check_model_folder(model_path: str, key: str = "score.model_path") -> Path:
+    """A trained model folder holds config.json and safetensors weights: checked on the driver,
+    so a wrong path fails at once rather than in a worker after Ray has started."""
+    folder = Path(model_path)
+    for name in ("config.json", WEIGHTS_FILE):
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{key}={model_path}: no {name} there; point it at a folder "
+                                    "written by RecruitModel.save, or leave it empty")
+    return folder
+
+
+def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
+    """The fingerprint `load_scoring_model` will report, from the weights' hash alone (no loading),
+    so the driver knows it before any worker has loaded the model; actors check they agree."""
+    if model_path:
+        return weights_fingerprint(Path(model_path).name, weights_sha256(Path(model_path)))
+    if model_cfg.source == "tiny":
+        return encoder_fingerprint(model_cfg)
+    folder = model_dir(model_cfg)
+    sha = verify_weights(folder, model_cfg.sha256)
+    if not model_cfg.sha256:
+        log.warning("%s: no model.sha256 configured, so corrupt or swapped weights would go "
+                    "unnoticed; these weights hash to %s: pin them with model.sha256=%s",
+                    folder / WEIGHTS_FILE, sha, sha)
+    return encoder_fingerprint(model_cfg, sha)
+
+
+def tokenize_texts(tokenizer, texts: list[str], model_cfg: ModelConfig) -> Windows:
+    """`encode_windows` with the model's window settings; no texts gives no windows (a batch can
+    be all quarantined rows, and tokenizers reject an empty list)."""
+    if not texts:
+        empty = np.zeros((0, model_cfg.max_length), dtype=np.int64)
+        return Windows(empty, empty.copy(), np.zeros(0, dtype=np.int64))
+    return encode_windows(tokenizer, texts, model_cfg.max_length, model_cfg.window_stride,
+                          model_cfg.max_windows)
+
+
+def pooled_rows(model: RecruitModel, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                windows_per_forward: int) -> torch.Tensor:
+    """Mean-pooled encoder states [rows, hidden] float32 of windows or (job, resume) pairs on the
+    model's device (`RecruitModel.pooled_exact`): at most `windows_per_forward` rows per encoder
+    call; on GPU in bf16 autocast, every call padded to exactly that many rows."""
+    on_gpu = input_ids.device.type == "cuda"
+    with torch.inference_mode(), torch.autocast(device_type="cuda", dtype=torch.bfloat16,
+                                                enabled=on_gpu):
+        return model.pooled_exact(input_ids, attention_mask, windows_per_forward, fixed_rows=on_gpu)
+
+
+def text_embeddings(pooled: torch.Tensor, owner: torch.Tensor, n_texts: int) -> torch.Tensor:
+    """L2-normalised mean of each text's pooled windows: [n_texts, hidden]."""
+    return F.normalize(pool_windows(pooled, owner, n_texts), dim=-1)
+
+
+def category_logits(model: RecruitModel, pooled: torch.Tensor, owner: torch.Tensor | None = None,
+                    n_texts: int = 0) -> torch.Tensor:
+    """The category head on every window; averaged over each text's windows when `owner` is given."""
+    logits = row_stable_linear(pooled, model.category_head)
+    return logits if owner is None else pool_windows(logits, owner, n_texts)
+
+
+def fit_logits(model: RecruitModel, pooled_pairs: torch.Tensor) -> torch.Tensor:
+    """The cross-encoder's fit logit [pairs] of pooled (job, resume) pairs."""
+    return row_stable_linear(pooled_pairs, model.fit_head).squeeze(-1)
+
+
+class TextEncoder:
+    """One model on one device with its tokenizer and window settings: the forward pass above."""
+
+    def __init__(self, scoring_model: ScoringModel, model_cfg: ModelConfig, device: str = "cpu"):
+        self.model = scoring_model.model.to(device)
+        self.tokenizer, self.model_cfg = scoring_model.tokenizer, model_cfg
+        self.device = torch.device(device)
+
+    @classmethod
+    def for_model(cls, model: RecruitModel, tokenizer, model_cfg: ModelConfig,
+                  device: str = "cpu") -> "TextEncoder":
+        """For a model already in hand (a checkpoint being evaluated): no provenance needed."""
+        return cls(ScoringModel(model.eval(), tokenizer, "", bool(model.categories)), model_cfg,
+                   device)
+
+    def tokenize(self, texts: list[str]) -> Windows:
+        return tokenize_texts(self.tokenizer, texts, self.model_cfg)
+
+    def pooled_windows(self, windows: Windows) -> torch.Tensor:
+        ids = torch.from_numpy(windows.input_ids).to(self.device)
+        mask = torch.from_numpy(windows.attention_mask).to(self.device)
+        return pooled_rows(self.model, ids, mask, self.model_cfg.windows_per_forward)
+
+    def _owner(self, owner: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(owner).to(self.device)
+
+    @torch.inference_mode()
+    def embed(self, pooled: torch.Tensor, owner: np.ndarray, n_texts: int) -> torch.Tensor:
+        return text_embeddings(pooled, self._owner(owner), n_texts)
+
+    @torch.inference_mode()
+    def category_logits(self, pooled: torch.Tensor, owner: np.ndarray | None = None,
+                        n_texts: int = 0) -> torch.Tensor:
+        return category_logits(self.model, pooled, None if owner is None else self._owner(owner),
+                               n_texts)
+
+    def embed_texts(self, texts: list[str], batch_texts: int = TEXTS_PER_STEP) -> np.ndarray:
+        """Embeddings [len(texts), hidden] float32 of whole texts, windows pooled per text."""
+        parts = []
+        for start in range(0, len(texts), batch_texts):
+            chunk = texts[start:start + batch_texts]
+            windows = self.tokenize(chunk)
+            parts.append(self.embed(self.pooled_windows(windows), windows.owner, len(chunk))
+                         .cpu().numpy())
+        hidden = self.model.encoder.config.hidden_size
+        return np.concatenate(parts) if parts else np.zeros((0, hidden), np.float32)
+
+    @torch.inference_mode()
+    def fit_logits(self, job_texts: list[str], resume_texts: list[str]) -> torch.Tensor:
+        """Cross-encoder fit logits [pairs] float32 of aligned (job, resume) text pairs, each pair
+        one `[CLS] job [SEP] resume [SEP]` window of `model.max_length` tokens."""
+        parts = [torch.zeros(0, device=self.device)]
+        for start in range(0, len(job_texts), PAIRS_PER_STEP):
+            pairs = encode_pairs(self.tokenizer, job_texts[start:start + PAIRS_PER_STEP],
+                                 resume_texts[start:start + PAIRS_PER_STEP],
+                                 self.model_cfg.max_length)
+            parts.append(fit_logits(self.model, self.pooled_windows(pairs)))
+        return torch.cat(parts)
