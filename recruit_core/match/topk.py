@@ -25,8 +25,8 @@ import torch
 
 from recruit_core.model.recruit import row_stable_matmul
 
-# Above this many candidates per job on average a block is merged dense (one topk over the block)
-# rather than entry by entry: the first blocks, before each job's bar has risen.
+# Above this many candidates per job on average a block is first cut to its own N best per job
+# (one topk over the block): the first blocks, before each job's bar has risen.
 DENSE_MERGE_FACTOR = 4
 
 
@@ -59,23 +59,27 @@ class JobShortlists:
         return self.scores[:, -1]
 
     def add_block(self, scores: torch.Tensor, resume_ids: torch.Tensor) -> Admitted:
-        """Merge a [b, jobs] score block whose rows are resumes `resume_ids` [b]."""
-        if not torch.isfinite(self.bar).all():  # a shortlist is not full yet: every entry counts
-            return self._add_dense(scores, resume_ids)
-        # nonzero straight away: counting a [b, jobs] mask first costs as much again, and a
-        # nonzero of the transposed (strided) mask ten times as much as sorting its output
-        if self._above.shape[0] < scores.shape[0]:
-            self._above = torch.empty(scores.shape, dtype=torch.bool, device=scores.device)
-        # >=: a resume tied with the bar still wins the place when its id is smaller
-        above = torch.ge(scores, self.bar.unsqueeze(0), out=self._above[:scores.shape[0]])
-        rows, jobs = above.nonzero(as_tuple=True)
-        if len(rows) > DENSE_MERGE_FACTOR * self.n * scores.shape[1]:
-            return self._add_dense(scores, resume_ids)
+        """Merge a [b, jobs] score block whose rows are resumes `resume_ids` [b]. Only entries at
+        or above a job's bar can enter (>=: one tied with the bar still wins the place when its id
+        is smaller); while shortlists fill up, or when many clear the bar, the block's own N-th
+        best per job is the higher bar (an entry below it has N better ones in the block alone)."""
+        full = bool(torch.isfinite(self.bar).all())
+        if full:
+            rows, jobs = self._at_or_above(scores, self.bar)
+        if not full or len(rows) > DENSE_MERGE_FACTOR * self.n * scores.shape[1]:
+            # topk along contiguous rows: a topk down the columns of [b, jobs] is several times slower
+            nth = torch.topk(scores.T.contiguous(), min(self.n, scores.shape[0]), dim=1).values[:, -1]
+            rows, jobs = self._at_or_above(scores, torch.maximum(self.bar, nth))
         return self.add_entries(jobs, resume_ids[rows], scores[rows, jobs])
 
-    def _add_dense(self, scores: torch.Tensor, resume_ids: torch.Tensor) -> Admitted:
-        ids = resume_ids.unsqueeze(0).expand(scores.shape[1], -1)
-        return self._merge_dense(scores.T, ids)
+    def _at_or_above(self, scores: torch.Tensor, bar: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(rows, jobs) of the entries >= each job's `bar`. nonzero straight away: counting a
+        [b, jobs] mask first costs as much again, and a nonzero of the transposed (strided) mask
+        ten times as much as sorting its output."""
+        if self._above.shape[0] < scores.shape[0]:
+            self._above = torch.empty(scores.shape, dtype=torch.bool, device=scores.device)
+        above = torch.ge(scores, bar.unsqueeze(0), out=self._above[:scores.shape[0]])
+        return above.nonzero(as_tuple=True)
 
     def add_entries(self, jobs: torch.Tensor, resume_ids: torch.Tensor,
                     scores: torch.Tensor) -> Admitted:
@@ -85,30 +89,33 @@ class JobShortlists:
 
     def _add_grouped(self, jobs: torch.Tensor, resume_ids: torch.Tensor,
                      scores: torch.Tensor) -> Admitted:
-        """Entries sorted by job -> a dense [jobs, widest group] block, merged in one topk."""
+        """Entries sorted by job -> a dense [touched jobs, widest group] block, merged into those
+        jobs' shortlists only (once bars have risen, a block reaches few jobs)."""
         if jobs.numel() == 0:
             return _nothing(self.scores.device)
-        counts = torch.bincount(jobs, minlength=self.scores.shape[0])
-        column = torch.arange(len(jobs), device=jobs.device) - (torch.cumsum(counts, 0) - counts)[jobs]
+        touched, row, counts = torch.unique_consecutive(jobs, return_inverse=True, return_counts=True)
+        column = torch.arange(len(jobs), device=jobs.device) - (torch.cumsum(counts, 0) - counts)[row]
         width = int(counts.max())
-        new_scores = torch.full((len(counts), width), float("-inf"), device=scores.device)
-        new_ids = torch.full((len(counts), width), -1, dtype=torch.int64, device=scores.device)
-        new_scores[jobs, column] = scores.to(new_scores.dtype)
-        new_ids[jobs, column] = resume_ids
-        return self._merge_dense(new_scores, new_ids)
+        new_scores = torch.full((len(touched), width), float("-inf"), device=scores.device)
+        new_ids = torch.full((len(touched), width), -1, dtype=torch.int64, device=scores.device)
+        new_scores[row, column] = scores.to(new_scores.dtype)
+        new_ids[row, column] = resume_ids
+        return self._merge_dense(touched, new_scores, new_ids)
 
-    def _merge_dense(self, new_scores: torch.Tensor, new_ids: torch.Tensor) -> Admitted:
-        """Top-N of (current | new) per job; new_* are [jobs, m]. Returns what got in. Ties go to
-        the smaller resume id: one total order, so a shortlist does not depend on which block,
-        actor or batch brought each resume (topk alone breaks ties by position)."""
-        scores = torch.cat([self.scores, new_scores.to(self.scores.dtype)], dim=1)
-        ids = torch.cat([self.ids, new_ids], dim=1)
+    def _merge_dense(self, jobs: torch.Tensor, new_scores: torch.Tensor,
+                     new_ids: torch.Tensor) -> Admitted:
+        """Top-N of (current | new) for `jobs`; new_* are [len(jobs), m]. Returns what got in. Ties
+        go to the smaller resume id: one total order, so a shortlist does not depend on which
+        block, actor or batch brought each resume (topk alone breaks ties by position)."""
+        scores = torch.cat([self.scores[jobs], new_scores.to(self.scores.dtype)], dim=1)
+        ids = torch.cat([self.ids[jobs], new_ids], dim=1)
         by_id = torch.argsort(ids, dim=1, stable=True)
         ranked = torch.argsort(torch.gather(scores, 1, by_id), dim=1, descending=True, stable=True)
         where = torch.gather(by_id, 1, ranked[:, :self.n])
-        self.scores, self.ids = torch.gather(scores, 1, where), torch.gather(ids, 1, where)
-        job_rows, slots = ((where >= self.n) & torch.isfinite(self.scores)).nonzero(as_tuple=True)
-        return Admitted(job_rows, self.ids[job_rows, slots], self.scores[job_rows, slots])
+        top, top_ids = torch.gather(scores, 1, where), torch.gather(ids, 1, where)
+        self.scores[jobs], self.ids[jobs] = top, top_ids
+        rows, slots = ((where >= self.n) & torch.isfinite(top)).nonzero(as_tuple=True)
+        return Admitted(jobs[rows], top_ids[rows, slots], top[rows, slots])
 
     def result(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(scores, resume ids) [jobs, N], best first; empty slots have -inf and id -1."""
