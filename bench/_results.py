@@ -27,6 +27,7 @@ from typing import Iterator
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # `python bench/_results.py rows.jsonl` runs from bench/
 from recruit_core.io import write_text_atomic  # noqa: E402
+
 RESULTS_DIR_ENV = "RECRUIT_BENCH_RESULTS_DIR"
 COMMIT_ENV = "RECRUIT_BENCH_COMMIT"
 # Fields of a row that are bookkeeping, not figures; they get their own columns.

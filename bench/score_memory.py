@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from _process_tree import PeakMemory  # noqa: E402
 import ray  # noqa: E402
 
+from _process_tree import PeakMemory  # noqa: E402
 from ray_jobs._entry import compose_config  # noqa: E402  (also sets the offline environment)
 from recruit_core.config import RecruitConfig  # noqa: E402
 

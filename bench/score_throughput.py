@@ -33,12 +33,12 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import torch  # noqa: E402
-from _process_tree import CpuSeconds  # noqa: E402
 
+from _process_tree import CpuSeconds  # noqa: E402
 from ray_jobs._entry import compose_config  # noqa: E402  (also sets the offline environment)
 from recruit_core.config import RecruitConfig  # noqa: E402
-from recruit_core.io import parquet_files  # noqa: E402
 from recruit_core.data.intake import validate_resumes  # noqa: E402
+from recruit_core.io import parquet_files  # noqa: E402
 from recruit_core.score.scorer import ResumeScorer  # noqa: E402
 
 # (name, overrides): where tokenization runs, batch size, how the threads are split. The first is
@@ -91,6 +91,7 @@ def pa_table(batch):
 
 def ray_run(base: list[str], overrides: list[str], output: Path) -> tuple[int, float, float, dict]:
     import ray
+
     from recruit_core.score import job_ray as score
     ray.shutdown()  # each variant starts its own Ray, as a job does: start-up is part of its cost
     with CpuSeconds() as cpu:

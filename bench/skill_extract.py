@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from recruit_core.text.skills import SkillExtractor  # noqa: E402
 from recruit_core.data.synth import resume_tables  # noqa: E402
 from recruit_core.data.taxonomy import load_builtin  # noqa: E402
+from recruit_core.text.skills import SkillExtractor  # noqa: E402
 
 SKILL_NAMES = ROOT.parent / "shared/data/skills/skills.json"
 ESCO_SKILLS = ROOT.parent / "shared/data/esco/skills.csv"

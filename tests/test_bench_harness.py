@@ -10,9 +10,8 @@ import textwrap
 
 import pytest
 import torch
-from transformers import AutoTokenizer, BertConfig, BertModel
-
 from conftest import ROOT
+from transformers import AutoTokenizer, BertConfig, BertModel
 
 sys.path.insert(0, str(ROOT / "bench"))
 import _results  # noqa: E402
@@ -21,7 +20,6 @@ import gpu_score  # noqa: E402
 import match_topk  # noqa: E402
 import run_all  # noqa: E402
 from limits import time_matmul  # noqa: E402
-
 from recruit_core.model.recruit import RecruitModel  # noqa: E402
 
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import compose_config
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ConfigKeyError, ValidationError
 
-from conftest import compose_config
 from recruit_core.config import MINILM_SHA256, RecruitConfig, config_hash
 
 

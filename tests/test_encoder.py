@@ -7,8 +7,13 @@ import pytest
 import torch
 
 from recruit_core.config import ModelConfig, TinyBertConfig
-from recruit_core.model.encoder import (WeightsMismatchError, load_encoder, minilm_dir, verify_weights,
-                                  weights_sha256)
+from recruit_core.model.encoder import (
+    WeightsMismatchError,
+    load_encoder,
+    minilm_dir,
+    verify_weights,
+    weights_sha256,
+)
 from recruit_core.model.recruit import RecruitModel
 from recruit_core.text.windows import encode_windows
 

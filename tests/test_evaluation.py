@@ -11,8 +11,8 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 from transformers import BertConfig, BertModel
 
-from recruit_core.model.encoder import load_encoder
 from recruit_core.eval.evaluate import evaluate
+from recruit_core.model.encoder import load_encoder
 from recruit_core.model.flops import encoder_flops_per_window, train_flops_per_window
 from recruit_core.model.recruit import RecruitModel
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import torch
-
 from conftest import compose_config
+
 from recruit_core.config import ScoreConfig
 from recruit_core.data.synth import generate_resume
 from recruit_core.data.taxonomy import load_builtin

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from recruit_core.text.gaps import analyse_gap, estimate_seniority
-from recruit_core.text.skills import SkillMention
 from recruit_core.data.synth import resume_tables
 from recruit_core.data.taxonomy import load_builtin
+from recruit_core.text.gaps import analyse_gap, estimate_seniority
+from recruit_core.text.skills import SkillMention
 
 JOB = {"job_id": "J1", "required_skills": ["python", "spark", "sql", "airflow"],
        "preferred_skills": ["kafka", "sql", "dbt"], "seniority": "senior"}

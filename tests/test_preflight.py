@@ -6,8 +6,8 @@ import logging
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import compose_config
+
 from recruit_core.model.encoder import minilm_dir, weights_sha256
 
 

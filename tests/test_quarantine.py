@@ -4,9 +4,17 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recruit_core.data.intake import (check_file, id_buckets, later_occurrences, normalise_text,
-                                     quarantined, read_ids, read_row_group, reason_counts,
-                                     validate_resumes)
+from recruit_core.data.intake import (
+    check_file,
+    id_buckets,
+    later_occurrences,
+    normalise_text,
+    quarantined,
+    read_ids,
+    read_row_group,
+    reason_counts,
+    validate_resumes,
+)
 
 GOOD = "Data Engineer\nBuilt pipelines in Python and SQL."
 

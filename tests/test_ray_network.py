@@ -10,8 +10,8 @@ import sys
 
 import psutil
 import pytest
-
 from conftest import ROOT, compose_config
+
 from recruit_core import ray_env
 from recruit_core.config import ClusterConfig
 

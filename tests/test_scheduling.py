@@ -13,9 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from recruit_core.schedule import (
+    Candidate,
+    Interviewer,
+    SchedulingRules,
+    Slot,
+    SolverConfig,
+    solve_schedule,
+    synthetic_instance,
+)
 from recruit_core.schedule.calendar_ics import INTERVIEW_SCHEMA, schedule_to_table, write_ics
-from recruit_core.schedule import (Candidate, Interviewer, SchedulingRules, Slot, SolverConfig,
-                                     solve_schedule, synthetic_instance)
 
 UTC = timezone.utc
 JOBS = {"data_engineer": frozenset({"python", "sql", "apache_spark"}),

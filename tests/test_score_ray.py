@@ -14,12 +14,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT, compose_config
-from recruit_core.score.manifest import Manifest, output_key
+
 from recruit_core.data.intake import normalise_text
 from recruit_core.data.synth import job_table, resume_tables
 from recruit_core.data.taxonomy import load_builtin
+from recruit_core.score.manifest import Manifest, output_key
 
 pytestmark = pytest.mark.ray
 SMOKE = ["experiment=smoke", "score.batch_size=4", "score.target_max_block_mb=1",

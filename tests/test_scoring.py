@@ -8,15 +8,26 @@ import pyarrow as pa
 import pytest
 import torch
 
-from recruit_core.config import (DataConfig, InputsConfig, ModelConfig, ScoreConfig, TinyBertConfig,
-                                 config_hash)
-from recruit_core.model.encoder import load_encoder
-from recruit_core.model.recruit import RecruitModel
-from recruit_core.model.forward import TextEncoder, load_scoring_model, model_fingerprint
-from recruit_core.score.scorer import (OPERATIONAL_FIELDS, ResumeScorer, columns_to_windows, result_config_hash,
-                                       windows_to_columns)
+from recruit_core.config import (
+    DataConfig,
+    InputsConfig,
+    ModelConfig,
+    ScoreConfig,
+    TinyBertConfig,
+    config_hash,
+)
 from recruit_core.data.synth import generate_job, generate_resume
 from recruit_core.data.taxonomy import load_builtin
+from recruit_core.model.encoder import load_encoder
+from recruit_core.model.forward import TextEncoder, load_scoring_model, model_fingerprint
+from recruit_core.model.recruit import RecruitModel
+from recruit_core.score.scorer import (
+    OPERATIONAL_FIELDS,
+    ResumeScorer,
+    columns_to_windows,
+    result_config_hash,
+    windows_to_columns,
+)
 from recruit_core.text.requisition import job_text
 
 TINY = ModelConfig(source="tiny", sha256="", max_length=64, window_stride=48, max_windows=3,

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recruit_core.text.skills import SkillExtractor, SkillMention, misspellings
 from recruit_core.data.synth import resume_tables
 from recruit_core.data.synth_text import misspell
 from recruit_core.data.taxonomy import Skill, Taxonomy, load_builtin
+from recruit_core.text.skills import SkillExtractor, SkillMention, misspellings
 
 ROOT = Path(__file__).resolve().parent.parent
 SKILLS = {

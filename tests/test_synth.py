@@ -8,8 +8,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from recruit_core.data.pool import PoolPaths
-from recruit_core.data.synth import (JOB_SCHEMA, RESUME_SCHEMA, TRUTH_SCHEMA, fit_score, generate_resume,
-                                is_fit, job_table, resume_tables)
+from recruit_core.data.synth import (
+    JOB_SCHEMA,
+    RESUME_SCHEMA,
+    TRUTH_SCHEMA,
+    fit_score,
+    generate_resume,
+    is_fit,
+    job_table,
+    resume_tables,
+)
 from recruit_core.data.taxonomy import load_builtin
 
 TAXONOMY = load_builtin()

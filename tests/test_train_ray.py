@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from conftest import ROOT, compose_config
+
 from recruit_core.config import DataConfig
+from recruit_core.data.pool import write_jobs, write_resume_shard
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.recruit import RecruitModel
-from recruit_core.data.pool import write_jobs, write_resume_shard
-from recruit_core.train.trainer_ray import KILL_AT_STEP_ENV, KILL_MARKER_ENV
 from recruit_core.text.windows import encode_windows
+from recruit_core.train.trainer_ray import KILL_AT_STEP_ENV, KILL_MARKER_ENV
 
 pytestmark = pytest.mark.ray
 # Smoke pool: 96 train resumes / (2 workers x batch 8) = 6 steps per epoch; the first run stops

@@ -8,24 +8,34 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import compose_config
 from torch import nn
 
-from conftest import compose_config
-from recruit_core.eval.baselines import tfidf_baselines
 from recruit_core.config import DataConfig, TrainConfig
-from recruit_core.model.encoder import load_encoder
 from recruit_core.data.livecareer import load_livecareer
-from recruit_core.model.recruit import RecruitModel
 from recruit_core.data.pool import write_jobs, write_resume_shard
 from recruit_core.data.taxonomy import load_builtin
+from recruit_core.eval.baselines import tfidf_baselines
 from recruit_core.eval.dev import evaluate_classifier
-from recruit_core.train.examples import (biencoder_rows, crossencoder_rows, in_dev_split, read_pool,
-                                         split_pool)
-from recruit_core.train.loop import (TaskModel, build_optimizer, build_scheduler, dev_score,
-                                   flatten_windows, load_train_state, optimisation_step,
-                                   restore_rng, rng_state, save_train_state, seed_everything,
-                                   steps_per_epoch, tokenize_examples)
+from recruit_core.model.encoder import load_encoder
+from recruit_core.model.recruit import RecruitModel
 from recruit_core.text.windows import encode_windows
+from recruit_core.train.examples import biencoder_rows, crossencoder_rows, in_dev_split, read_pool, split_pool
+from recruit_core.train.loop import (
+    TaskModel,
+    build_optimizer,
+    build_scheduler,
+    dev_score,
+    flatten_windows,
+    load_train_state,
+    optimisation_step,
+    restore_rng,
+    rng_state,
+    save_train_state,
+    seed_everything,
+    steps_per_epoch,
+    tokenize_examples,
+)
 
 CPU = torch.device("cpu")
 KITCHEN = "Line cook: prepared sauces, grilled fish, ran the kitchen pass, plated desserts."

@@ -15,8 +15,14 @@ from pathlib import Path
 import ray
 
 from recruit_core.config import RecruitConfig
-from recruit_core.data.pool import (PoolPaths, remove_stale_shards, shard_count, write_jobs,
-                                    write_manifest, write_shard_batch)
+from recruit_core.data.pool import (
+    PoolPaths,
+    remove_stale_shards,
+    shard_count,
+    write_jobs,
+    write_manifest,
+    write_shard_batch,
+)
 from recruit_core.ray_env import connect
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recruit_core.config import DataConfig
-from recruit_core.io import write_json_atomic, write_parquet_atomic
 from recruit_core.data.synth import job_table, resume_tables
 from recruit_core.data.taxonomy import load_taxonomy
+from recruit_core.io import write_json_atomic, write_parquet_atomic
 
 
 @dataclass(frozen=True)

@@ -28,19 +28,17 @@ import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from recruit_core.eval.baselines import tfidf_baselines
 from recruit_core.config import ModelConfig, RecruitConfig
-from recruit_core.model.encoder import load_encoder
-from recruit_core.model.forward import TextEncoder
-from recruit_core.io import parquet_files
 from recruit_core.data.livecareer import load_livecareer
-from recruit_core.eval.metrics import (auc, classification_report, format_table, ndcg_at_k,
-                                  recall_at_k)
-from recruit_core.model.recruit import META_FILE, RecruitModel, row_stable_matmul
-from recruit_core.data.pool import (PoolPaths, shard_count, write_jobs, write_manifest,
-                               write_resume_shard)
+from recruit_core.data.pool import PoolPaths, shard_count, write_jobs, write_manifest, write_resume_shard
 from recruit_core.data.synth import is_fit
 from recruit_core.data.taxonomy import load_taxonomy
+from recruit_core.eval.baselines import tfidf_baselines
+from recruit_core.eval.metrics import auc, classification_report, format_table, ndcg_at_k, recall_at_k
+from recruit_core.io import parquet_files
+from recruit_core.model.encoder import load_encoder
+from recruit_core.model.forward import TextEncoder
+from recruit_core.model.recruit import META_FILE, RecruitModel, row_stable_matmul
 from recruit_core.text.requisition import job_text
 
 CLASSIFY_COLUMNS = ("method", "accuracy", "macro_f1", "ece", "n", "seconds")
@@ -197,7 +195,8 @@ def evaluate_synthetic(cfg: RecruitConfig) -> dict:
     fit = np.array([[is_fit(taxonomy, t, j) for j in jobs] for t in truth], dtype=bool)
     job_family = [taxonomy.occupation(j["occupation"]).family for j in jobs]
     same_family = np.array([[t["family"] == f for f in job_family] for t in truth], dtype=bool)
-    resume_texts, job_texts, k = [r["text"] for r in resumes], [job_text(j["title"], j["description"]) for j in jobs], cfg.eval.k
+    resume_texts, k = [r["text"] for r in resumes], cfg.eval.k
+    job_texts = [job_text(j["title"], j["description"]) for j in jobs]
     rows = []
     clock = time.perf_counter()
     name, scores = model_scores(cfg, resume_texts, job_texts)

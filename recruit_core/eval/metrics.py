@@ -9,8 +9,7 @@ import math
 from typing import Iterable, Sequence
 
 import numpy as np
-from sklearn.metrics import (accuracy_score, f1_score, precision_recall_fscore_support,
-                             roc_auc_score)
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support, roc_auc_score
 
 
 def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:

@@ -21,9 +21,14 @@ import ray
 from ray.data import ActorPoolStrategy
 
 from recruit_core.config import RecruitConfig
-from recruit_core.interview.pipeline_ray import (QUESTION_SCHEMA, InterviewPackBuilder,
-                                                 load_shortlist, read_table, shortlisted_pairs,
-                                                 top_of_shortlist)
+from recruit_core.interview.pipeline_ray import (
+    QUESTION_SCHEMA,
+    InterviewPackBuilder,
+    load_shortlist,
+    read_table,
+    shortlisted_pairs,
+    top_of_shortlist,
+)
 from recruit_core.io import write_parquet_atomic
 from recruit_core.ray_env import connect
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from recruit_core.text.gaps import Gap, analyse_gap
-from recruit_core.interview.wording import TEMPLATES, QuestionGenerator, pick
-from recruit_core.text.skills import SkillExtractor
 from recruit_core.data.synth_text import SENIORITY
 from recruit_core.data.taxonomy import Taxonomy
+from recruit_core.interview.wording import TEMPLATES, QuestionGenerator, pick
+from recruit_core.text.gaps import Gap, analyse_gap
+from recruit_core.text.skills import SkillExtractor
 
 # Question types in the order an interviewer should care about them.
 QUESTION_KINDS = ("gap_required", "verify", "seniority", "gap_preferred", "behavioural", "general")

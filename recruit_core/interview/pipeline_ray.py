@@ -15,12 +15,12 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from recruit_core.config import DataConfig, InterviewConfig, ModelConfig
-from recruit_core.text.gaps import Gap
-from recruit_core.interview.packs import Question
-from recruit_core.io import parquet_files, safe_file_name, write_text_atomic
 from recruit_core.data.pool import PoolPaths
 from recruit_core.data.synth import fit_score
 from recruit_core.data.taxonomy import Taxonomy, load_taxonomy
+from recruit_core.interview.packs import Question
+from recruit_core.io import parquet_files, safe_file_name, write_text_atomic
+from recruit_core.text.gaps import Gap
 
 QUESTION_SCHEMA = pa.schema([
     ("job_id", pa.string()), ("resume_id", pa.string()), ("question_no", pa.int32()),

@@ -24,8 +24,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from recruit_core.model.encoder import (WEIGHTS_FILE, encoder_fingerprint, load_encoder, model_dir,
-                                        verify_weights, weights_fingerprint, weights_sha256)
+from recruit_core.model.encoder import (
+    WEIGHTS_FILE,
+    encoder_fingerprint,
+    load_encoder,
+    model_dir,
+    verify_weights,
+    weights_fingerprint,
+    weights_sha256,
+)
 from recruit_core.model.recruit import RecruitModel, row_stable_linear
 from recruit_core.text.windows import Windows, encode_pairs, encode_windows, pool_windows
 

@@ -37,9 +37,14 @@ from __future__ import annotations
 #   _model      building and solving the MILP, the greedy pass, solve_schedule
 #   _reasons    why a candidate was left out
 #   _synthetic  synthetic_instance
-from recruit_core.schedule._model import (EARLY_WEIGHT, PRIORITY_FLOOR, SKILL_WEIGHT,
-                                            solve_schedule)
-from recruit_core.schedule._synthetic import (SYNTHETIC_MONDAY, SYNTHETIC_ZONES,
-                                                synthetic_instance)
-from recruit_core.schedule._types import (Candidate, Interview, Interviewer, Schedule,
-                                            SchedulingRules, Slot, SolverConfig)
+from recruit_core.schedule._model import EARLY_WEIGHT, PRIORITY_FLOOR, SKILL_WEIGHT, solve_schedule
+from recruit_core.schedule._synthetic import SYNTHETIC_MONDAY, SYNTHETIC_ZONES, synthetic_instance
+from recruit_core.schedule._types import (
+                                            Candidate,
+                                            Interview,
+                                            Interviewer,
+                                            Schedule,
+                                            SchedulingRules,
+                                            Slot,
+                                            SolverConfig,
+)

@@ -10,8 +10,7 @@ from datetime import date, datetime, timezone
 from itertools import combinations
 from zoneinfo import ZoneInfo
 
-from recruit_core.schedule._types import (Candidate, Interviewer, SchedulingRules, Slot,
-                                            _check_inputs)
+from recruit_core.schedule._types import Candidate, Interviewer, SchedulingRules, Slot, _check_inputs
 
 
 def _first_minute(moment: datetime) -> int:

@@ -12,8 +12,14 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from recruit_core.schedule._instance import _Bookings, _Instance, _moment, _relevance
 from recruit_core.schedule._reasons import _why_unscheduled
-from recruit_core.schedule._types import (Candidate, Interview, Interviewer, Schedule,
-                                            SchedulingRules, SolverConfig)
+from recruit_core.schedule._types import (
+    Candidate,
+    Interview,
+    Interviewer,
+    Schedule,
+    SchedulingRules,
+    SolverConfig,
+)
 
 PRIORITY_FLOOR = 1e-3  # a candidate scored 0 is still worth a slot nobody else can use
 SKILL_WEIGHT = 1e-4  # per interview, at most: panelists who know the job's skills break ties only

@@ -25,8 +25,15 @@ from recruit_core.config import RecruitConfig
 from recruit_core.interview.pipeline_ray import load_shortlist, read_table, top_of_shortlist
 from recruit_core.io import write_json_atomic, write_parquet_atomic
 from recruit_core.ray_env import connect
-from recruit_core.schedule import (Candidate, Interviewer, SchedulingRules, Slot, SolverConfig,
-                                   solve_schedule, synthetic_instance)
+from recruit_core.schedule import (
+    Candidate,
+    Interviewer,
+    SchedulingRules,
+    Slot,
+    SolverConfig,
+    solve_schedule,
+    synthetic_instance,
+)
 from recruit_core.schedule.calendar_ics import schedule_to_table, write_ics
 
 

@@ -207,6 +207,7 @@ def stage_parts(batch: pa.Table, *, output_dir: str, input_root: str, provenance
 def reference_task(score: ScoreConfig, model: ModelConfig, data: DataConfig, jobs_path: str) -> dict:
     """Occupation and requisition (`jobs_path`) embeddings, computed once for all actors."""
     import torch
+
     from recruit_core.model.forward import load_scoring_model
     from recruit_core.score.scorer import reference_vectors
     # the actor pool's threads: the pool waits for this task, so its cores are idle meanwhile

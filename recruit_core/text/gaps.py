@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from recruit_core.text.skills import SkillMention
 from recruit_core.data.synth_text import SENIORITY
+from recruit_core.text.skills import SkillMention
 
 Evidence = dict[str, list[tuple[int, int, str]]]
 

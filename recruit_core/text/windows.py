@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-
 LONG_INPUT_WARNING = "sequence-length-is-longer-than-the-specified-maximum"
 
 

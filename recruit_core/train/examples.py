@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from recruit_core.config import DataConfig
-from recruit_core.io import parquet_files
 from recruit_core.data.pool import PoolPaths
 from recruit_core.data.synth import is_fit
 from recruit_core.data.taxonomy import Taxonomy
+from recruit_core.io import parquet_files
 from recruit_core.text.requisition import job_text
 
 DEV_PERCENT = 20  # the dev share of resumes

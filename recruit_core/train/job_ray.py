@@ -23,8 +23,13 @@ from recruit_core.config import RecruitConfig, config_hash
 from recruit_core.data.pool import PoolPaths
 from recruit_core.io import parquet_files, write_json_atomic
 from recruit_core.ray_env import connect
-from recruit_core.train.report import (SweepPoint, evaluate_on_dev, headline, record_sweep_point,
-                                       sweep_run_name)
+from recruit_core.train.report import (
+    SweepPoint,
+    evaluate_on_dev,
+    headline,
+    record_sweep_point,
+    sweep_run_name,
+)
 
 
 def _pool_exists(cfg: RecruitConfig) -> bool:
@@ -101,8 +106,12 @@ def run(cfg: RecruitConfig, sweep: SweepPoint | None = None) -> dict:
 
 
 def _train(cfg: RecruitConfig) -> dict:
-    from recruit_core.train.trainer_ray import (CHECKPOINT_METRIC, build_trainer, loop_config,
-                                                tokenized_dataset)
+    from recruit_core.train.trainer_ray import (
+        CHECKPOINT_METRIC,
+        build_trainer,
+        loop_config,
+        tokenized_dataset,
+    )
     started = time.perf_counter()
     connect(cfg.cluster, trains=True)
     data = load_task_data(cfg)

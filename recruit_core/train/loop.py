@@ -25,8 +25,8 @@ from torch import nn
 from transformers import get_linear_schedule_with_warmup
 
 from recruit_core.config import ModelConfig, TinyBertConfig, TrainConfig
-from recruit_core.model.encoder import load_tokenizer
 from recruit_core.eval.metrics import auc, classification_report
+from recruit_core.model.encoder import load_tokenizer
 from recruit_core.model.forward import category_logits, fit_logits, pooled_rows
 from recruit_core.model.recruit import RecruitModel
 from recruit_core.text.windows import encode_pairs, encode_windows

@@ -28,11 +28,23 @@ import torch.distributed as dist
 from recruit_core.config import RecruitConfig, TrainConfig
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.recruit import RecruitModel
-from recruit_core.train.loop import (TaskModel, build_optimizer, build_scheduler, dev_outputs,
-                                   dev_score, load_train_state, model_config_from_dict,
-                                   optimisation_step, restore_rng, rng_state, save_train_state,
-                                   seed_everything, steps_per_epoch, to_device,
-                                   tokenize_examples)
+from recruit_core.train.loop import (
+    TaskModel,
+    build_optimizer,
+    build_scheduler,
+    dev_outputs,
+    dev_score,
+    load_train_state,
+    model_config_from_dict,
+    optimisation_step,
+    restore_rng,
+    rng_state,
+    save_train_state,
+    seed_everything,
+    steps_per_epoch,
+    to_device,
+    tokenize_examples,
+)
 
 CHECKPOINT_METRIC = "dev_score"
 MODEL_DIR, STATE_FILE = "model", "train_state.pt"
