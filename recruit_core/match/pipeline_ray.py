@@ -28,7 +28,7 @@ from recruit_core.data.intake import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.io import write_parquet_atomic
 from recruit_core.match.topk import BlockMatcher, JobShortlists
 from recruit_core.model.forward import TextEncoder, load_scoring_model, tokenize_texts
-from recruit_core.score.pipeline_ray import _tokenizer, actor_memory, read_resumes
+from recruit_core.score.pipeline_ray import _tokenizer, actor_memory, resume_reader
 from recruit_core.score.scorer import columns_to_windows, windows_to_columns
 from recruit_core.text.requisition import requisition_texts
 
@@ -190,10 +190,7 @@ def match_pipeline(units: list[dict], search: list, paths: list[str], cfg: Recru
                    job_vectors_ref, jobs_ref, staging: str, provenance: dict) -> ray.data.Dataset:
     match, model, data = cfg.match, cfg.model, cfg.data
     tasks = {"batch_format": "pyarrow", "num_cpus": match.cpus_per_task}
-    ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
-    ds = ds.map_batches(read_resumes, batch_size=1, **tasks,
-                        fn_kwargs={"max_text_chars": cfg.inputs.max_text_chars,
-                                   "chunk_rows": match.batch_size, "search": search})
+    ds = resume_reader(units, search, cfg.inputs.max_text_chars, match.batch_size, tasks)
     ds = ds.map_batches(prepare_resumes, batch_size=match.batch_size, **tasks,
                         fn_kwargs={"paths": paths, "model_path": match.biencoder_path,
                                    "model": model, "data": data})

@@ -226,15 +226,22 @@ def actor_memory(megabytes: int) -> int:
     return megabytes * 2**20
 
 
+def resume_reader(units: list[dict], search: list, max_text_chars: int, chunk_rows: int,
+                  tasks: dict) -> ray.data.Dataset:
+    """The first stage of the score and match pipelines: one block per work unit (file, row
+    group), read and validated in chunks of `chunk_rows` (VALIDATED_SCHEMA)."""
+    ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
+    return ds.map_batches(read_resumes, batch_size=1, **tasks,
+                          fn_kwargs={"max_text_chars": max_text_chars, "chunk_rows": chunk_rows,
+                                     "search": search})
+
+
 def scoring_pipeline(units: list[dict], search: list, cfg: RecruitConfig, reference_ref,
                      provenance: dict) -> ray.data.Dataset:
     """The streaming dataset of stats rows; iterating it does the work."""
     score, model, data = cfg.score, cfg.model, cfg.data
     tasks = {"batch_format": "pyarrow", "num_cpus": score.cpus_per_task}
-    ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
-    ds = ds.map_batches(read_resumes, batch_size=1, **tasks,
-                        fn_kwargs={"max_text_chars": cfg.inputs.max_text_chars,
-                                   "chunk_rows": score.batch_size, "search": search})
+    ds = resume_reader(units, search, cfg.inputs.max_text_chars, score.batch_size, tasks)
     if not score.tokenize_in_actor:
         ds = ds.map_batches(tokenize_resumes, batch_size=score.batch_size, **tasks,
                             fn_kwargs={"model_path": score.model_path, "model": model})
