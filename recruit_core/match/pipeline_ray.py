@@ -28,7 +28,7 @@ from recruit_core.data.intake import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.io import write_parquet_atomic
 from recruit_core.match.topk import BlockMatcher, JobShortlists
 from recruit_core.model.forward import TextEncoder, load_scoring_model, tokenize_texts
-from recruit_core.score.pipeline_ray import _tokenizer, actor_memory, resume_reader
+from recruit_core.score.pipeline_ray import actor_memory, resume_reader, worker_tokenizer
 from recruit_core.score.scorer import columns_to_windows, windows_to_columns
 from recruit_core.text.requisition import requisition_texts
 
@@ -101,7 +101,7 @@ def prepare_resumes(batch: pa.Table, *, paths: list[str], model_path: str, model
     index = {p: i for i, p in enumerate(paths)}
     files = np.array([index[p] for p in good.column("input_file").to_pylist()], dtype=np.int64)
     keys = (files << POSITION_BITS) | good.column("position").to_numpy()
-    windows = tokenize_texts(_tokenizer(model_path, model), texts, model)
+    windows = tokenize_texts(worker_tokenizer(model_path, model), texts, model)
     extractor = _skill_extractor(data)
     return pa.table({"resume_key": keys, "resume_id": good.column(ID_COLUMN),
                      **windows_to_columns(windows, len(texts)),

@@ -110,7 +110,7 @@ def read_resumes(units: pa.Table, *, max_text_chars: int, chunk_rows: int, searc
 _TOKENIZERS: dict[tuple[str, str], object] = {}
 
 
-def _tokenizer(model_path: str, model: ModelConfig):
+def worker_tokenizer(model_path: str, model: ModelConfig):
     """One tokenizer per worker process and model, loaded on first use."""
     key = (model_path, json.dumps(asdict(model), sort_keys=True))
     if key not in _TOKENIZERS:
@@ -131,7 +131,7 @@ def tokenize_resumes(batch: pa.Table, *, model_path: str, model: ModelConfig) ->
     good_mask = pc.is_null(batch.column("reason"))
     good, bad = batch.filter(good_mask), batch.filter(pc.invert(good_mask))
     texts = good.column(TEXT_COLUMN).to_pylist()
-    windows = tokenize_texts(_tokenizer(model_path, model), texts, model)
+    windows = tokenize_texts(worker_tokenizer(model_path, model), texts, model)
     columns = windows_to_columns(windows, len(texts))
     empty = pa.array([[]] * bad.num_rows, TOKENS_TYPE)
     rows = pa.concat_tables([good.select(PASSTHROUGH), bad.select(PASSTHROUGH)])
