@@ -1,11 +1,6 @@
 """The matching job, on Ray Data: top-k jobs per resume and a reranked top-N shortlist per job.
 
-    python ray_jobs/match.py                                   # the pool in outputs/pool
-    python ray_jobs/match.py experiment=smoke data.dir=/tmp/pool match.output_dir=/tmp/match
-    python ray_jobs/match.py match.biencoder_path=outputs/train/bi/model \\
-        match.crossencoder_path=outputs/train/cross/model
-    ray job submit --working-dir . -- python ray_jobs/match.py cluster=remote \\
-        inputs.resumes=/shared/resumes inputs.jobs=/shared/jobs match.output_dir=/shared/match
+    python ray_jobs/match.py ...      # the commands: ray_jobs/match.py
 
 Outputs under match.output_dir:
   recommendations/part-*.parquet  per resume: resume_id, rank, job_id, score (cosine), matched /

@@ -1,11 +1,6 @@
 """The scoring job: bulk-score resumes on Ray Data (top-3 categories, fit against requisitions).
 
-    python ray_jobs/score.py                                   # the pool in outputs/pool
-    python ray_jobs/score.py experiment=smoke data.dir=/tmp/pool score.output_dir=/tmp/scores
-    python ray_jobs/score.py score.model_path=outputs/train/recruit-train/model score.write_embeddings=true
-    ray job submit --working-dir . -- python ray_jobs/score.py cluster=remote \\
-        inputs.resumes=/shared/resumes score.output_dir=/shared/scores
-    ray job submit --working-dir . -- python ray_jobs/score.py cluster=remote score=gpu ...
+    python ray_jobs/score.py ...      # the commands: ray_jobs/score.py
 
 Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS):
   scores/<key>.parquet             resume_id, category_1..3, p_1..3, top_jobs
