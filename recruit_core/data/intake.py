@@ -87,13 +87,30 @@ def check_file(path: str | Path) -> FileCheck:
     return FileCheck(path, meta.num_rows, groups, columns=columns)
 
 
-def check_files(paths: list[str | Path], threads: int = 8) -> list[FileCheck]:
+@dataclass(frozen=True)
+class InputFiles:
+    """Every input file's footer check, sorted once into the files that can be read and those that
+    cannot; the jobs plan from these lists instead of asking each file again."""
+
+    checks: tuple[FileCheck, ...]
+    readable: tuple[FileCheck, ...]
+    problems: tuple[FileCheck, ...]
+    paths: tuple[str, ...]  # the readable files in input order: the order duplicates are judged in
+    rows_in: int  # from the footers, so a file without the columns counts too
+    readable_rows: int
+
+
+def check_files(paths: list[str | Path], threads: int = 8) -> InputFiles:
     """Footers of many files, read in parallel: footer reads wait on storage, not on the CPU
     (8 threads keep a network filesystem busy without flooding it)."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(check_file, paths))
+        checks = tuple(pool.map(check_file, paths))
+    readable = tuple(c for c in checks if c.readable)
+    return InputFiles(checks, readable, tuple(c for c in checks if not c.readable),
+                      tuple(c.path for c in readable), sum(c.rows for c in checks),
+                      sum(c.rows for c in readable))
 
 
 def file_problem_rows(check: FileCheck) -> pa.Table:
