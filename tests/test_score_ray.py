@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT, compose_config
 
-from recruit_core.data.intake import normalise_text
 from recruit_core.data.synth import job_table, resume_tables
 from recruit_core.data.taxonomy import load_builtin
+from recruit_core.data.validate import normalise_text
 from recruit_core.score.manifest import Manifest, output_key
 
 pytestmark = pytest.mark.ray

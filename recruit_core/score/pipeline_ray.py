@@ -7,7 +7,7 @@ Rows are read per (file, row group) rather than by `ray.data.read_parquet`, for 
 row knows its position in its file, so "keep the first occurrence of a resume_id" means the first
 row, exactly; and a row group that fails to decode is quarantined with its path and row range
 instead of failing the whole dataset. Only `resume_id` and `text` are read. Footers are checked
-first (quarantine.check_files), so an unreadable file is reported by path before anything runs.
+first (intake.check_files), so an unreadable file is reported by path before anything runs.
 
 Duplicate resume_ids across blocks and files: before scoring, a map/reduce over the id column only
 (tiny next to the text): one task per file splits its ids into hash buckets, one task per bucket
@@ -32,8 +32,6 @@ import ray
 
 from recruit_core.config import DataConfig, ModelConfig, RecruitConfig, ScoreConfig
 from recruit_core.data.intake import (
-    QUARANTINE_SCHEMA,
-    TEXT_COLUMN,
     FileCheck,
     InputFiles,
     id_buckets,
@@ -42,6 +40,7 @@ from recruit_core.data.intake import (
     read_row_group,
     read_units,
 )
+from recruit_core.data.validate import QUARANTINE_SCHEMA, TEXT_COLUMN
 from recruit_core.io import write_parquet_atomic
 from recruit_core.score.manifest import staging_folder
 
