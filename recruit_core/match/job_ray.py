@@ -27,7 +27,8 @@ import pyarrow as pa
 import ray
 
 from recruit_core.config import ModelConfig, RecruitConfig
-from recruit_core.data.intake import InputFiles, check_files
+from recruit_core.data.intake import InputFiles, check_files, read_units
+from recruit_core.data.reader_ray import search_duplicates
 from recruit_core.io import parquet_files, write_json_atomic, write_parquet_atomic
 from recruit_core.match.pipeline_ray import (
     embed_requisitions,
@@ -39,7 +40,6 @@ from recruit_core.match.pipeline_ray import (
 from recruit_core.match.topk import shortlist_table
 from recruit_core.model.forward import check_model_folder, model_fingerprint
 from recruit_core.ray_env import connect, set_block_size
-from recruit_core.score.pipeline_ray import read_units, search_duplicates
 from recruit_core.score.scorer import load_requisitions
 
 NO_RERANK = "none (bi-encoder order)"

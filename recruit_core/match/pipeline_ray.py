@@ -1,6 +1,6 @@
 """Ray Data glue for two-way matching: embed, blocked top-k in actors, shortlist rerank + evidence.
 
-    read + validate (score_ray.read_resumes) -> tokenize + extract skills (CPU tasks)
+    read + validate (data/reader_ray.py) -> tokenize + extract skills (CPU tasks)
     -> MatchActor pool: R_b @ J^T per block; top-k jobs per resume, own running top-N per job
     -> write recommendations per block (CPU tasks), pass on the per-job entries actors admitted
     -> driver: merge admitted entries into jobs x N shortlists (never resumes x jobs)
@@ -24,11 +24,12 @@ import ray
 import torch
 
 from recruit_core.config import DataConfig, MatchConfig, ModelConfig, RecruitConfig
+from recruit_core.data.reader_ray import resume_reader
 from recruit_core.data.validate import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.io import write_parquet_atomic
 from recruit_core.match.topk import BlockMatcher, JobShortlists
 from recruit_core.model.forward import TextEncoder, load_scoring_model, tokenize_texts
-from recruit_core.score.pipeline_ray import actor_memory, resume_reader, worker_tokenizer
+from recruit_core.score.pipeline_ray import actor_memory, worker_tokenizer
 from recruit_core.score.scorer import columns_to_windows, windows_to_columns
 from recruit_core.text.requisition import requisition_texts
 

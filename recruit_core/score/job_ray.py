@@ -33,11 +33,12 @@ from pathlib import Path
 
 from recruit_core.config import RecruitConfig
 from recruit_core.data.intake import InputFiles, check_files
+from recruit_core.data.reader_ray import search_duplicates
 from recruit_core.io import InputListing, list_input_files, parquet_files, write_json_atomic
 from recruit_core.model.forward import check_model_folder, model_fingerprint
 from recruit_core.ray_env import connect, set_block_size
 from recruit_core.score.manifest import SUMMARY_FILE, Manifest, record_file_problems
-from recruit_core.score.pipeline_ray import reference_task, score_files, search_duplicates
+from recruit_core.score.pipeline_ray import reference_task, score_files
 from recruit_core.score.scorer import result_config_hash
 
 log = logging.getLogger(__name__)
