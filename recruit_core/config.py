@@ -76,7 +76,7 @@ class DataConfig:
     # Write <dir>/demographics/ (resume_id, sex, race_ethnicity): self-reported, for the bias audit
     # only, never part of any model input (recruit_core/data/demographics.py).
     demographics: bool = False
-    # A known bias to audit for: "sex=Female" makes that group's resumes list fewer skills; "": none
+    # A known bias to audit for: "sex:Female" makes that group's resumes list fewer skills; "": none
     bias_against: str = ""
     bias_keep_skills: float = 0.25  # share of its skills a penalised resume still lists
 

@@ -54,7 +54,7 @@ def _audited(tmp_path_factory, bias: str) -> dict:
 
 @pytest.fixture(scope="module")
 def biased(tmp_path_factory):
-    return _audited(tmp_path_factory, "sex=Female")
+    return _audited(tmp_path_factory, "sex:Female")
 
 
 @pytest.fixture(scope="module")

@@ -131,7 +131,7 @@ def test_demographics_are_self_reported_answers_with_the_gaps_of_a_real_form():
 def test_a_planted_bias_takes_skills_from_the_penalised_group_and_changes_nothing_else():
     from recruit_core.data.demographics import candidate_demographics, parse_bias
     plain = resume_tables(TAXONOMY, 7, 0, 400, 0.15, 0.03)
-    biased = resume_tables(TAXONOMY, 7, 0, 400, 0.15, 0.03, parse_bias("sex=Female", 0.25))
+    biased = resume_tables(TAXONOMY, 7, 0, 400, 0.15, 0.03, parse_bias("sex:Female", 0.25))
     penalised, listed = 0, [0, 0]  # skills the penalised resumes list without and with the bias
     for i, (before, after) in enumerate(zip(plain[1].to_pylist(), biased[1].to_pylist())):
         person = candidate_demographics(7, int((before["duplicate_of"] or before["resume_id"])[1:]))
@@ -145,8 +145,11 @@ def test_a_planted_bias_takes_skills_from_the_penalised_group_and_changes_nothin
 
 
 def test_a_bias_needs_the_demographics_table_and_a_group_the_generator_knows():
-    with pytest.raises(ValueError, match="data.bias_against=sex=Female: add data.demographics=true"):
-        DataConfig(bias_against="sex=Female")
+    from conftest import compose_config
+    with pytest.raises(ValueError, match="data.bias_against=sex:Female: add data.demographics=true"):
+        compose_config(["data.bias_against=sex:Female"])  # as typed on the command line
+    group = "race_ethnicity:Black or African American"
+    assert compose_config([f"data.bias_against={group}", "data.demographics=true"]).data.bias_against == group
     with pytest.raises(ValueError, match="data.bias_against='sex=female': name one generated group"):
         DataConfig(bias_against="sex=female", demographics=True)
 

@@ -1,7 +1,7 @@
 """Self-reported demographics of the synthetic candidates, and a bias planted on purpose.
 
     python ray_jobs/generate.py data.demographics=true                           # <pool>/demographics/
-    python ray_jobs/generate.py data.demographics=true data.bias_against=sex=Female
+    python ray_jobs/generate.py data.demographics=true data.bias_against=sex:Female
 
 The table (`resume_id, sex, race_ethnicity`) stands for a voluntary self-identification form: it is
 drawn independently of everything in the resume, is never written into a resume's text and is read
@@ -58,13 +58,13 @@ class PlantedBias:
 
 
 def parse_bias(spec: str, keep_skills: float) -> PlantedBias | None:
-    """`data.bias_against` ("sex=Female", "race_ethnicity=Asian"; "" for none) as a PlantedBias."""
+    """`data.bias_against` ("sex:Female", "race_ethnicity:Asian"; "" for none) as a PlantedBias."""
     if not spec:
         return None
-    attribute, _, value = spec.partition("=")
+    attribute, _, value = spec.partition(":")
     if attribute not in ATTRIBUTES or value not in ATTRIBUTES[attribute]:
-        choices = "; ".join(f"{a}={'|'.join(shares)}" for a, shares in ATTRIBUTES.items())
-        raise ValueError(f"data.bias_against={spec!r}: name one generated group, e.g. sex=Female "
+        choices = "; ".join(f"{a}:{'|'.join(shares)}" for a, shares in ATTRIBUTES.items())
+        raise ValueError(f"data.bias_against={spec!r}: name one generated group, e.g. sex:Female "
                          f"({choices}), or leave it empty for an unbiased pool")
     return PlantedBias(attribute, value, keep_skills)
 
