@@ -73,12 +73,24 @@ class DataConfig:
     onet_dir: str = "../shared/data/onet"
     livecareer_path: str = "../shared/data/livecareer/resumes.parquet"
     drop_headline: bool = False  # livecareer: drop each text's first line, which often names the category
+    # Write <dir>/demographics/ (resume_id, sex, race_ethnicity): self-reported, for the bias audit
+    # only, never part of any model input (recruit_core/data/demographics.py).
+    demographics: bool = False
+    # A known bias to audit for: "sex:Female" makes that group's resumes list fewer skills; "": none
+    bias_against: str = ""
+    bias_keep_skills: float = 0.25  # share of its skills a penalised resume still lists
 
     def __post_init__(self) -> None:
         if self.source not in ("synthetic", "livecareer"):
             raise ValueError(f"data.source={self.source!r}: use synthetic or livecareer")
         if self.taxonomy not in ("builtin", "onet"):
             raise ValueError(f"data.taxonomy={self.taxonomy!r}: use builtin or onet")
+        if self.bias_against:
+            from recruit_core.data.demographics import parse_bias
+            parse_bias(self.bias_against, self.bias_keep_skills)
+            if not self.demographics:
+                raise ValueError(f"data.bias_against={self.bias_against}: add data.demographics=true, "
+                                 "or the planted bias cannot be audited (no demographics table)")
 
 
 @dataclass
@@ -216,6 +228,25 @@ class EvalConfig:
 
 
 @dataclass
+class AuditConfig:
+    """The bias audit (recruit_core/audit/): rates per demographic group of what the tool recommends."""
+
+    # The score job's output folder (scores/ under it) or the match job's (shortlists/ and
+    # recommendations/): the folders those jobs write by default
+    scores: str = "${output_root}/scores"
+    # Self-reported (resume_id, sex, race_ethnicity): a Parquet file or folder, or a .csv file
+    demographics: str = "${data.dir}/demographics"
+    output_dir: str = "${output_root}/audit"
+    model_card: str = ""  # a trained model folder: its README.md gets this audit's summary
+    # NYC LL144 lets an auditor leave out categories under 2% of the sample (6 RCNY 5-301)
+    min_group_share: float = 0.02
+    four_fifths: float = 0.8  # EEOC: a rate under 4/5 of the highest group's is evidence of impact
+    bootstrap_resamples: int = 1000  # percentile intervals want a thousand or more (Efron & Tibshirani)
+    confidence: float = 0.95
+    seed: int = 0
+
+
+@dataclass
 class ClusterConfig:
     mode: str = "local"  # local: start Ray in this process on 127.0.0.1; remote: join RAY_ADDRESS
     address: str = ""  # remote only; RAY_ADDRESS wins when set
@@ -250,6 +281,7 @@ class RecruitConfig:
     match: MatchConfig = field(default_factory=MatchConfig)
     interview: InterviewConfig = field(default_factory=InterviewConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     def __post_init__(self) -> None:

@@ -82,6 +82,7 @@ RANGES: dict[str, dict[str, Range]] = {
         "shard_rows": count("rows per generated Parquet file"),
         "near_duplicate_rate": share("share of resumes generated as near-duplicates"),
         "no_skills_section_rate": share("share of resumes generated without a skills section"),
+        "bias_keep_skills": share("share of its skills a resume of the penalised group still lists"),
     },
     "train": {
         "num_workers": count("training workers"),
@@ -154,6 +155,13 @@ RANGES: dict[str, dict[str, Range]] = {
         "crossencoder_resumes": count("resumes evaluated with a cross-encoder"),
         "k": count("cut-off of Recall@k and nDCG@k"),
         "probe_c": positive("inverse L2 strength of the embedding probe"),
+        "seed": SEED,
+    },
+    "audit": {
+        "min_group_share": share("share of the sample under which a group is reported, not compared"),
+        "four_fifths": positive("impact ratio under which a group is flagged", 1),
+        "bootstrap_resamples": count("bootstrap resamples behind each interval", 10, 1_000_000),
+        "confidence": Range("confidence of the bootstrap intervals", 0.5, 0.999),
         "seed": SEED,
     },
     "cluster": {
