@@ -156,6 +156,13 @@ RANGES: dict[str, dict[str, Range]] = {
         "probe_c": positive("inverse L2 strength of the embedding probe"),
         "seed": SEED,
     },
+    "ingest": {
+        "max_file_mb": positive("largest resume file read, in MiB", 2**20),
+        "min_word_share": share("share of tokens that must be words, or the text is garbled"),
+        "files_per_unit": count("resume files per work unit"),
+        "unit_mb": count("MiB of resume files per work unit", 1, 2**20),
+        "cpus_per_task": positive("CPUs reserved per parse task", 1024),
+    },
     "cluster": {
         "num_cpus": count("CPUs of the local Ray; null: all cores", 1, 4096),
         "idle_workers": count("idle worker processes Ray keeps", 0),
