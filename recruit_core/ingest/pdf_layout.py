@@ -25,6 +25,10 @@ GUTTER_MIN_WIDTH = 3  # blank character positions between columns; words are 1 a
 GUTTER_CROSSING_SHARE = 0.1  # a heading or rule may span both columns now and then
 TWO_SIDED_SHARE = 0.25  # lines with text left and right of the gutter: what makes two columns
 EDGE_SHARE = 0.2  # a gutter in the outer fifths is an indent or a right-aligned date, not a column
+BLOCK_GAP_WIDTH = 4  # a block's columns are further apart than words of justified text
+BLOCK_BAND_WIDTH = 2  # blank positions every line of a block must share
+MAX_ONE_SIDED = 3  # lines with text on one side only after a block's last two-sided line
+_INNER_GAP = re.compile(r"(?<=\S)\s{%d,}(?=\S)" % BLOCK_GAP_WIDTH)
 MARGIN_LINES = 2  # lines at the top and at the bottom of a page where running lines sit
 _PAGE_NUMBER = re.compile(r"(page\s*)?#+(\s*(of|/)\s*#+)?")
 
@@ -67,12 +71,16 @@ def _two_sided(lines: list[str], start: int, end: int) -> int:
 
 
 def page_lines(rendered: str) -> list[str]:
-    """The lines of one layout-mode page in reading order (columns one after the other)."""
+    """The lines of one layout-mode page in reading order: a page in two columns is read column
+    by column; on a page in one column, a block of two columns (a skills table) is read so too."""
     lines = rendered.split("\n")
     gutter = find_gutter(lines)
     if gutter is None:
-        return lines
-    start, end = gutter
+        return _local_columns(lines)
+    return _columns_between_crossings(lines, *gutter)
+
+
+def _columns_between_crossings(lines: list[str], start: int, end: int) -> list[str]:
     ordered, left, right = [], [], []
     for line in lines:
         if line[start:end].strip():  # crosses the gutter: ends the block of two columns above it
@@ -82,6 +90,64 @@ def page_lines(rendered: str) -> list[str]:
             left.append(line[:start])
             right.append(line[end:])
     return ordered + left + right
+
+
+def _gaps(line: str) -> list[tuple[int, int]]:
+    """Runs of at least BLOCK_GAP_WIDTH blanks with text on both sides."""
+    return [(m.start(), m.end()) for m in _INNER_GAP.finditer(line.rstrip())]
+
+
+def _local_columns(lines: list[str]) -> list[str]:
+    """Blocks of consecutive lines (no blank line between) that share a blank band with text on
+    both sides in at least two of them, each read left column first; other lines as they are."""
+    ordered, i = [], 0
+    while i < len(lines):
+        end, band = _grow_block(lines, i)
+        if band is None:
+            ordered.append(lines[i])
+            i += 1
+            continue
+        ordered += [line[:band[0]] for line in lines[i:end]] + [line[band[1]:] for line in lines[i:end]]
+        i = end
+    return ordered
+
+
+def _grow_block(lines: list[str], first: int) -> tuple[int, tuple[int, int] | None]:
+    """(end, band) of the two-column block starting at line `first`; band None when there is none.
+    A line with text on one side only stays in the block when it is indented like the block's
+    lines (a wrapped item) and at most MAX_ONE_SIDED of them follow the last two-sided line: a
+    heading at the margin, or prose under a band far right, is not part of a table."""
+    indent = _indent(lines[first])
+    for gap in _gaps(lines[first]):
+        band, end, last_two_sided, two_sided = gap, first + 1, first + 1, 1
+        while end < len(lines) and lines[end].strip() and end - last_two_sided < MAX_ONE_SIDED:
+            narrowed = _narrow(lines[end], band)
+            line = lines[end]
+            both = narrowed is not None and line[:narrowed[0]].strip() and line[narrowed[1]:].strip()
+            if narrowed is None or (not both and _indent(line) < indent):
+                break
+            band, end = narrowed, end + 1
+            if both:
+                two_sided, last_two_sided = two_sided + 1, end
+        if two_sided >= 2:
+            return end, band
+    return first + 1, None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _narrow(line: str, band: tuple[int, int]) -> tuple[int, int] | None:
+    """The part of `band` blank in `line` too, if at least BLOCK_BAND_WIDTH wide, else None."""
+    start, end = band
+    blank = [i for i in range(start, end) if i >= len(line) or line[i].isspace()]
+    best, run = None, []
+    for i in blank:
+        run = run + [i] if run and run[-1] == i - 1 else [i]
+        if best is None or len(run) > best[1] - best[0]:
+            best = (run[0], run[-1] + 1)
+    return best if best and best[1] - best[0] >= BLOCK_BAND_WIDTH else None
 
 
 def _key(line: str) -> str:

@@ -2,8 +2,7 @@
 
     python -m recruit_core.ingest.samples /tmp/bad-resumes     # one file for every quarantine reason
 
-The PDFs are written by hand (a Helvetica text object per line: what any PDF writer emits for plain
-text), so no PDF-writing library is needed; pypdf adds the encryption. The tests, the benchmarks and
+The PDFs are written by hand (a Helvetica text object per placed text), so no PDF-writing library is needed; pypdf adds the encryption. The tests, the benchmarks and
 the bad-files folder above all use these functions.
 """
 from __future__ import annotations
@@ -25,7 +24,9 @@ def _escape(text: str) -> bytes:
 
 
 def _content(placed: list[Placed], font_size: float) -> bytes:
-    parts = [b"BT /F1 %g Tf 1 0 0 1 %g %g Tm (%s) Tj ET" % (font_size, x, y, _escape(text))
+    """Each text placed by its own transform (`cm`), as Qt and wkhtmltopdf write them: pypdf's
+    default order starts a new line at each, the layout order does not."""
+    parts = [b"q 1 0 0 1 %g %g cm BT /F1 %g Tf (%s) Tj ET Q" % (x, y, font_size, _escape(text))
              for x, y, text in placed]
     return b"\n".join(parts)
 
