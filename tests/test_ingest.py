@@ -244,7 +244,8 @@ def test_labels_from_path_give_what_the_livecareer_reader_needs(tmp_path):
     pdf = samples.pdf_bytes(samples.text_pages(RESUME))
     _write(tmp_path / "pdf" / "train" / "ACCOUNTANT", "111.pdf", pdf)
     _write(tmp_path / "pdf" / "dev" / "ACCOUNTANT", "222.txt", RESUME.encode())
-    _write(tmp_path / "pdf" / "train" / "CHEF", "333.txt", b"Chef in a busy kitchen, cooking for the guests of the hotel.")
+    _write(tmp_path / "pdf" / "train" / "CHEF", "333.txt",
+           b"Chef in a busy kitchen, cooking for the guests of the hotel.")
     _ingest_without_ray(tmp_path / "pdf", tmp_path / "out", labels=True)
     resumes = pd.read_parquet(tmp_path / "out" / "resumes")
     assert sorted(zip(resumes.source_id, resumes.split, resumes.category)) == [
