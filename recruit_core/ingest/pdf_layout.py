@@ -23,7 +23,7 @@ import re
 
 GUTTER_MIN_WIDTH = 3  # blank character positions between columns; words are 1 apart
 GUTTER_CROSSING_SHARE = 0.1  # a heading or rule may span both columns now and then
-TWO_SIDED_SHARE = 0.25  # lines with text left and right of the gutter: what makes two columns
+TWO_SIDED_SHARE = 0.5  # lines with text on both sides: a page in two columns, not a table on a page
 EDGE_SHARE = 0.2  # a gutter in the outer fifths is an indent or a right-aligned date, not a column
 BLOCK_GAP_WIDTH = 4  # a block's columns are further apart than words of justified text
 BLOCK_BAND_WIDTH = 2  # blank positions every line of a block must share
