@@ -221,18 +221,18 @@ class IngestConfig:
 
     input: str = ""  # a folder (read recursively), a glob, or a list file (.parquet/.csv, `path` column)
     output_dir: str = "${output_root}/ingest"
-    # 20 MiB: the largest of the 1,967 livecareer PDFs is 82 KiB; a file this big is a scan or a
-    # portfolio, and is refused before its bytes are read
+    # 20 MiB: the largest of the 1,967 livecareer PDFs is 82 KiB (83,962 bytes); a file this big is
+    # a scan or a portfolio, and is refused before its bytes are read
     max_file_mb: float = 20.0
-    # below it, the text is quarantined as garbled: the lowest share among the livecareer PDFs is
-    # 0.62 and symbol soup from a failed extraction stays under 0.3 (bench/ingest_text_similarity.py)
+    # below it, the text is quarantined as garbled: the lowest share among the 491 livecareer dev
+    # PDFs is 0.83, binary bytes read as text give 0.03 (bench/ingest_text_similarity.py)
     min_word_share: float = 0.5
     layout: bool = True  # PDF reading order by position (recruit_core/ingest/pdf_layout.py); false:
     # pypdf's content-stream order, as the livecareer Parquet's text was made
     labels_from_path: bool = False  # add split and category from <split>/<CATEGORY>/<file>
-    files_per_unit: int = 16  # files per work unit: one task parses a unit, ~2 s of PDFs on one core
+    files_per_unit: int = 16  # per work unit: ~3 CPU-s of livecareer PDFs (0.17 s each), one task
     unit_mb: int = 64  # and at most this many MiB of files per unit, so one task's memory stays small
-    cpus_per_task: float = 0.5  # fractional: a parse task waits on disk part of the time
+    cpus_per_task: float = 0.5  # per parse task: half a CPU, as the scoring job's read tasks
     overwrite: bool = False  # True: discard earlier outputs in output_dir instead of resuming
 
 

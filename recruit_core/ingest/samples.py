@@ -2,8 +2,9 @@
 
     python -m recruit_core.ingest.samples /tmp/bad-resumes     # one file for every quarantine reason
 
-The PDFs are written by hand (a Helvetica text object per placed text), so no PDF-writing library is needed; pypdf adds the encryption. The tests, the benchmarks and
-the bad-files folder above all use these functions.
+The PDFs are written by hand (a Helvetica text object per placed text), so no PDF-writing library
+is needed; pypdf adds the encryption. The tests, the benchmarks and the bad-files folder above all
+use these functions.
 """
 from __future__ import annotations
 
