@@ -9,7 +9,7 @@ process per run, like one Ray worker running task after task. Files/s per core =
 seconds of that process (the machine is shared, so wall time says little). PDFs: the livecareer
 PDFs (../shared/data), else PDFs written from generated resumes; DOCX: written here with
 python-docx from the same texts. Memory: the peak RSS of the process for `--small` files and for
-10x as many; `ratio` is the larger of the two kinds' peak(10x) / peak(1x), and should stay <= 1.2:
+each of them copied 10 times; `ratio` is the larger of the two kinds' peak(10x) / peak(1x), and should stay <= 1.2:
 a task holds one unit at a time, so memory must not grow with the number of files.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,11 +85,19 @@ def child(listed: str) -> dict:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
-def measure(kind: str, n: int) -> dict:
-    """Files made here, parsed in a child process whose peak RSS is the parse path's alone."""
+def measure(kind: str, n: int, copies: int) -> dict:
+    """`n` files made here, each copied `copies` times, parsed in a child process whose peak RSS is
+    the parse path's alone. Copies, not more files: the peak then cannot rise just because a larger
+    set holds a larger resume, only if memory grows with the number of files."""
     with tempfile.TemporaryDirectory() as scratch:
+        originals = make_files(kind, n, Path(scratch))
+        paths = []
+        for copy in range(copies):
+            for original in originals:
+                paths.append(str(Path(scratch) / f"copy{copy}-{Path(original).name}"))
+                shutil.copyfile(original, paths[-1])
         listed = Path(scratch) / "files.txt"
-        listed.write_text("\n".join(make_files(kind, n, Path(scratch))))
+        listed.write_text("\n".join(paths))
         done = subprocess.run([sys.executable, __file__, "--child", str(listed)], capture_output=True,
                               text=True, check=True, cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -110,7 +119,7 @@ def main() -> dict:
               "pdf_source": "livecareer" if (LIVECAREER / "pdf").is_dir() else "generated"}
     ratios = []
     for kind in ("pdf", "docx"):
-        one, ten = measure(kind, small), measure(kind, 10 * small)
+        one, ten = measure(kind, small, 1), measure(kind, small, 10)
         result[kind] = {"files_per_s_per_core": ten["files_per_cpu_s"], "1x": one, "10x": ten,
                         "peak_rss_ratio": round(ten["peak_rss_mb"] / one["peak_rss_mb"], 3)}
         ratios.append(result[kind]["peak_rss_ratio"])
