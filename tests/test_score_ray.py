@@ -342,8 +342,8 @@ def match_run(ray_local, tmp_path_factory):
 
 
 def _match_outputs(output: Path, summary: dict) -> dict[str, pa.Table]:
-    recs = pq.read_table(output / "recommendations").drop_columns(["run_id"])
-    shortlists = pq.read_table(summary["shortlists"]).drop_columns(["run_id"])
+    recs = pq.read_table(output / "recommendations").drop_columns(["run_id", "config_hash"])
+    shortlists = pq.read_table(summary["shortlists"]).drop_columns(["run_id", "config_hash"])
     return {"recommendations": recs.sort_by([("resume_id", "ascending"), ("rank", "ascending")]),
             "shortlists": shortlists.sort_by([("job_id", "ascending"), ("rank", "ascending")])}
 
