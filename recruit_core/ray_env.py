@@ -67,7 +67,7 @@ def connect(cluster: ClusterConfig, trains: bool = False,
     env.apply(WORKER_ENV)
     wanted = cluster_checks.wanted_gpus(gpus or {})
     if wanted and cluster.mode == "local":
-        _check_local_cuda(wanted)  # before Ray starts: ~20 s saved, and no GPU-less Ray to wait on
+        _check_local_cuda(wanted)  # before Ray starts: the error comes before Ray's start-up wait
     if not ray.is_initialized():
         runtime_env = {"env_vars": dict(WORKER_ENV)}
         if cluster.mode == "local":
