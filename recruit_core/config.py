@@ -269,8 +269,10 @@ class IngestConfig:
 
 @dataclass
 class ClusterConfig:
-    mode: str = "local"  # local: start Ray in this process on 127.0.0.1; remote: join RAY_ADDRESS
-    address: str = ""  # remote only; RAY_ADDRESS wins when set
+    mode: str = "local"  # local: start Ray in this process on 127.0.0.1; remote: join cluster.address
+    # remote only: the head's GCS address, <host>:6379; "" takes RAY_ADDRESS (set by `ray job submit`).
+    # Both set: they must name the same cluster; "auto" is refused (recruit_core/cluster_checks.py)
+    address: str = ""
     num_cpus: Optional[int] = None  # local only; None: all cores
     # The dashboard (127.0.0.1:8265) also serves Ray's state API, which Ray Train's placement-group
     # cleaner polls every second. None: on for jobs that train (train, demo), off for the others,

@@ -75,7 +75,7 @@ def run(cfg: RecruitConfig) -> dict:
     score = cfg.score
     started = time.perf_counter()
     listing, files, provenance = preflight(cfg)
-    connect(cfg.cluster)
+    connect(cfg.cluster, gpus={"score.num_gpus": score.num_gpus})
     set_block_size(score.target_max_block_mb)
     output = Path(score.output_dir)
     reference_ref = reference_task.options(num_cpus=score.cpus_per_actor, num_gpus=score.num_gpus

@@ -115,7 +115,7 @@ def _train(cfg: RecruitConfig) -> dict:
         tokenized_dataset,
     )
     started = time.perf_counter()
-    connect(cfg.cluster, trains=True)
+    connect(cfg.cluster, trains=True, gpus={"train.use_gpu": float(cfg.train.use_gpu)})
     data = load_task_data(cfg)
     rows = data["rows"]
     datasets = {name: tokenized_dataset(part, cfg.train.task, cfg) for name, part in rows.items()}
