@@ -23,7 +23,9 @@ about 1 start in 5 ran past it, so `connect` lets that wait, and the wait for th
 """
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -63,10 +65,23 @@ def connect(cluster: ClusterConfig, trains: bool = False) -> dict:
             _start_local(cluster, trains, runtime_env)
         else:
             address = os.environ.get("RAY_ADDRESS") or cluster.address or "auto"
-            ray.init(address=address, runtime_env=runtime_env, logging_level="WARNING")
-    ctx = DataContext.get_current()
-    ctx.enable_progress_bars = os.environ.get("RECRUIT_PROGRESS", "0") == "1"
+            ray.init(address=address, runtime_env=runtime_env, logging_level="WARNING",
+                     log_to_driver=env.verbose())
+    quiet_ray_data()
     return ray.cluster_resources()
+
+
+def quiet_ray_data() -> None:
+    """Ray Data's progress bars on a terminal (RECRUIT_PROGRESS=1 or 0 forces them on or off): a
+    log file or a test report would get every redraw as a line. Its plan and "execution finished"
+    lines (INFO, several per dataset) and its "Progress bars disabled. To enable, set
+    `ray.data.DataContext...`" advice, which a command-line user cannot act on, only when verbose."""
+    forced = os.environ.get("RECRUIT_PROGRESS", "")
+    bars = forced == "1" if forced in ("0", "1") else sys.stderr.isatty()
+    DataContext.get_current().enable_progress_bars = bars
+    if not env.verbose():
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
 
 
 def _start_local(cluster: ClusterConfig, trains: bool, runtime_env: dict) -> None:
@@ -79,7 +94,7 @@ def _start_local(cluster: ClusterConfig, trains: bool, runtime_env: dict) -> Non
         with _single_machine_mode(), _startup_wait(cluster.start_timeout_s):
             ray.init(num_cpus=cluster.num_cpus, include_dashboard=dashboard, _system_config=system,
                      _node_ip_address="127.0.0.1", runtime_env=runtime_env,
-                     configure_logging=True, logging_level="WARNING", log_to_driver=True)
+                     configure_logging=True, logging_level="WARNING", log_to_driver=env.verbose())
     except Exception as error:
         if "timed out" not in str(error).lower():
             raise
