@@ -84,6 +84,10 @@ def link(text: str, href: str) -> Raw:
 
 
 def skill_chips(skills: Iterable[str], kind: str) -> str:
+    """Skill names as chips ("" for none)."""
+    skills = list(skills)
+    if not skills:
+        return ""
     return '<span class="skills">' + "".join(f'<span class="{kind}">{esc(s)}</span>'
                                               for s in skills) + "</span>"
 

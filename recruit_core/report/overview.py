@@ -96,8 +96,6 @@ def overview_page(run: RunOutputs, job_links: list[dict], pages: list[tuple[str,
     parts = [f'<p class="note">Output folder: {esc(run.root.resolve())}. Found: '
              f'{esc(", ".join(run.found()))}. The tool recommends candidates for a person to review; '
              "it decides nothing.</p>"]
-    if pages:
-        parts.append("<p>" + " · ".join(link(text, href) for text, href in pages) + "</p>")
     parts += ["<h2>Inputs and counts</h2>", table(count_rows(run), ["what", "count"])]
     quarantine = quarantine_rows(run)
     parts.append("<h2>Quarantined resumes by reason</h2>")

@@ -3,8 +3,8 @@
     passages(text, {"python", "sql"}, extractor)   # [(skill_id, html of the passage), ...]
 
 The skills are found the way matching found them (`recruit_core.text.skills.SkillExtractor`), so
-a passage shows the words the evidence rests on. A passage is the line holding the first mention of
-a skill, cut to PASSAGE_CHARS around it; everything outside the marks is escaped resume text.
+a passage shows the words the evidence rests on. A passage is the line holding a mention of the
+skill, cut to PASSAGE_CHARS around it; everything outside the marks is escaped resume text.
 """
 from __future__ import annotations
 
@@ -14,16 +14,20 @@ PASSAGE_CHARS = 240  # about two lines on a phone: enough context to judge the m
 
 
 def passages(text: str, skills: set[str], extractor) -> list[tuple[str, str]]:
-    """(skill id, passage HTML) for the first mention of each of `skills` in `text`, in text order."""
+    """(skill id, passage HTML) for each of `skills` found in `text`, in text order. Of a skill's
+    mentions the one in the longest line wins: a sentence of experience says more than the
+    "- SQL" of a skills list."""
     mentions = [m for m in extractor.extract(text) if m.skill_id in skills]
-    shown, out = set(), []
+    best: dict[str, tuple[int, int]] = {}
     for mention in mentions:
-        if mention.skill_id in shown:
-            continue
-        shown.add(mention.skill_id)
         start, end = _window(text, mention.start, mention.end)
+        shown = best.get(mention.skill_id)
+        if shown is None or end - start > shown[1] - shown[0]:
+            best[mention.skill_id] = (start, end)
+    out = []
+    for skill, (start, end) in sorted(best.items(), key=lambda kv: kv[1]):
         inside = [m for m in mentions if start <= m.start and m.end <= end]
-        out.append((mention.skill_id, _marked(text, start, end, inside)))
+        out.append((skill, _marked(text, start, end, inside)))
     return out
 
 
