@@ -27,6 +27,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -74,14 +75,16 @@ def connect(cluster: ClusterConfig, trains: bool = False) -> dict:
 def quiet_ray_data() -> None:
     """Ray Data's progress bars on a terminal (RECRUIT_PROGRESS=1 or 0 forces them on or off): a
     log file or a test report would get every redraw as a line. Its plan and "execution finished"
-    lines (INFO, several per dataset) and its "Progress bars disabled. To enable, set
-    `ray.data.DataContext...`" advice, which a command-line user cannot act on, only when verbose."""
+    lines (INFO, several per dataset), its "Progress bars disabled. To enable, set
+    `ray.data.DataContext...`" advice and its sizing UserWarnings (e.g. an actor pool smaller than
+    the blocks), which a command-line user cannot act on, only when verbose."""
     forced = os.environ.get("RECRUIT_PROGRESS", "")
     bars = forced == "1" if forced in ("0", "1") else sys.stderr.isatty()
     DataContext.get_current().enable_progress_bars = bars
     if not env.verbose():
         logging.getLogger("ray.data").setLevel(logging.WARNING)
         logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data\.")
 
 
 def _start_local(cluster: ClusterConfig, trains: bool, runtime_env: dict) -> None:
