@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
+import warnings
 from contextlib import contextmanager
 from typing import Iterator, Mapping
 
@@ -74,8 +76,7 @@ def connect(cluster: ClusterConfig, trains: bool = False,
             _start_local(cluster, trains, runtime_env)
         else:
             _join(cluster, runtime_env)
-    ctx = DataContext.get_current()
-    ctx.enable_progress_bars = os.environ.get("RECRUIT_PROGRESS", "0") == "1"
+    quiet_ray_data()
     resources = ray.cluster_resources()
     if wanted:
         where = "local Ray" if cluster.mode == "local" else f"the cluster at {_joined_address()}"
@@ -88,7 +89,8 @@ def connect(cluster: ClusterConfig, trains: bool = False,
 def _join(cluster: ClusterConfig, runtime_env: dict) -> None:
     """Join the configured cluster, say which one, and leave it again if it is another."""
     address = cluster_checks.remote_address(cluster.address, os.environ.get("RAY_ADDRESS"))
-    ray.init(address=address, runtime_env=runtime_env, logging_level="WARNING")
+    ray.init(address=address, runtime_env=runtime_env, logging_level="WARNING",
+             log_to_driver=env.verbose())
     joined = _joined_address()
     try:
         cluster_checks.check_joined(address, joined)
@@ -130,6 +132,21 @@ def _check_worker_cuda(wanted: Mapping[str, float], timeout_s: float) -> None:
     cluster_checks.check_cuda(wanted, available, torch_version, cuda_version, f"on node {node}")
 
 
+def quiet_ray_data() -> None:
+    """Ray Data's progress bars on a terminal (RECRUIT_PROGRESS=1 or 0 forces them on or off): a
+    log file or a test report would get every redraw as a line. Its plan and "execution finished"
+    lines (INFO, several per dataset), its "Progress bars disabled. To enable, set
+    `ray.data.DataContext...`" advice and its sizing UserWarnings (e.g. an actor pool smaller than
+    the blocks), which a command-line user cannot act on, only when verbose."""
+    forced = os.environ.get("RECRUIT_PROGRESS", "")
+    bars = forced == "1" if forced in ("0", "1") else sys.stderr.isatty()
+    DataContext.get_current().enable_progress_bars = bars
+    if not env.verbose():
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data\.")
+
+
 def _start_local(cluster: ClusterConfig, trains: bool, runtime_env: dict) -> None:
     env.apply(env.LOCAL_RAY_ENV)  # read by ray.init and inherited by the processes it starts
     dashboard = trains if cluster.include_dashboard is None else cluster.include_dashboard
@@ -140,7 +157,7 @@ def _start_local(cluster: ClusterConfig, trains: bool, runtime_env: dict) -> Non
         with _single_machine_mode(), _startup_wait(cluster.start_timeout_s):
             ray.init(num_cpus=cluster.num_cpus, include_dashboard=dashboard, _system_config=system,
                      _node_ip_address="127.0.0.1", runtime_env=runtime_env,
-                     configure_logging=True, logging_level="WARNING", log_to_driver=True)
+                     configure_logging=True, logging_level="WARNING", log_to_driver=env.verbose())
     except Exception as error:
         if "timed out" not in str(error).lower():
             raise
