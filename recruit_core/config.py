@@ -61,7 +61,7 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    source: str = "synthetic"  # synthetic | livecareer
+    source: str = "synthetic"  # synthetic | livecareer | postings (the real matching benchmark)
     dir: str = "${output_root}/pool"  # the synthetic talent pool: resumes/ truth/ jobs/ below it
     n_resumes: int = 2000
     n_jobs: int = 60
@@ -72,6 +72,7 @@ class DataConfig:
     taxonomy: str = "builtin"  # builtin | onet
     onet_dir: str = "../shared/data/onet"
     livecareer_path: str = "../shared/data/livecareer/resumes.parquet"
+    postings_path: str = "../shared/data/jobs/google_postings_dev.parquet"  # real postings, halved by hash
     drop_headline: bool = False  # livecareer: drop each text's first line, which often names the category
     # Write <dir>/demographics/ (resume_id, sex, race_ethnicity): self-reported, for the bias audit
     # only, never part of any model input (recruit_core/data/demographics.py).
@@ -81,8 +82,8 @@ class DataConfig:
     bias_keep_skills: float = 0.25  # share of its skills a penalised resume still lists
 
     def __post_init__(self) -> None:
-        if self.source not in ("synthetic", "livecareer"):
-            raise ValueError(f"data.source={self.source!r}: use synthetic or livecareer")
+        if self.source not in ("synthetic", "livecareer", "postings"):
+            raise ValueError(f"data.source={self.source!r}: use synthetic, livecareer or postings")
         if self.taxonomy not in ("builtin", "onet"):
             raise ValueError(f"data.taxonomy={self.taxonomy!r}: use builtin or onet")
         if self.bias_against:
@@ -220,6 +221,8 @@ class InterviewConfig:
 class EvalConfig:
     output_dir: str = "${output_root}/eval/${data.source}"
     model_path: str = ""  # a trained model folder; "" evaluates the pretrained encoder (model=...)
+    crossencoder_path: str = ""  # postings: a cross-encoder folder reranking model_path's first results
+    rerank_top: int = 20  # postings: results per posting the cross-encoder reorders (two pages)
     sample_resumes: int = 400  # synthetic: resumes x every job = the pairs scored (24,000 with 60 jobs)
     crossencoder_resumes: int = 40  # synthetic with a cross-encoder: one forward per pair, so fewer
     k: int = 10  # Recall@k / nDCG@k: the first page of matches a recruiter reads

@@ -155,6 +155,7 @@ RANGES: dict[str, dict[str, Range]] = {
         "crossencoder_resumes": count("resumes evaluated with a cross-encoder"),
         "k": count("cut-off of Recall@k and nDCG@k"),
         "probe_c": positive("inverse L2 strength of the embedding probe"),
+        "rerank_top": count("results per posting the cross-encoder reorders"),
         "seed": SEED,
     },
     "audit": {
