@@ -5,6 +5,7 @@
     recruit score score.model_path=outputs/train/recruit-train/model
     recruit train -m train.lr=2e-5,5e-5            # Hydra multirun sweeps work the same way
     recruit audit audit.scores=outputs/scores      # bias audit of the recommendations
+    recruit serve inputs.jobs=outputs/pool/jobs    # the scoring model over HTTP on 127.0.0.1:8000
     recruit show outputs/demo/match/shortlists     # print a Parquet output as a table
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 JOBS_DIR = Path(__file__).resolve().parent
 VERBS = ("demo", "generate", "train", "score", "match", "interview_pack", "schedule", "evaluate",
-         "audit")
+         "audit", "serve")
 
 
 def show(path: str, rows: int, columns: list[str] | None) -> int:

@@ -247,6 +247,34 @@ class AuditConfig:
 
 
 @dataclass
+class ServeConfig:
+    """The online scoring service (recruit_core/serve/): the score job's model and settings
+    (`score.*`, `inputs.jobs`, `inputs.max_text_chars`) behind HTTP on Ray Serve."""
+
+    model_path: str = ""  # a trained model folder; "" serves the pretrained encoder, as score does
+    # The match job's shortlists/ (a Parquet file or folder) behind GET /jobs/<id>/shortlist; "": none
+    shortlist_path: str = ""
+    host: str = "127.0.0.1"  # loopback: put a proxy with authentication in front to serve others
+    port: int = 8000  # Ray Serve's own default
+    num_replicas: int = 1
+    cpus_per_replica: float = 0.5  # fractional: two replicas and Serve's proxy share 2 cores here
+    torch_threads: int = 1  # per replica, as score.torch_threads per actor
+    max_batch_size: int = 16  # resumes one forward pass scores together (@serve.batch)
+    batch_wait_s: float = 0.01  # how long a request waits for others to fill its batch
+    # Requests a replica holds at once: at least max_batch_size, or batches never fill
+    max_ongoing_requests: int = 64
+    # 2 MiB: room for inputs.max_text_chars=200,000 characters of JSON even when many are escaped
+    max_body_bytes: int = 2 * 2**20
+    request_timeout_s: float = 60.0  # a request still unanswered then gets 408, never a hang
+
+    def __post_init__(self) -> None:
+        if self.max_ongoing_requests < self.max_batch_size:
+            raise ValueError(f"serve.max_ongoing_requests={self.max_ongoing_requests} < "
+                             f"serve.max_batch_size={self.max_batch_size}: a replica could never "
+                             "fill a batch; raise max_ongoing_requests")
+
+
+@dataclass
 class ClusterConfig:
     mode: str = "local"  # local: start Ray in this process on 127.0.0.1; remote: join RAY_ADDRESS
     address: str = ""  # remote only; RAY_ADDRESS wins when set
@@ -282,6 +310,7 @@ class RecruitConfig:
     interview: InterviewConfig = field(default_factory=InterviewConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     def __post_init__(self) -> None:
