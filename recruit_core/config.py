@@ -196,9 +196,16 @@ class InterviewConfig:
     interviewers: int = 8
     days: int = 10
     time_limit_s: float = 60.0
-    # "" builds a shortlist from the synthetic pool's ground truth (testing only); else match's output
-    shortlist_path: str = ""
+    # The match job's shortlists (where `recruit match` writes them by default); a missing one
+    # is an error that says to run match, never a quiet fallback to the ground truth
+    shortlist_path: str = "${output_root}/match/shortlists"
+    # true: shortlist from the synthetic pool's ground truth instead (tests and demos of this stage)
+    shortlist_from_truth: bool = False
     interviewers_path: str = ""  # Parquet/JSON of interviewers; "" uses a synthetic panel
+    # Parquet/CSV/JSON of resume_id, start, end[, timezone, email] (schedule/availability.py);
+    # "" draws synthetic availability, allowed only with the synthetic panel
+    availability_path: str = ""
+    organizer_email: str = "recruiting@example.com"  # the ORGANIZER of every invitation
     pool_size: int = 2
     cpus_per_actor: float = 0.5  # fractional: whole CPUs per actor deadlock 2-core machines
     batch_size: int = 8  # pairs per actor call: ~80 questions, a few seconds with MiniLM
