@@ -2,6 +2,7 @@
 
     recruit demo                                   # the end-to-end job on local Ray
     recruit generate data.n_resumes=200000         # any ray_jobs/<verb>.py with Hydra overrides
+    recruit ingest ingest.input=/data/cvs ingest.output_dir=/data/ingested   # PDF/DOCX/text in
     recruit score score.model_path=outputs/train/recruit-train/model
     recruit train -m train.lr=2e-5,5e-5            # Hydra multirun sweeps work the same way
     recruit audit audit.scores=outputs/scores      # bias audit of the recommendations
@@ -16,8 +17,8 @@ import sys
 from pathlib import Path
 
 JOBS_DIR = Path(__file__).resolve().parent
-VERBS = ("demo", "generate", "train", "score", "match", "interview_pack", "schedule", "evaluate",
-         "audit", "serve")
+VERBS = ("demo", "generate", "ingest", "train", "score", "match", "interview_pack", "schedule",
+         "evaluate", "audit", "serve")
 
 
 def show(path: str, rows: int, columns: list[str] | None) -> int:

@@ -254,6 +254,27 @@ class AuditConfig:
 
 
 @dataclass
+class IngestConfig:
+    """`recruit ingest`: resume files (PDF, DOCX, text) in, the scoring job's Parquet out."""
+
+    input: str = ""  # a folder (read recursively), a glob, or a list file (.parquet/.csv, `path` column)
+    output_dir: str = "${output_root}/ingest"
+    # 20 MiB: the largest of the 1,967 livecareer PDFs is 82 KiB (83,962 bytes); a file this big is
+    # a scan or a portfolio, and is refused before its bytes are read
+    max_file_mb: float = 20.0
+    # below it, the text is quarantined as garbled: the lowest share among the 491 livecareer dev
+    # PDFs is 0.83, binary bytes read as text give 0.03 (bench/ingest_text_similarity.py)
+    min_word_share: float = 0.5
+    layout: bool = True  # PDF reading order by position (recruit_core/ingest/pdf_layout.py); false:
+    # pypdf's content-stream order, as the livecareer Parquet's text was made
+    labels_from_path: bool = False  # add split and category from <split>/<CATEGORY>/<file>
+    files_per_unit: int = 16  # per work unit: ~3 CPU-s of livecareer PDFs (0.17 s each), one task
+    unit_mb: int = 64  # and at most this many MiB of files per unit, so one task's memory stays small
+    cpus_per_task: float = 0.5  # per parse task: half a CPU, as the scoring job's read tasks
+    overwrite: bool = False  # True: discard earlier outputs in output_dir instead of resuming
+
+
+@dataclass
 class ServeConfig:
     """The online scoring service (recruit_core/serve/): the score job's model and settings
     (`score.*`, `inputs.jobs`, `inputs.max_text_chars`) behind HTTP on Ray Serve."""
@@ -317,6 +338,7 @@ class RecruitConfig:
     interview: InterviewConfig = field(default_factory=InterviewConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
 

@@ -164,6 +164,13 @@ RANGES: dict[str, dict[str, Range]] = {
         "confidence": Range("confidence of the bootstrap intervals", 0.5, 0.999),
         "seed": SEED,
     },
+    "ingest": {
+        "max_file_mb": positive("largest resume file read, in MiB", 2**20),
+        "min_word_share": share("share of tokens that must be words, or the text is garbled"),
+        "files_per_unit": count("resume files per work unit"),
+        "unit_mb": count("MiB of resume files per work unit", 1, 2**20),
+        "cpus_per_task": positive("CPUs reserved per parse task", 1024),
+    },
     "serve": {
         "port": count("TCP port the service listens on", 1, 65535),
         "num_replicas": count("model replicas serving requests"),
