@@ -17,7 +17,8 @@ from conftest import compose_config
 
 from recruit_core.data.synth import job_table, resume_tables
 from recruit_core.data.taxonomy import load_builtin
-from recruit_core.data.validate import validate_resumes
+from recruit_core.data.validate import normalise_text, validate_resumes
+from recruit_core.ingest import samples
 
 pytestmark = pytest.mark.ray
 MAX_TEXT_CHARS, MAX_BODY_BYTES = 20_000, 100_000
@@ -70,7 +71,14 @@ def _batch_job_scores(cfg, texts: list[str]) -> list[dict]:
     return scorer.score_table(good).to_pylist()
 
 
-def test_service_scores_equal_the_batch_scorer_bit_for_bit(service):
+def _ingested_text(folder, pdf: bytes) -> str:
+    """What `recruit ingest` writes for this PDF."""
+    from recruit_core.ingest.extract import Limits, extract_file
+    (folder / "resume.pdf").write_bytes(pdf)
+    return extract_file(folder / "resume.pdf", Limits(MAX_BODY_BYTES, 0.5, True)).text
+
+
+def test_service_scores_equal_the_batch_scorer_bit_for_bit(service, tmp_path):
     url, cfg = service
     resumes, _ = resume_tables(load_builtin(), 3, 0, 7, 0.15, 0.0)
     texts = resumes.column("text").to_pylist()
@@ -81,6 +89,12 @@ def test_service_scores_equal_the_batch_scorer_bit_for_bit(service):
     as_file = _call(url, "/score", texts[0].encode("utf-8"), "text/plain")
     expected = _batch_job_scores(cfg, texts)
     assert as_file == answers[0]
+    pdf = samples.pdf_bytes(samples.text_pages(texts[2]))
+    status, from_pdf = _call(url, "/score", pdf, "application/pdf")
+    ingested = _ingested_text(tmp_path, pdf)
+    assert status == 200 and from_pdf["text_chars"] == len(normalise_text(ingested))
+    (row,) = _batch_job_scores(cfg, [ingested])
+    assert [j["fit"] for j in from_pdf["top_jobs"]] == [j["fit"] for j in row["top_jobs"]]
     for (status, answer), row in zip(answers, expected):
         assert status == 200, answer
         categories = [(c["category"], np.float32(c["probability"])) for c in answer["categories"]]

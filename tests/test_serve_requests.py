@@ -91,3 +91,27 @@ def test_a_shortlist_comes_back_by_rank_and_unknown_jobs_are_404(service):
     with pytest.raises(RequestError) as refused:
         service.shortlist("J999999")
     assert (refused.value.status, refused.value.reason) == (404, "unknown_job")
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCUMENT_LIMITS = Limits(max_body_bytes=200_000, max_text_chars=20_000)
+
+
+@pytest.mark.parametrize("content_type", ["application/pdf", DOCX])
+def test_pdf_and_docx_uploads_read_as_the_ingest_job_reads_them(tmp_path, content_type):
+    from recruit_core.data.validate import normalise_text
+    from recruit_core.ingest import samples
+    from recruit_core.ingest.extract import Limits as IngestLimits
+    from recruit_core.ingest.extract import extract_file
+    text = resume_tables(load_builtin(), 0, 0, 1, 0.0, 0.0)[0].column("text")[0].as_py()
+    pdf = content_type == "application/pdf"
+    data = samples.pdf_bytes(samples.text_pages(text)) if pdf else samples.docx_bytes(text)
+    path = tmp_path / ("resume.pdf" if pdf else "resume.docx")
+    path.write_bytes(data)
+    ingested = extract_file(path, IngestLimits(200_000, 0.5, True))
+    assert ingested.reason is None and text.splitlines()[0] in ingested.text
+    assert resume_text(content_type, data, DOCUMENT_LIMITS) == normalise_text(ingested.text)
+
+
+def test_a_broken_pdf_upload_gets_the_ingest_reason():
+    assert _refusal("application/pdf", b"%PDF-1.4 truncated", DOCUMENT_LIMITS) == (422, "corrupt_file")

@@ -3,7 +3,8 @@
     python ray_jobs/serve.py model=tiny inputs.jobs=outputs/smoke/pool/jobs      # the commands: job_ray.py
 
 Routes (JSON in and out; a refused request gets a 4xx and {"reason", "detail"}, never a 500):
-  POST /score                   application/json {"text": "..."} or a plain-text file as text/plain
+  POST /score                   application/json {"text": "..."}, or a resume file as text/plain,
+                                application/pdf or the DOCX media type
   GET  /jobs/<job_id>/shortlist the match job's shortlist of an open job (serve.shortlist_path)
   GET  /health                  the model's fingerprint and how many open jobs it scores against
 What each answer holds: recruit_core/serve/service.py; what a request may be: serve/requests.py.
@@ -35,7 +36,8 @@ class ResumeScoring:
 
         torch.set_num_threads(cfg.serve.torch_threads)
         self.service = ScoringService.from_config(cfg)
-        self.limits = Limits(cfg.serve.max_body_bytes, cfg.inputs.max_text_chars)
+        self.limits = Limits(cfg.serve.max_body_bytes, cfg.inputs.max_text_chars,
+                             cfg.ingest.min_word_share, cfg.ingest.layout)
         self.score_batch.set_max_batch_size(cfg.serve.max_batch_size)
         self.score_batch.set_batch_wait_timeout_s(cfg.serve.batch_wait_s)
 

@@ -4,21 +4,29 @@
     text = resume_text("application/json", b'{"text": "Data engineer ..."}', limits)
 
 No web framework and no Ray here, so every rule has a plain unit test (tests/test_serve_requests.py)
-and the deployment (`recruit_core/serve/deployment_ray.py`) only moves bytes. The text passes the
-batch job's own row validation (`recruit_core.data.validate.validate_resumes`): the same reasons
+and the deployment (`recruit_core/serve/deployment_ray.py`) only moves bytes. A PDF or DOCX upload
+(application/pdf, or the DOCX media type) is read by the ingest job's own extractor
+(`recruit_core.ingest.extract.extract_file`, with its reasons: corrupt_file, encrypted_pdf,
+no_text_layer, garbled_text ...) with the ingest.* settings. Every text then passes the batch
+job's own row validation (`recruit_core.data.validate.validate_resumes`): the same reasons
 (empty_text, oversized_text, invalid_utf8) and the same normalised text, so a resume scores the
-same online as in `recruit score`.
+same online as through `recruit ingest` and `recruit score`.
 """
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 
 from recruit_core.data.validate import validate_resumes
+from recruit_core.ingest.extract import Limits as DocumentLimits
 
 JSON_TYPE, TEXT_TYPE = "application/json", "text/plain"
+DOCUMENT_TYPES = {"application/pdf": ".pdf",
+                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx"}
 # HTTP status per quarantine reason: too long is "payload too large", the rest unusable content.
 REASON_STATUS = {"oversized_text": 413, "empty_text": 422, "invalid_utf8": 422, "null_text": 422,
                  "not_text": 422}
@@ -28,6 +36,8 @@ REASON_STATUS = {"oversized_text": 413, "empty_text": 422, "invalid_utf8": 422, 
 class Limits:
     max_body_bytes: int
     max_text_chars: int
+    min_word_share: float = 0.5  # ingest.min_word_share: below it a document's text is garbled
+    pdf_layout: bool = True  # ingest.layout: PDF reading order by position
 
 
 class RequestError(Exception):
@@ -66,10 +76,13 @@ def resume_text(content_type: str | None, body: bytes, limits: Limits) -> str:
         raw = _json_text(body)
     elif kind == TEXT_TYPE:
         raw = _file_text(body)
+    elif kind in DOCUMENT_TYPES:
+        raw = _document_text(body, DOCUMENT_TYPES[kind], limits)
     else:
         raise RequestError(415, "unsupported_content_type",
                            f"Content-Type {content_type or '(none)'!r}: send application/json "
-                           '{"text": "..."} or a plain-text resume file as text/plain')
+                           '{"text": "..."}, or a resume file as text/plain, application/pdf or '
+                           f"{list(DOCUMENT_TYPES)[1]} (DOCX)")
     return _validated(raw, limits)
 
 
@@ -94,6 +107,20 @@ def _file_text(body: bytes) -> str:
     except UnicodeDecodeError as err:
         raise RequestError(422, "invalid_utf8", f"file bytes are not UTF-8 ({err.reason} at byte "
                            f"{err.start}); save the resume as UTF-8 text") from None
+
+
+def _document_text(body: bytes, suffix: str, limits: Limits) -> str:
+    """The ingest job's text of an uploaded PDF or DOCX, or its quarantine reason as a 4xx."""
+    from recruit_core.ingest.extract import extract_file
+    with tempfile.TemporaryDirectory(prefix="recruit-upload-") as folder:
+        path = Path(folder) / f"resume{suffix}"
+        path.write_bytes(body)
+        found = extract_file(path, DocumentLimits(limits.max_body_bytes, limits.min_word_share,
+                                                  limits.pdf_layout))
+    if found.reason:
+        detail = found.detail.replace(f"{path}: ", "")
+        raise RequestError(413 if found.reason == "oversized_file" else 422, found.reason, detail)
+    return found.text
 
 
 def _validated(text: str, limits: Limits) -> str:
