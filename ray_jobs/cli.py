@@ -7,6 +7,7 @@
     recruit train -m train.lr=2e-5,5e-5            # Hydra multirun sweeps work the same way
     recruit audit audit.scores=outputs/scores      # bias audit of the recommendations
     recruit score --help                           # score's settings, their values and meaning
+    recruit serve inputs.jobs=outputs/pool/jobs    # the scoring model over HTTP on 127.0.0.1:8000
     recruit show outputs/demo/match/shortlists     # any output: Parquet, .jsonl, .json, .md, .ics
     recruit report outputs/demo                    # a run's HTML report: outputs/demo/report/index.html
     recruit -v demo                                # with Ray's own logs (also RECRUIT_VERBOSE=1)
@@ -23,7 +24,7 @@ from pathlib import Path
 
 JOBS_DIR = Path(__file__).resolve().parent
 VERBS = ("demo", "generate", "ingest", "train", "score", "match", "interview_pack", "schedule",
-         "evaluate", "audit")
+         "evaluate", "audit", "serve")
 USAGE = 2
 
 

@@ -197,9 +197,16 @@ class InterviewConfig:
     interviewers: int = 8
     days: int = 10
     time_limit_s: float = 60.0
-    # "" builds a shortlist from the synthetic pool's ground truth (testing only); else match's output
-    shortlist_path: str = ""
+    # The match job's shortlists (where `recruit match` writes them by default); a missing one
+    # is an error that says to run match, never a quiet fallback to the ground truth
+    shortlist_path: str = "${output_root}/match/shortlists"
+    # true: shortlist from the synthetic pool's ground truth instead (tests and demos of this stage)
+    shortlist_from_truth: bool = False
     interviewers_path: str = ""  # Parquet/JSON of interviewers; "" uses a synthetic panel
+    # Parquet/CSV/JSON of resume_id, start, end[, timezone, email] (schedule/availability.py);
+    # "" draws synthetic availability, allowed only with the synthetic panel
+    availability_path: str = ""
+    organizer_email: str = "recruiting@example.com"  # the ORGANIZER of every invitation
     pool_size: int = 2
     cpus_per_actor: float = 0.5  # fractional: whole CPUs per actor deadlock 2-core machines
     batch_size: int = 8  # pairs per actor call: ~80 questions, a few seconds with MiniLM
@@ -271,6 +278,34 @@ class IngestConfig:
 
 
 @dataclass
+class ServeConfig:
+    """The online scoring service (recruit_core/serve/): the score job's model and settings
+    (`score.*`, `inputs.jobs`, `inputs.max_text_chars`) behind HTTP on Ray Serve."""
+
+    model_path: str = ""  # a trained model folder; "" serves the pretrained encoder, as score does
+    # The match job's shortlists/ (a Parquet file or folder) behind GET /jobs/<id>/shortlist; "": none
+    shortlist_path: str = ""
+    host: str = "127.0.0.1"  # loopback: put a proxy with authentication in front to serve others
+    port: int = 8000  # Ray Serve's own default
+    num_replicas: int = 1
+    cpus_per_replica: float = 0.5  # fractional: two replicas and Serve's proxy share 2 cores here
+    torch_threads: int = 1  # per replica, as score.torch_threads per actor
+    max_batch_size: int = 16  # resumes one forward pass scores together (@serve.batch)
+    batch_wait_s: float = 0.01  # how long a request waits for others to fill its batch
+    # Requests a replica holds at once: at least max_batch_size, or batches never fill
+    max_ongoing_requests: int = 64
+    # 2 MiB: room for inputs.max_text_chars=200,000 characters of JSON even when many are escaped
+    max_body_bytes: int = 2 * 2**20
+    request_timeout_s: float = 60.0  # a request still unanswered then gets 408, never a hang
+
+    def __post_init__(self) -> None:
+        if self.max_ongoing_requests < self.max_batch_size:
+            raise ValueError(f"serve.max_ongoing_requests={self.max_ongoing_requests} < "
+                             f"serve.max_batch_size={self.max_batch_size}: a replica could never "
+                             "fill a batch; raise max_ongoing_requests")
+
+
+@dataclass
 class ClusterConfig:
     mode: str = "local"  # local: start Ray in this process on 127.0.0.1; remote: join cluster.address
     # remote only: the head's GCS address, <host>:6379; "" takes RAY_ADDRESS (set by `ray job submit`).
@@ -309,6 +344,7 @@ class RecruitConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     def __post_init__(self) -> None:

@@ -23,6 +23,7 @@ from recruit_core.config_ranges import RANGES
 JOB_SECTIONS = {
     "demo": ("data", "model", "train", "score", "match", "interview", "cluster"),
     "generate": ("data", "cluster"),
+    "ingest": ("ingest", "cluster"),
     "train": ("train", "model", "data", "cluster"),
     "score": ("score", "inputs", "model", "data", "cluster"),
     "match": ("match", "inputs", "model", "data", "cluster"),
@@ -30,6 +31,7 @@ JOB_SECTIONS = {
     "schedule": ("interview", "inputs", "cluster"),
     "evaluate": ("eval", "model", "data"),
     "audit": ("audit",),
+    "serve": ("serve", "score", "inputs", "ingest", "model", "data", "cluster"),
 }
 TOP_LEVEL = ("experiment", "output_root")
 

@@ -172,6 +172,17 @@ RANGES: dict[str, dict[str, Range]] = {
         "unit_mb": count("MiB of resume files per work unit", 1, 2**20),
         "cpus_per_task": positive("CPUs reserved per parse task", 1024),
     },
+    "serve": {
+        "port": count("TCP port the service listens on", 1, 65535),
+        "num_replicas": count("model replicas serving requests"),
+        "cpus_per_replica": positive("CPUs reserved per model replica", 1024),
+        "torch_threads": count("torch threads per model replica", 1, 1024),
+        "max_batch_size": count("resumes scored together in one forward pass", 1, 4096),
+        "batch_wait_s": Range("seconds a request waits for a batch to fill", 0, 60),
+        "max_ongoing_requests": count("requests one replica holds at once"),
+        "max_body_bytes": count("largest request body in bytes", 1, 2**31),
+        "request_timeout_s": positive("seconds before an unanswered request gets 408", 3600),
+    },
     "cluster": {
         "num_cpus": count("CPUs of the local Ray; null: all cores", 1, 4096),
         "idle_workers": count("idle worker processes Ray keeps", 0),

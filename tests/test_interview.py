@@ -212,7 +212,7 @@ def test_interview_pack_and_schedule_jobs_end_to_end(ray_local, smoke_config):
     from recruit_core.interview import job_ray as interview_pack
     from recruit_core.schedule import job_ray as schedule
 
-    cfg = smoke_config()
+    cfg = smoke_config("interview.shortlist_from_truth=true")  # this stage alone, without match
     generate.run(cfg)
     result = interview_pack.run(cfg)
     table = pq.read_table(result["questions"])
@@ -234,6 +234,7 @@ def test_interview_pack_and_schedule_jobs_end_to_end(ray_local, smoke_config):
     assert set(interviews.column("resume_id").to_pylist()) <= set(table.column("resume_id").to_pylist())
     assert all(reason for reason in booked["reasons"].values())
     assert len(list(Path(booked["calendars"]).glob("*.ics"))) == booked["ics_files"] > 0
+    assert booked["invitations"] == booked["scheduled"] and booked["availability"] == "synthetic"
 
 
 def test_interviewer_file_names_the_missing_field(tmp_path):
@@ -260,7 +261,8 @@ def test_interview_packs_are_the_same_bits_however_the_work_is_spread(ray_local,
     outputs = []
     for name, way in (("two", ["interview.pool_size=2", "interview.batch_size=4"]),
                       ("one", ["interview.pool_size=1", "interview.batch_size=3"])):
-        cfg = smoke_config(*way, f"interview.output_dir={tmp_path / name}")
+        cfg = smoke_config(*way, f"interview.output_dir={tmp_path / name}",
+                           "interview.shortlist_from_truth=true")
         result = interview_pack.run(cfg)
         packs = Path(result["packs"])
         outputs.append((pq.read_table(result["questions"]),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from recruit_core.data.synth_text import SENIORITY
 from recruit_core.data.taxonomy import Taxonomy
-from recruit_core.interview.wording import TEMPLATES, QuestionGenerator, pick
+from recruit_core.interview.wording import TEMPLATES, QuestionGenerator, pick, third_person
 from recruit_core.text.gaps import Gap, analyse_gap
 from recruit_core.text.skills import SkillExtractor
 
@@ -115,6 +115,11 @@ def _fill(text: str, label: str, facet: Facet, **extra: str) -> str:
     return text.format(skill=label, noun=facet.noun, **values, **extra)
 
 
+def _rubric(text: str, label: str, facet: Facet) -> str:
+    """A rubric line about the candidate: the facet's question phrasing put in the third person."""
+    return third_person(_fill(text, label, facet))
+
+
 def gap_question(taxonomy: Taxonomy, job_id: str, skill_id: str, required: bool) -> Question:
     label, facet = _facet(taxonomy, skill_id)
     kind = "gap_required" if required else "gap_preferred"
@@ -124,7 +129,7 @@ def gap_question(taxonomy: Taxonomy, job_id: str, skill_id: str, required: bool)
     strong = ("Has first-hand {skill} experience missing from the resume and gives specifics on "
               "{depth}, or shows with an example how they learned a comparable {noun} fast.")
     return Question(kind, skill_id, _fill(pick(TEMPLATES[kind], job_id, skill_id), label, facet),
-                    _fill(weak, label, facet), _fill(adequate, label, facet), _fill(strong, label, facet),
+                    _rubric(weak, label, facet), _rubric(adequate, label, facet), _rubric(strong, label, facet),
                     f"{'required' if required else 'preferred'} skill '{label}' not found in the resume",
                     PRIORITY[kind])
 
@@ -142,7 +147,7 @@ def verify_question(taxonomy: Taxonomy, job_id: str, skill_id: str,
         reason = (f"required skill '{label}' claimed {times} "
                   f"(first as '{evidence[0][2]}' at character {evidence[0][0]})")
     return Question("verify", skill_id, _fill(pick(TEMPLATES["verify"], job_id, skill_id), label, facet),
-                    _fill(weak, label, facet), _fill(adequate, label, facet), _fill(strong, label, facet),
+                    _rubric(weak, label, facet), _rubric(adequate, label, facet), _rubric(strong, label, facet),
                     reason,
                     PRIORITY["verify"] + EVIDENCE_BONUS * min(len(evidence), EVIDENCE_CAP))
 

@@ -51,8 +51,14 @@ def shortlist_from_truth(taxonomy: Taxonomy, jobs: list[dict], truth: pa.Table, 
 
 
 def load_shortlist(interview: InterviewConfig, data: DataConfig, jobs: list[dict]) -> tuple[pa.Table, str]:
-    """(shortlist, where it came from): `interview.shortlist_path`, else `shortlist_from_truth`."""
-    if interview.shortlist_path:
+    """(shortlist, where it came from): the match job's `interview.shortlist_path`, or the pool's
+    ground truth (`shortlist_from_truth`) only when `interview.shortlist_from_truth` asks for it."""
+    if not interview.shortlist_from_truth:
+        if not Path(interview.shortlist_path).exists():
+            raise FileNotFoundError(
+                f"interview.shortlist_path={interview.shortlist_path}: no shortlist there; run "
+                "`recruit match` first, point the key at its shortlists/, or add "
+                "interview.shortlist_from_truth=true for a synthetic pool's ground truth")
         return read_table(interview.shortlist_path), interview.shortlist_path
     truth = PoolPaths(Path(data.dir)).truth
     return (shortlist_from_truth(load_taxonomy(data), jobs, read_table(truth), interview.top_candidates_per_job),

@@ -13,6 +13,7 @@ question) falls back to the template text, so the pack keeps its schema whatever
 """
 from __future__ import annotations
 
+import re
 import zlib
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -52,6 +53,18 @@ PROMPT = ("Rewrite this interview question for a {title} candidate so it is clea
 MIN_QUESTION_CHARS = 15  # shorter than "What is {skill}?" cannot carry the template's intent
 MAX_NEW_TOKENS = 80  # two sentences; the longest template is ~45 tokens
 MAX_PROMPT_TOKENS = 256
+
+
+# Questions speak to the candidate ("a workflow you set up"); rubrics speak to the interviewer
+# about the candidate ("their own part in it"). The facet phrases are written for questions, so a
+# rubric that quotes one turns its second person into the third.
+_SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself)\b", re.IGNORECASE)
+_THIRD_PERSON = {"you": "they", "your": "their", "yours": "theirs", "yourself": "themselves"}
+
+
+def third_person(text: str) -> str:
+    """'a workflow you set up with Git' -> 'a workflow they set up with Git'."""
+    return _SECOND_PERSON.sub(lambda m: _THIRD_PERSON[m.group(1).lower()], text)
 
 
 def pick(options: Sequence[str], *keys: str) -> str:

@@ -58,5 +58,5 @@ def synthetic_instance(n_candidates: int, n_interviewers: int, days: int, seed: 
         picked = sorted(rng.sample(half_days, min(len(half_days), rng.randint(3, 5))))
         available = [Slot(_local(d, h, zone), _local(d, h + 4, zone)) for d, h in picked]
         candidates.append(Candidate(f"c{k:03d}", rng.choice(sorted(jobs)), round(rng.random(), 3),
-                                    available))
+                                    available, timezone=zone))
     return interviewers, candidates, SchedulingRules(required_skills=dict(jobs))

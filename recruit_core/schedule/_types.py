@@ -34,17 +34,21 @@ class Interviewer:
     max_per_day: int
     location: str = ""
     video_link: str = ""
+    email: str = ""  # the invitation's ATTENDEE; "" writes a placeholder address under .invalid
 
     def __post_init__(self) -> None:
         if self.max_per_day < 0:
             raise ValueError(f"interviewer {self.interviewer_id}: max_per_day={self.max_per_day} "
                              "is negative; use 0 for someone who cannot interview")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"interviewer {self.interviewer_id}: unknown time zone "
-                             f"{self.timezone!r}; use an IANA name such as 'Europe/London'"
-                             ) from None
+        _check_zone(f"interviewer {self.interviewer_id}", self.timezone)
+
+
+def _check_zone(who: str, zone: str) -> None:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{who}: unknown time zone {zone!r}; use an IANA name such as "
+                         "'Europe/London'") from None
 
 
 @dataclass
@@ -53,8 +57,11 @@ class Candidate:
     job_id: str
     priority: float  # e.g. the match score in [0, 1]; higher is scheduled first
     available: list[Slot]
+    timezone: str = "UTC"  # IANA name: the invitation shows the candidate their own local time
+    email: str = ""  # the invitation's ATTENDEE; "" writes a placeholder address under .invalid
 
     def __post_init__(self) -> None:
+        _check_zone(f"candidate {self.candidate_id}", self.timezone)
         if not (math.isfinite(self.priority) and self.priority >= 0):
             raise ValueError(f"candidate {self.candidate_id}: priority={self.priority} must be a "
                              "finite number >= 0 (a match score in [0, 1])")

@@ -1,21 +1,31 @@
-"""Exports of an interview `Schedule`: iCalendar files for the interviewers, and an Arrow table.
+"""Exports of an interview `Schedule`: invitations and calendars (.ics), and an Arrow table.
 
-    paths = write_ics(schedule, interviewers, "outputs/calendars")   # i01.ics, i02.ics, ...
-    table = schedule_to_table(schedule)                               # one row per interview
+    paths = write_invitations(schedule, interviewers, candidates, "outputs/interview/invitations",
+                              organizer="recruiting@example.com")     # one per interview
+    paths = write_ics(schedule, interviewers, "outputs/interview/calendars")   # i01.ics, ...
+    table = schedule_to_table(schedule)                                        # one row per interview
 
-The .ics files follow RFC 5545 and import into Google Calendar, Outlook and Apple Calendar. An
-interview's UID is made of its candidate and job, so importing a new schedule moves the event
-instead of adding a second one, and the same UID in every panelist's file is the same meeting.
+Both kinds of file are written with the `icalendar` library (RFC 5545). An invitation is
+METHOD:REQUEST with the ORGANIZER and every ATTENDEE (the panel and the candidate, each
+REQ-PARTICIPANT, PARTSTAT=NEEDS-ACTION, RSVP=TRUE), so a calendar shows accept / decline; its
+times are in the candidate's zone, and the file carries a VTIMEZONE for every zone it names, so
+a daylight-saving change inside the schedule shows the right local hour on every client. An
+interviewer's calendar lists their interviews in their own zone (METHOD:PUBLISH). An interview's
+UID is made of its candidate and job, so importing a new schedule moves the event instead of
+adding a second one, and the same UID in every file is the same meeting. An attendee without an
+email gets a placeholder under the reserved `.invalid` domain, which no mail server delivers to.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+from icalendar import Calendar, Event, vCalAddress
 
 from recruit_core.io import atomic_path, safe_file_name
-from recruit_core.schedule import Interview, Interviewer, Schedule
+from recruit_core.schedule import Candidate, Interview, Interviewer, Schedule
 
 PRODID = "-//recruit//interview scheduling//EN"
 # One row per interview; the panel is a list column, so a panel of any size stays one row and
@@ -28,31 +38,27 @@ INTERVIEW_SCHEMA = pa.schema([
     ("video_link", pa.string())])
 
 
-def _text(value: str) -> str:
-    """RFC 5545 TEXT escaping (section 3.3.11)."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+ATTENDEE_PARAMS = {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE",
+                   "CUTYPE": "INDIVIDUAL"}
+# VTIMEZONE rules are written for this many days around the schedule: every offset change inside
+# it is there, without fifty years of past switches.
+ZONE_MARGIN_DAYS = 366
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+def _address(email: str, who: str, placeholder_domain: str) -> str:
+    if any(ch in email for ch in "\r\n"):
+        raise ValueError(f"{who}: email {email!r} contains a line break; fix the input record")
+    return f"mailto:{email or safe_file_name(who) + '@' + placeholder_domain}"
 
 
-def _fold(line: str) -> bytes:
-    """One content line as octets with CRLF, folded so no physical line passes 75 octets
-    (section 3.1), and never inside a UTF-8 character."""
-    data, pieces, limit = line.encode("utf-8"), [], 75
-    while len(data) > limit:
-        cut = limit
-        while data[cut] & 0xC0 == 0x80:  # a continuation byte: back off to the character start
-            cut -= 1
-        pieces.append(data[:cut])
-        data, limit = data[cut:], 74  # a folded line starts with one space, which counts
-    pieces.append(data)
-    return b"\r\n ".join(pieces) + b"\r\n"
+def _person(email: str, who: str, name: str, domain: str, **params: str) -> vCalAddress:
+    address = vCalAddress(_address(email, who, domain))
+    address.params["CN"] = name
+    address.params.update(params)
+    return address
 
 
-def _event(interview: Interview, stamp: datetime) -> list[str]:
+def _event(interview: Interview, stamp: datetime, zone: str) -> Event:
     if any(ch in interview.video_link for ch in "\r\n"):
         raise ValueError(f"interview of candidate {interview.candidate_id}: video_link "
                          f"{interview.video_link!r} contains a line break; fix the interviewer's "
@@ -61,35 +67,44 @@ def _event(interview: Interview, stamp: datetime) -> list[str]:
              f"Covers: {', '.join(sorted(interview.covered_skills)) or '-'}"]
     if interview.uncovered_skills:
         about.append(f"Not covered by this panel: {', '.join(sorted(interview.uncovered_skills))}")
-    lines = ["BEGIN:VEVENT",
-             f"UID:{_text(f'interview-{interview.candidate_id}-{interview.job_id}')}@recruit",
-             f"DTSTAMP:{_utc(stamp)}",
-             f"DTSTART:{_utc(interview.start)}",
-             f"DTEND:{_utc(interview.end)}",
-             f"SUMMARY:{_text(f'Interview: {interview.candidate_id} for {interview.job_id}')}",
-             f"DESCRIPTION:{_text(chr(10).join(about))}"]
+    local = ZoneInfo(zone)
+    event = Event()
+    event.add("uid", f"interview-{interview.candidate_id}-{interview.job_id}@recruit")
+    event.add("dtstamp", stamp.astimezone(timezone.utc))
+    event.add("dtstart", interview.start.astimezone(local))
+    event.add("dtend", interview.end.astimezone(local))
+    event.add("summary", f"Interview: {interview.candidate_id} for {interview.job_id}")
+    event.add("description", "\n".join(about))
     if interview.location:
-        lines.append(f"LOCATION:{_text(interview.location)}")
+        event.add("location", interview.location)
     if interview.video_link:
-        lines.append(f"URL:{interview.video_link}")  # a URI value: no TEXT escaping
-    return lines + ["END:VEVENT"]
+        event.add("url", interview.video_link)
+    return event
 
 
-def _filename(interviewer: Interviewer) -> str:
-    return safe_file_name(interviewer.interviewer_id) + ".ics"
+def _calendar(method: str, events: list[Event], name: str = "") -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+    for event in events:
+        calendar.add_component(event)
+    days = [e.decoded("dtstart").date() for e in events]
+    margin = timedelta(days=ZONE_MARGIN_DAYS)
+    calendar.add_missing_timezones(first_date=min(days) - margin, last_date=max(days) + margin)
+    return calendar.to_ical()
 
 
-def write_ics(schedule: Schedule, interviewers: list[Interviewer], out_dir: str | Path,
-              stamp: datetime | None = None) -> list[Path]:
-    """One `<interviewer_id>.ics` per interviewer with interviews, in `interviewers` order; an id
-    that is not a plain file name gets a safe one (`recruit_core.io.safe_file_name`).
+def _write(path: Path, data: bytes) -> Path:
+    with atomic_path(path) as tmp:  # readers see the old file or the new one, never half
+        tmp.write_bytes(data)
+    return path
 
-    RFC 5545 needs at least one event per calendar, so an interviewer without interviews gets no
-    file, and a file of theirs left by an earlier schedule is removed: the folder mirrors this
-    schedule. `stamp` is the DTSTAMP of every event (default: now); fix it for identical bytes."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = stamp or datetime.now(timezone.utc)
+
+def _check_ids(schedule: Schedule, interviewers: list[Interviewer]) -> None:
     known = {i.interviewer_id for i in interviewers}
     strangers = sorted({p for iv in schedule.interviews for p in iv.interviewer_ids} - known)
     if strangers:
@@ -100,24 +115,77 @@ def write_ics(schedule: Schedule, interviewers: list[Interviewer], out_dir: str 
     if repeated:
         raise ValueError(f"interviewer ids {repeated} appear more than once in `interviewers`; "
                          "give each interviewer one record")
-    names = [_filename(i) for i in interviewers]  # distinct ids, distinct names
+
+
+def write_ics(schedule: Schedule, interviewers: list[Interviewer], out_dir: str | Path,
+              stamp: datetime | None = None) -> list[Path]:
+    """One `<interviewer_id>.ics` per interviewer with interviews, in `interviewers` order, times
+    in the interviewer's zone; an id that is not a plain file name gets a safe one
+    (`recruit_core.io.safe_file_name`).
+
+    RFC 5545 needs at least one event per calendar, so an interviewer without interviews gets no
+    file, and a file of theirs left by an earlier schedule is removed: the folder mirrors this
+    schedule. `stamp` is the DTSTAMP of every event (default: now); fix it for identical bytes."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = stamp or datetime.now(timezone.utc)
+    _check_ids(schedule, interviewers)
     written = []
-    for interviewer, name in zip(interviewers, names):
-        mine = [iv for iv in schedule.interviews
-                if interviewer.interviewer_id in iv.interviewer_ids]
-        path = out_dir / name
+    for interviewer in interviewers:
+        mine = sorted((iv for iv in schedule.interviews
+                       if interviewer.interviewer_id in iv.interviewer_ids),
+                      key=lambda iv: (iv.start, iv.candidate_id))
+        path = out_dir / (safe_file_name(interviewer.interviewer_id) + ".ics")
         if not mine:
             path.unlink(missing_ok=True)
             continue
-        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-                 f"X-WR-CALNAME:{_text(f'Interviews: {interviewer.name}')}"]
-        for interview in sorted(mine, key=lambda iv: (iv.start, iv.candidate_id)):
-            lines += _event(interview, stamp)
-        with atomic_path(path) as tmp:  # readers see the old file or the new one, never half
-            tmp.write_bytes(b"".join(_fold(line) for line in lines + ["END:VCALENDAR"]))
-        written.append(path)
+        events = [_event(iv, stamp, interviewer.timezone) for iv in mine]
+        written.append(_write(path, _calendar("PUBLISH", events, f"Interviews: {interviewer.name}")))
     return written
 
+
+def invitation(interview: Interview, panel: list[Interviewer], candidate: Candidate,
+               organizer: str, stamp: datetime) -> bytes:
+    """One interview as a METHOD:REQUEST calendar: times in the candidate's zone, the panel's
+    local times in the description, every attendee asked to reply."""
+    event = _event(interview, stamp, candidate.timezone)
+    event.add("organizer", _person(organizer, "recruiting", "Recruiting", "recruit.invalid"))
+    for person in panel:
+        event.add("attendee", _person(person.email, person.interviewer_id, person.name,
+                                      "interviewers.invalid", **ATTENDEE_PARAMS))
+    resume_id = candidate.candidate_id.split("@", 1)[0]
+    event.add("attendee", _person(candidate.email, resume_id, f"Candidate {resume_id}",
+                                  "candidates.invalid", **ATTENDEE_PARAMS))
+    local = [f"{p.name}: {interview.start.astimezone(ZoneInfo(p.timezone)):%a %d %b %H:%M} "
+             f"{p.timezone}" for p in panel]
+    event["description"] = event["description"] + "\nLocal times: " + "; ".join(local)
+    event.add("sequence", 0)
+    event.add("status", "CONFIRMED")
+    return _calendar("REQUEST", [event])
+
+
+def write_invitations(schedule: Schedule, interviewers: list[Interviewer],
+                      candidates: list[Candidate], out_dir: str | Path, organizer: str,
+                      stamp: datetime | None = None) -> list[Path]:
+    """`<candidate_id>.ics` per scheduled interview (ids made safe file names); files of
+    candidates no longer scheduled are removed, so the folder mirrors this schedule."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = stamp or datetime.now(timezone.utc)
+    _check_ids(schedule, interviewers)
+    people = {i.interviewer_id: i for i in interviewers}
+    by_id = {c.candidate_id: c for c in candidates}
+    written = []
+    for interview in sorted(schedule.interviews, key=lambda iv: (iv.start, iv.candidate_id)):
+        if interview.candidate_id not in by_id:
+            raise ValueError(f"candidate {interview.candidate_id} is scheduled but not in "
+                             "`candidates`; pass the list the schedule was solved with")
+        data = invitation(interview, [people[i] for i in interview.interviewer_ids],
+                          by_id[interview.candidate_id], organizer, stamp)
+        written.append(_write(out_dir / (safe_file_name(interview.candidate_id) + ".ics"), data))
+    for stale in set(out_dir.glob("*.ics")) - set(written):
+        stale.unlink()
+    return written
 
 def schedule_to_table(schedule: Schedule) -> pa.Table:
     """The interviews as an Arrow table (INTERVIEW_SCHEMA), one row per interview, by start."""

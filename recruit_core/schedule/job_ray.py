@@ -1,20 +1,25 @@
 """The scheduling job: panel interviews for the shortlisted candidates of the first jobs, a MILP on Ray.
 
-    python ray_jobs/schedule.py experiment=smoke                       # synthetic interviewers
-    python ray_jobs/schedule.py interview.interviewers_path=panel.json interview.jobs_to_schedule=3
-    python ray_jobs/schedule.py interview.shortlist_path=outputs/demo/match/shortlists
+    python ray_jobs/schedule.py interview.interviewers_path=panel.json \
+        interview.availability_path=availability.csv interview.jobs_to_schedule=3
+    python ray_jobs/schedule.py experiment=smoke interview.shortlist_from_truth=true   # all synthetic
 
 Candidates are the best `interview.top_candidates_per_job` of the first `interview.jobs_to_schedule`
-jobs of the shortlist (the same shortlist as the interview packs); their priority is the shortlist
-score (else 1/rank). Interviewers come from `interview.interviewers_path` (Parquet or JSON records:
+jobs of the match job's shortlist (`interview.shortlist_path`; the pool's ground truth only with
+interview.shortlist_from_truth=true); their priority is the fit the shortlist carries
+(`priority_from_fit`). Interviewers come from `interview.interviewers_path` (Parquet or JSON records:
 interviewer_id, name, skills, timezone, free_slots [{start, end} ISO-8601 with offset], max_per_day,
-location, video_link) or, when it is empty, from `scheduling.synthetic_instance`, which also gives
-candidates their availability. Writes `<interview.output_dir>/schedule/` (one row per interview), one
-`.ics` calendar per interviewer under `calendars/`, and `unscheduled.json` with each reason.
+location, video_link, email), candidates' free time from `interview.availability_path`
+(schedule/availability.py); with neither, both are drawn by `scheduling.synthetic_instance`. A real
+panel without a real availability file is refused. Writes `<interview.output_dir>/schedule/` (one
+row per interview), one invitation per interview under `invitations/` (METHOD:REQUEST to the panel
+and the candidate), one calendar per interviewer under `calendars/`, and `unscheduled.json` with
+each reason.
 """
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 
@@ -34,7 +39,8 @@ from recruit_core.schedule import (
     solve_schedule,
     synthetic_instance,
 )
-from recruit_core.schedule.calendar_ics import schedule_to_table, write_ics
+from recruit_core.schedule.availability import Availability, load_availability
+from recruit_core.schedule.calendar_ics import schedule_to_table, write_ics, write_invitations
 
 
 def load_interviewers(path: str | Path) -> list[Interviewer]:
@@ -52,11 +58,24 @@ def load_interviewers(path: str | Path) -> list[Interviewer]:
             interviewers.append(Interviewer(str(r["interviewer_id"]), r.get("name") or str(r["interviewer_id"]),
                                             frozenset(r["skills"]), r["timezone"], slots,
                                             int(r["max_per_day"]), r.get("location") or "",
-                                            r.get("video_link") or ""))
+                                            r.get("video_link") or "", r.get("email") or ""))
         except KeyError as err:
             raise ValueError(f"{path}: interviewer record {number} has no {err}; each needs interviewer_id, "
                              "skills, timezone, free_slots and max_per_day") from None
     return interviewers
+
+
+def priority_from_fit(row: dict) -> float:
+    """A shortlist row's fit as a priority >= 0: the cross-encoder's rerank_score (a sigmoid in
+    [0, 1]) when the match job reranked the pair, else its bi_score (cosine, negatives as 0), else
+    the ground-truth shortlist's score."""
+    for column in ("rerank_score", "bi_score", "score"):
+        value = row.get(column)
+        if value is not None and math.isfinite(value):
+            return max(float(value), 0.0)
+    raise ValueError(f"shortlist row {row.get('job_id')}/{row.get('resume_id')} has no fit score "
+                     "(rerank_score, bi_score or score); point interview.shortlist_path at the "
+                     "match job's shortlists/")
 
 
 def shortlisted_candidates(cfg: RecruitConfig, jobs: list[dict]) -> list[dict]:
@@ -66,9 +85,35 @@ def shortlisted_candidates(cfg: RecruitConfig, jobs: list[dict]) -> list[dict]:
     chosen_jobs = sorted({row["job_id"] for row in top})[:cfg.interview.jobs_to_schedule]
     rows = [row for row in top if row["job_id"] in chosen_jobs]
     for row in rows:
-        score = row.get("score")
-        row["priority"] = float(score) if score is not None and score >= 0 else 1.0 / (1 + int(row["rank"]))
+        row["priority"] = priority_from_fit(row)
     return rows
+
+
+def people(cfg: RecruitConfig, shortlisted: list[dict], required: dict
+           ) -> tuple[list[Interviewer], list[Candidate], str]:
+    """(interviewers, candidates, where availability came from). A resume shortlisted for two
+    jobs is two candidates: the id carries the job."""
+    interview = cfg.interview
+    if interview.interviewers_path and not interview.availability_path:
+        raise ValueError("interview.interviewers_path is a real panel, but candidates' availability "
+                         "would be synthetic; give interview.availability_path (resume_id, start, "
+                         "end, timezone)")
+    synthetic_panel, synthetic_candidates, _ = synthetic_instance(
+        len(shortlisted), interview.interviewers, interview.days, interview.seed, required)
+    interviewers = (load_interviewers(interview.interviewers_path) if interview.interviewers_path
+                    else synthetic_panel)
+    if not interview.availability_path:
+        return interviewers, [
+            Candidate(f"{row['resume_id']}@{row['job_id']}", row["job_id"], row["priority"],
+                      synthetic.available, synthetic.timezone)
+            for row, synthetic in zip(shortlisted, synthetic_candidates)], "synthetic"
+    free = load_availability(interview.availability_path)
+    candidates = []
+    for row in shortlisted:
+        mine = free.get(str(row["resume_id"]), Availability())  # no rows: unscheduled, with why
+        candidates.append(Candidate(f"{row['resume_id']}@{row['job_id']}", row["job_id"],
+                                    row["priority"], mine.slots, mine.timezone, mine.email))
+    return interviewers, candidates, interview.availability_path
 
 
 def run(cfg: RecruitConfig) -> dict:
@@ -78,14 +123,7 @@ def run(cfg: RecruitConfig) -> dict:
     shortlisted = shortlisted_candidates(cfg, jobs)
     required = {j["job_id"]: frozenset(j["required_skills"]) for j in jobs
                 if j["job_id"] in {row["job_id"] for row in shortlisted}}
-    synthetic_people, synthetic_candidates, _ = synthetic_instance(
-        len(shortlisted), cfg.interview.interviewers, cfg.interview.days, cfg.interview.seed, required)
-    interviewers = (load_interviewers(cfg.interview.interviewers_path) if cfg.interview.interviewers_path
-                    else synthetic_people)
-    # A resume shortlisted for two jobs is two candidates: the id carries the job.
-    candidates = [Candidate(f"{row['resume_id']}@{row['job_id']}", row["job_id"], row["priority"],
-                            synthetic.available)
-                  for row, synthetic in zip(shortlisted, synthetic_candidates)]
+    interviewers, candidates, availability = people(cfg, shortlisted, required)
     rules = SchedulingRules(interview_minutes=cfg.interview.interview_minutes,
                             buffer_minutes=cfg.interview.buffer_minutes,
                             panel_size=cfg.interview.panel_size, required_skills=required,
@@ -98,11 +136,15 @@ def run(cfg: RecruitConfig) -> dict:
     table = table.append_column("resume_id", pa.array(resume_ids, pa.string()))
     table_path = write_parquet_atomic(table, out / "schedule" / "part-00000.parquet")
     calendars = write_ics(schedule, interviewers, out / "calendars")
+    invitations = write_invitations(schedule, interviewers, candidates, out / "invitations",
+                                    cfg.interview.organizer_email)
     write_json_atomic(schedule.unscheduled, out / "unscheduled.json")
     return {"schedule": str(table_path), "calendars": str(out / "calendars"),
             "unscheduled": str(out / "unscheduled.json"), "candidates": len(candidates),
             "interviewers": len(interviewers), "scheduled": len(schedule.interviews),
             "not_scheduled": len(schedule.unscheduled), "status": schedule.status,
-            "ics_files": len(calendars), "solve_seconds": round(schedule.solve_seconds, 2),
+            "ics_files": len(calendars), "invitations": len(invitations),
+            "invitations_dir": str(out / "invitations"),
+            "availability": availability, "solve_seconds": round(schedule.solve_seconds, 2),
             "reasons": dict(sorted(schedule.unscheduled.items()))}
 

@@ -1,0 +1,1 @@
+"""The online scoring service: the batch job's model behind HTTP on Ray Serve (`recruit serve`)."""
