@@ -106,12 +106,16 @@ class JobShortlists:
                      new_ids: torch.Tensor) -> Admitted:
         """Top-N of (current | new) for `jobs`; new_* are [len(jobs), m]. Returns what got in. Ties
         go to the smaller resume id: one total order, so a shortlist does not depend on which
-        block, actor or batch brought each resume (topk alone breaks ties by position)."""
+        block, actor or batch brought each resume (topk alone breaks ties by position). One topk
+        ranks every row; only rows where two finite scores tie among the first N+1 are ranked
+        again by (score, id) (empty slots, -inf with id -1, are all alike)."""
         scores = torch.cat([self.scores[jobs], new_scores.to(self.scores.dtype)], dim=1)
         ids = torch.cat([self.ids[jobs], new_ids], dim=1)
-        by_id = torch.argsort(ids, dim=1, stable=True)
-        ranked = torch.argsort(torch.gather(scores, 1, by_id), dim=1, descending=True, stable=True)
-        where = torch.gather(by_id, 1, ranked[:, :self.n])
+        top, where = torch.topk(scores, min(self.n + 1, scores.shape[1]), dim=1)
+        tied = ((top[:, 1:] == top[:, :-1]) & torch.isfinite(top[:, 1:])).any(dim=1).nonzero()[:, 0]
+        where = where[:, :self.n]
+        if len(tied):
+            where[tied] = _ranked_by_score_then_id(scores[tied], ids[tied], self.n)
         top, top_ids = torch.gather(scores, 1, where), torch.gather(ids, 1, where)
         self.scores[jobs], self.ids[jobs] = top, top_ids
         rows, slots = ((where >= self.n) & torch.isfinite(top)).nonzero(as_tuple=True)
@@ -120,6 +124,13 @@ class JobShortlists:
     def result(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(scores, resume ids) [jobs, N], best first; empty slots have -inf and id -1."""
         return self.scores, self.ids
+
+
+def _ranked_by_score_then_id(scores: torch.Tensor, ids: torch.Tensor, n: int) -> torch.Tensor:
+    """Column positions of each row's first `n` by score (higher first), then resume id (smaller)."""
+    by_id = torch.argsort(ids, dim=1, stable=True)
+    ranked = torch.argsort(torch.gather(scores, 1, by_id), dim=1, descending=True, stable=True)
+    return torch.gather(by_id, 1, ranked[:, :n])
 
 
 def _nothing(device) -> Admitted:
