@@ -156,6 +156,10 @@ RANGES: dict[str, dict[str, Range]] = {
         "probe_c": positive("inverse L2 strength of the embedding probe"),
         "seed": SEED,
     },
+    "privacy": {
+        "counterfactual_max_delta": Range("largest change of a score when only names and "
+                                          "pronouns change", 0, 1),
+    },
     "cluster": {
         "num_cpus": count("CPUs of the local Ray; null: all cores", 1, 4096),
         "idle_workers": count("idle worker processes Ray keeps", 0),
