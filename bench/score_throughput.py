@@ -37,7 +37,7 @@ import torch  # noqa: E402
 from _process_tree import CpuSeconds  # noqa: E402
 from ray_jobs._entry import compose_config  # noqa: E402  (also sets the offline environment)
 from recruit_core.config import RecruitConfig  # noqa: E402
-from recruit_core.data.intake import validate_resumes  # noqa: E402
+from recruit_core.data.validate import validate_resumes  # noqa: E402
 from recruit_core.io import parquet_files  # noqa: E402
 from recruit_core.score.scorer import ResumeScorer  # noqa: E402
 

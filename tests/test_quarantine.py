@@ -4,17 +4,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recruit_core.data.intake import (
-    check_file,
-    id_buckets,
-    later_occurrences,
-    normalise_text,
-    quarantined,
-    read_ids,
-    read_row_group,
-    reason_counts,
-    validate_resumes,
-)
+from recruit_core.data.intake import check_file, id_buckets, later_occurrences, read_ids, read_row_group
+from recruit_core.data.validate import normalise_text, quarantined, reason_counts, validate_resumes
 
 GOOD = "Data Engineer\nBuilt pipelines in Python and SQL."
 

@@ -5,8 +5,8 @@ import pyarrow as pa
 
 import recruit_core.data.taxonomy as taxonomy_module
 from recruit_core.config import DataConfig, ModelConfig, TinyBertConfig
-from recruit_core.data.intake import VALIDATED_SCHEMA
 from recruit_core.data.taxonomy import Occupation, Skill, Taxonomy
+from recruit_core.data.validate import VALIDATED_SCHEMA
 from recruit_core.match import pipeline_ray
 
 TINY = ModelConfig(source="tiny", sha256="", max_length=64, window_stride=48, max_windows=2,

@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from recruit_core.config import MatchConfig
-from recruit_core.data.intake import normalise_text
+from recruit_core.data.validate import normalise_text
 
 
 @pytest.mark.ray

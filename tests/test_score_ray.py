@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT, compose_config
 
-from recruit_core.data.intake import normalise_text
 from recruit_core.data.synth import job_table, resume_tables
 from recruit_core.data.taxonomy import load_builtin
+from recruit_core.data.validate import normalise_text
 from recruit_core.score.manifest import Manifest, output_key
 
 pytestmark = pytest.mark.ray
@@ -190,18 +190,19 @@ def test_crash_then_rerun_gives_the_clean_output_bitwise(clean_run, corpus, tmp_
     from recruit_core.score import job_ray as score
     output = tmp_path / "resumed"
     another_way = ("score.pool_size=1", "score.tokenize_in_actor=false")
-    real_record, calls = Manifest.record, []
+    real_record, calls = Manifest.record_many, []
 
-    def crash_after_first_scored_file(self, input_file, counts):
-        real_record(self, input_file, counts)
-        calls.append(input_file)
-        if "file_problem" not in counts:
-            raise RuntimeError("simulated crash")
+    def crash_after_first_scored_file(self, finished):
+        for input_file, counts in finished:
+            real_record(self, [(input_file, counts)])
+            calls.append(input_file)
+            if "file_problem" not in counts:
+                raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(Manifest, "record", crash_after_first_scored_file)
+    monkeypatch.setattr(Manifest, "record_many", crash_after_first_scored_file)
     with pytest.raises(RuntimeError, match="simulated crash"):
         score.run(_config(corpus, output, *another_way))
-    monkeypatch.setattr(Manifest, "record", real_record)
+    monkeypatch.setattr(Manifest, "record_many", real_record)
     finished = output / "scores" / f"{output_key(corpus / 'resumes', calls[-1])}.parquet"
     before = finished.stat().st_mtime_ns if finished.exists() else None
     summary = score.run(_config(corpus, output, *another_way))

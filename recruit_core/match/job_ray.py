@@ -27,7 +27,7 @@ import pyarrow as pa
 import ray
 
 from recruit_core.config import ModelConfig, RecruitConfig
-from recruit_core.data.intake import FileCheck, check_files
+from recruit_core.data.intake import InputFiles, check_files
 from recruit_core.io import parquet_files, write_json_atomic, write_parquet_atomic
 from recruit_core.match.pipeline_ray import (
     embed_requisitions,
@@ -45,36 +45,36 @@ from recruit_core.score.scorer import load_requisitions
 NO_RERANK = "none (bi-encoder order)"
 
 
-def preflight(cfg: RecruitConfig) -> tuple[list[FileCheck], pa.Table, str]:
+def preflight(cfg: RecruitConfig) -> tuple[InputFiles, pa.Table, str]:
     """Paths and models checked before Ray starts (~20 s), so a wrong one fails at once:
     (the readable resume files, the requisitions, the reranking model's name)."""
     match = cfg.match
-    checks = check_files(parquet_files(cfg.inputs.resumes, "inputs.resumes"))
+    files = check_files(parquet_files(cfg.inputs.resumes, "inputs.resumes"))
     jobs = load_requisitions(cfg.inputs.jobs, "inputs.jobs")
     for key, path in (("match.biencoder_path", match.biencoder_path),
                       ("match.crossencoder_path", match.crossencoder_path)):
         if path:
             check_model_folder(path, key)
-    return [c for c in checks if c.readable], jobs, _crossencoder_name(match.crossencoder_path)
+    return files, jobs, _crossencoder_name(match.crossencoder_path)
 
 
 def run(cfg: RecruitConfig) -> dict:
     match = cfg.match
     started = time.perf_counter()
-    readable, jobs, rerank_model = preflight(cfg)
+    files, jobs, rerank_model = preflight(cfg)
     run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
     provenance = {"biencoder": model_fingerprint(match.biencoder_path, cfg.model), "run_id": run_id}
     connect(cfg.cluster)
     set_block_size(match.target_max_block_mb)
     output = Path(match.output_dir)
-    paths = [c.path for c in readable]
     jobs_ref = ray.put(jobs)
     vectors_ref = embed_requisitions.options(num_cpus=match.cpus_per_actor,
                                              num_gpus=match.num_gpus).remote(match, cfg.model, jobs)
     staging = output / "_staging" / "recommendations"
     shutil.rmtree(staging, ignore_errors=True)
-    search = search_duplicates(paths, sum(c.rows for c in readable), match.cpus_per_task)
-    ds = match_pipeline(read_units([c for c in readable if c.rows], paths), search, paths, cfg,
+    paths = list(files.paths)
+    search = search_duplicates(paths, files.readable_rows, match.cpus_per_task)
+    ds = match_pipeline(read_units([c for c in files.readable if c.rows], paths), search, paths, cfg,
                         vectors_ref, jobs_ref, str(staging), provenance)
     shortlists = merge_shortlists(ds, jobs.num_rows, match.top_n_resumes)
     reranked = rerank_shortlists(shortlist_pairs(shortlists), paths, match, cfg.model, cfg.data, jobs_ref)

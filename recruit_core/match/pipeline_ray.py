@@ -24,7 +24,7 @@ import ray
 import torch
 
 from recruit_core.config import DataConfig, MatchConfig, ModelConfig, RecruitConfig
-from recruit_core.data.intake import ID_COLUMN, TEXT_COLUMN, normalise_text
+from recruit_core.data.validate import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.io import write_parquet_atomic
 from recruit_core.match.topk import BlockMatcher, JobShortlists
 from recruit_core.model.forward import TextEncoder, load_scoring_model, tokenize_texts

@@ -32,11 +32,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from recruit_core.config import RecruitConfig
-from recruit_core.data.intake import FileCheck, check_files
+from recruit_core.data.intake import InputFiles, check_files
 from recruit_core.io import InputListing, list_input_files, parquet_files, write_json_atomic
 from recruit_core.model.forward import check_model_folder, model_fingerprint
 from recruit_core.ray_env import connect, set_block_size
-from recruit_core.score.manifest import SUMMARY_FILE, Manifest, clear_outputs, record_file_problems
+from recruit_core.score.manifest import SUMMARY_FILE, Manifest, record_file_problems
 from recruit_core.score.pipeline_ray import reference_task, score_files, search_duplicates
 from recruit_core.score.scorer import result_config_hash
 
@@ -47,7 +47,7 @@ def _run_id() -> str:
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
-def preflight(cfg: RecruitConfig) -> tuple[InputListing, list[FileCheck], dict]:
+def preflight(cfg: RecruitConfig) -> tuple[InputListing, InputFiles, dict]:
     """Every path and the model checked before Ray starts (~20 s), so a wrong one fails at once:
     (the input listing, its files' footers, the provenance of the outputs)."""
     score, inputs = cfg.score, cfg.inputs
@@ -58,68 +58,50 @@ def preflight(cfg: RecruitConfig) -> tuple[InputListing, list[FileCheck], dict]:
         check_model_folder(score.model_path, "score.model_path")
     provenance = {"model": model_fingerprint(score.model_path, cfg.model),
                   "config_hash": result_config_hash(score, inputs, cfg.model)}
-    checks = check_files(listing.files)
-    bad = [c for c in checks if not c.readable]
-    if bad and score.on_unreadable_file == "fail":
-        raise RuntimeError(f"{len(bad)} input files cannot be scored: "
-                           + "; ".join(c.detail for c in bad)
+    files = check_files(listing.files)
+    if files.problems and score.on_unreadable_file == "fail":
+        raise RuntimeError(f"{len(files.problems)} input files cannot be scored: "
+                           + "; ".join(c.detail for c in files.problems)
                            + " (score.on_unreadable_file=quarantine scores the rest)")
     if listing.skipped:
         log.warning("%d files under inputs.resumes=%s are not read (hidden, metadata or not "
                     "*.parquet): listed in summary.json skipped_files", len(listing.skipped),
                     inputs.resumes)
-    return listing, checks, provenance
+    return listing, files, provenance
 
 
 def run(cfg: RecruitConfig) -> dict:
     score = cfg.score
     started = time.perf_counter()
-    listing, checks, provenance = preflight(cfg)
+    listing, files, provenance = preflight(cfg)
     connect(cfg.cluster)
     set_block_size(score.target_max_block_mb)
     output = Path(score.output_dir)
-    if score.overwrite:
-        clear_outputs(output)
     reference_ref = reference_task.options(num_cpus=score.cpus_per_actor, num_gpus=score.num_gpus
                                            ).remote(score, cfg.model, cfg.data, cfg.inputs.jobs)
-    readable = [c for c in checks if c.readable]
-    paths = [c.path for c in readable]
-    search = search_duplicates(paths, sum(c.rows for c in readable), score.cpus_per_task)
-    manifest = Manifest.open(output, provenance)
-    clear_outputs(output, staging_only=True)
-    record_file_problems(checks, manifest, cfg.inputs.resumes)
-    todo = [c for c in readable if not manifest.is_finished(c.path)]
+    search = search_duplicates(files.paths, files.readable_rows, score.cpus_per_task)
+    manifest = Manifest.open(output, provenance, overwrite=score.overwrite)
+    record_file_problems(files.problems, manifest, cfg.inputs.resumes)
+    unfinished = set(manifest.unfinished(files.paths))
+    todo = [c for c in files.readable if c.path in unfinished]
     run_id = score.run_id or _run_id()
     if todo:
-        score_files(todo, paths, search, cfg, reference_ref, {**provenance, "run_id": run_id},
+        score_files(todo, files, search, cfg, reference_ref, {**provenance, "run_id": run_id},
                     manifest)
-    totals = manifest.totals([c.path for c in checks])
-    # from the Parquet footers, not from what was read: a file without the columns counts too
-    rows_in = sum(c.rows for c in checks)
+    totals = manifest.totals([c.path for c in files.checks])
     summary = {
         "scores": str(output / "scores"), "quarantine": str(output / "quarantine"),
         "manifest": str(manifest.path), "run_id": run_id, **provenance,
-        "files": len(checks), "files_scored_now": len(todo),
-        "files_skipped_finished": len(readable) - len(todo),
-        "files_quarantined": len(checks) - len(readable), "skipped_files": listing.skipped,
-        "rows_in": rows_in, "rows_scored": totals["scored"],
-        "rows_quarantined": totals["quarantined"], "reasons": _reasons(manifest),
+        "files": len(files.checks), "files_scored_now": len(todo),
+        "files_skipped_finished": len(files.readable) - len(todo),
+        "files_quarantined": len(files.problems), "skipped_files": listing.skipped,
+        "rows_in": files.rows_in, "rows_scored": totals["scored"],
+        "rows_quarantined": totals["quarantined"], "reasons": totals["reasons"],
         "seconds": round(time.perf_counter() - started, 2)}
-    summary["invariant_ok"] = rows_in == totals["scored"] + totals["quarantined"]
+    summary["invariant_ok"] = files.rows_in == totals["scored"] + totals["quarantined"]
     write_json_atomic(summary, output / SUMMARY_FILE)
-    print(f"rows in {rows_in} = rows scored {totals['scored']} + rows quarantined "
+    print(f"rows in {files.rows_in} = rows scored {totals['scored']} + rows quarantined "
           f"{totals['quarantined']}: {'ok' if summary['invariant_ok'] else 'VIOLATED'}")
     if not summary["invariant_ok"]:
-        raise RuntimeError(f"rows in ({rows_in}) != scored + quarantined; see {manifest.path}")
+        raise RuntimeError(f"rows in ({files.rows_in}) != scored + quarantined; see {manifest.path}")
     return summary
-
-
-def _reasons(manifest: Manifest) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for entry in manifest.files.values():
-        for reason, n in (entry.get("reasons") or {}).items():
-            counts[reason] = counts.get(reason, 0) + n
-        if entry.get("file_problem") and not entry.get("reasons"):  # written before reasons were
-            counts[entry["file_problem"]] = counts.get(entry["file_problem"], 0) + 1
-    return counts
-

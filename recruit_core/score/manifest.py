@@ -62,8 +62,10 @@ class Manifest:
     files: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, output_dir: str | Path, provenance: dict) -> "Manifest":
-        """Load the manifest in `output_dir`, or start one; refuse one made with other provenance."""
+    def open(cls, output_dir: str | Path, provenance: dict, overwrite: bool = False) -> "Manifest":
+        """Load the manifest in `output_dir`, or start one; refuse one made with other provenance.
+        Parts staged by an interrupted run are cleared; `overwrite` clears every earlier output."""
+        clear_outputs(output_dir, staging_only=not overwrite)
         path = Path(output_dir) / MANIFEST_FILE
         lines = _read_lines(path)
         if not lines:
@@ -83,23 +85,44 @@ class Manifest:
             return False
         return all(entry.get(k) == v for k, v in file_identity(input_file).items())
 
+    def unfinished(self, input_files) -> list[str]:
+        """The files of `input_files` that still have to be done, in their order."""
+        return [f for f in input_files if not self.is_finished(f)]
+
     def record(self, input_file: str, counts: dict) -> None:
         """Append one finished file; call only after its outputs are in place."""
-        entry = {"input_file": input_file, **file_identity(input_file), **counts}
+        self.record_many([(input_file, counts)])
+
+    def record_many(self, finished: list[tuple[str, dict]]) -> None:
+        """Append finished files (input path, counts), one line each, with one fsync."""
+        if not finished:
+            return
+        entries = [{"input_file": path, **file_identity(path), **counts} for path, counts in finished]
         with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, sort_keys=True) + "\n")
+            handle.writelines(json.dumps(entry, sort_keys=True) + "\n" for entry in entries)
             handle.flush()
             os.fsync(handle.fileno())
-        self.files[input_file] = entry
+        self.files.update((entry["input_file"], entry) for entry in entries)
 
-    def totals(self, input_files: list[str] | None = None) -> dict[str, int]:
-        """rows_in / scored / quarantined summed over `input_files` (default: all finished files)."""
+    def totals(self, input_files: list[str] | None = None) -> dict:
+        """rows_in / scored / quarantined summed over `input_files` (default: all finished files),
+        and `reasons`: quarantined rows per reason."""
         keys = self.files if input_files is None else [f for f in input_files if f in self.files]
-        return {name: sum(int(self.files[f].get(name, 0)) for f in keys)
-                for name in ("rows_in", "scored", "quarantined")}
+        totals: dict = {name: sum(int(self.files[f].get(name, 0)) for f in keys)
+                        for name in ("rows_in", "scored", "quarantined")}
+        reasons: dict[str, int] = {}
+        for entry in (self.files[f] for f in keys):
+            for reason, n in (entry.get("reasons") or {}).items():
+                reasons[reason] = reasons.get(reason, 0) + n
+        return {**totals, "reasons": reasons}
 
 
-def commit_outputs(output_dir: str | Path, key: str) -> dict:
+def staging_folder(output_dir: str | Path, input_root: str, input_file: str) -> str:
+    """Where an input file's parts wait until all its rows are in."""
+    return f"{output_dir}/{STAGING_DIR}/{output_key(input_root, input_file)}"
+
+
+def commit_outputs(output_dir: str | Path, input_root: str, input_file: str) -> dict:
     """Merge an input file's staged parts into `scores/<key>.parquet` and `quarantine/<key>.parquet`,
     rows in input order, each renamed into place whole; returns the counts for the manifest.
 
@@ -107,6 +130,7 @@ def commit_outputs(output_dir: str | Path, key: str) -> dict:
     merge is the same whatever order the parts were written in.
     """
     output_dir = Path(output_dir)
+    key = output_key(input_root, input_file)
     staged = output_dir / STAGING_DIR / key
     counts: dict = {"scored": 0, "quarantined": 0, "reasons": {}}
     for kind, column in (("scores", "scored"), ("quarantine", "quarantined")):
@@ -125,15 +149,16 @@ def commit_outputs(output_dir: str | Path, key: str) -> dict:
     return counts
 
 
-def record_file_problems(checks: list, manifest: Manifest, input_root: str) -> int:
-    """Unreadable files and files without the needed columns: `quarantine/<key>.parquet` naming
-    the path (one record per row when the row count is known, see quarantine.file_problem_rows)
-    and a manifest line counting those rows, so a rerun does not report them twice."""
+def record_file_problems(problems, manifest: Manifest, input_root: str) -> int:
+    """Unreadable files and files without the needed columns (`InputFiles.problems`):
+    `quarantine/<key>.parquet` naming the path (one record per row when the row count is known, see
+    intake.file_problem_rows) and a manifest line counting those rows, so a rerun does not report
+    them twice."""
     from recruit_core.data.intake import file_problem_rows
 
     recorded = 0
-    for check in checks:
-        if check.readable or manifest.is_finished(check.path):
+    for check in problems:
+        if manifest.is_finished(check.path):
             continue
         key = output_key(input_root, check.path)
         records = file_problem_rows(check)

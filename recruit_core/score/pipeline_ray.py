@@ -7,7 +7,7 @@ Rows are read per (file, row group) rather than by `ray.data.read_parquet`, for 
 row knows its position in its file, so "keep the first occurrence of a resume_id" means the first
 row, exactly; and a row group that fails to decode is quarantined with its path and row range
 instead of failing the whole dataset. Only `resume_id` and `text` are read. Footers are checked
-first (quarantine.check_files), so an unreadable file is reported by path before anything runs.
+first (intake.check_files), so an unreadable file is reported by path before anything runs.
 
 Duplicate resume_ids across blocks and files: before scoring, a map/reduce over the id column only
 (tiny next to the text): one task per file splits its ids into hash buckets, one task per bucket
@@ -32,17 +32,17 @@ import ray
 
 from recruit_core.config import DataConfig, ModelConfig, RecruitConfig, ScoreConfig
 from recruit_core.data.intake import (
-    QUARANTINE_SCHEMA,
-    TEXT_COLUMN,
     FileCheck,
+    InputFiles,
     id_buckets,
     later_occurrences,
     read_ids,
     read_row_group,
     read_units,
 )
+from recruit_core.data.validate import QUARANTINE_SCHEMA, TEXT_COLUMN
 from recruit_core.io import write_parquet_atomic
-from recruit_core.score.manifest import STAGING_DIR, output_key
+from recruit_core.score.manifest import staging_folder
 
 # torch and transformers are imported inside the functions that need them: the read, staging and
 # duplicate tasks then start in a fraction of the time, which is most of a small run's cost.
@@ -187,7 +187,7 @@ def stage_parts(batch: pa.Table, *, output_dir: str, input_root: str, provenance
         rows = batch.filter(pc.equal(batch.column("input_file"), path))
         rows = rows.rename_columns(["input_row" if c == "position" else c for c in rows.column_names])
         first_row = pc.min(rows.column("input_row")).as_py()
-        staged = f"{output_dir}/{STAGING_DIR}/{output_key(input_root, path)}"
+        staged = staging_folder(output_dir, input_root, path)
         bad_mask = pc.is_valid(rows.column("reason"))
         scores = rows.filter(pc.invert(bad_mask)).drop_columns(["reason", "detail"])
         where = ["input_file", "input_row"]
@@ -260,9 +260,9 @@ def scoring_pipeline(units: list[dict], search: list, cfg: RecruitConfig, refere
 # ---- the driver: plan, stream, commit per input file, check the invariant ---------------------
 
 @ray.remote
-def _commit(output_dir: str, key: str) -> dict:
+def _commit(output_dir: str, input_root: str, input_file: str) -> dict:
     from recruit_core.score.manifest import commit_outputs
-    return commit_outputs(output_dir, key)
+    return commit_outputs(output_dir, input_root, input_file)
 
 
 class _Commits:
@@ -288,29 +288,32 @@ class _Commits:
     def commit(self, path: str) -> None:
         if path not in self.committing:
             self.committing.add(path)
-            key = output_key(self.input_root, path)
-            self.in_flight[_commit.options(num_cpus=self.cpus).remote(self.output_dir, key)] = path
+            task = _commit.options(num_cpus=self.cpus).remote(self.output_dir, self.input_root, path)
+            self.in_flight[task] = path
 
     def record(self, wait: bool) -> None:
         """Append finished commits to the manifest; with `wait`, all of them."""
-        while self.in_flight:
-            ready, _ = ray.wait(list(self.in_flight), num_returns=1, timeout=None if wait else 0)
-            if not ready:
-                return
-            path = self.in_flight.pop(ready[0])
-            counts = ray.get(ready[0])
-            self.manifest.record(path, {"rows_in": self.expected[path], **counts})
+        if not self.in_flight:
+            return
+        refs = list(self.in_flight)
+        ready, _ = ray.wait(refs, num_returns=len(refs), timeout=None if wait else 0)
+        if not ready:
+            return
+        paths = [self.in_flight.pop(ref) for ref in ready]
+        counts = ray.get(ready)
+        self.manifest.record_many([(path, {"rows_in": self.expected[path], **c})
+                                   for path, c in zip(paths, counts)])
 
     def unfinished(self) -> list[str]:
-        return [p for p in self.expected if not self.manifest.is_finished(p)]
+        return self.manifest.unfinished(self.expected)
 
 
-def score_files(todo: list[FileCheck], paths: list[str], search: list, cfg: RecruitConfig,
+def score_files(todo: list[FileCheck], files: InputFiles, search: list, cfg: RecruitConfig,
                 reference_ref, provenance: dict, manifest) -> None:
-    """Score `todo`, committing file by file; `search` (over all readable `paths`) finds the
-    duplicates."""
+    """Score `todo` (readable files of `files` not finished yet), committing file by file;
+    `search` (over all of `files.paths`) finds the duplicates."""
     commits = _Commits(todo, cfg, manifest)
-    units = read_units([c for c in todo if c.rows], paths)
+    units = read_units([c for c in todo if c.rows], files.paths)
     for check in todo:
         if not check.rows:  # an empty file: nothing to stream, finished at once
             commits.commit(check.path)
