@@ -19,8 +19,11 @@ merged into one span of the type found first in `PII_TYPES` order, so nothing fl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
 
 from recruit_core.privacy.names import find_names
 from recruit_core.privacy.patterns import find_shaped
@@ -29,7 +32,8 @@ from recruit_core.privacy.patterns import find_shaped
 PII_TYPES = ("EMAIL", "URL", "PHONE", "DOB", "AGE", "ADDRESS", "GENDER", "MARITAL", "NATIONALITY",
              "RELIGION", "PHOTO", "NAME", "PRONOUN")
 _RANK = {kind: rank for rank, kind in enumerate(PII_TYPES)}
-# What scoring outputs record per resume: one count per type, never a value.
+# What scoring outputs record per resume, in column REDACTED_COLUMN: one count per type, never a value.
+REDACTED_COLUMN = "pii_redacted"
 COUNTS_TYPE = pa.struct([(kind.lower(), pa.int32()) for kind in PII_TYPES])
 
 
@@ -96,3 +100,39 @@ def redact_texts(texts: list[str | None], types=PII_TYPES) -> tuple[list[str | N
         redacted.append(result.text)
         counts.append({kind.lower(): result.counts.get(kind, 0) for kind in PII_TYPES})
     return redacted, pa.array(counts, COUNTS_TYPE)
+
+
+def redact_resumes(batch: pa.Table, privacy) -> pa.Table:
+    """A validated batch (VALIDATED_SCHEMA, `privacy`: PrivacyConfig) with the text of its good rows
+    redacted and a `pii_redacted` column (COUNTS_TYPE) appended; quarantined rows, and every row
+    when `privacy.redact` is off, get null counts. The one place resume text is redacted for
+    scoring and matching (`score.pipeline_ray.read_resumes`)."""
+    if not privacy.redact:
+        return batch.append_column(REDACTED_COLUMN, pa.nulls(batch.num_rows, COUNTS_TYPE))
+    texts = batch.column("text").to_pylist()
+    good = batch.column("reason").is_null().to_pylist()
+    redacted, counts = redact_texts([t if ok else None for t, ok in zip(texts, good)], privacy.types)
+    index = batch.schema.get_field_index("text")
+    return (batch.set_column(index, batch.schema.field(index), pa.array(redacted, pa.string()))
+                 .append_column(REDACTED_COLUMN, counts))
+
+
+def redact_column(texts: list[str], privacy) -> list[str]:
+    """Resume texts redacted as `privacy` says (unchanged when it is off): training examples,
+    interview packs and reranked pairs, which read resumes outside the score/match reader."""
+    if not privacy.redact:
+        return list(texts)
+    return [redact(t, privacy.types).text if t is not None else None for t in texts]
+
+
+def redaction_totals(scores_dir) -> dict[str, int]:
+    """Spans redacted per type over every committed scores file of a run: summary.json's figure."""
+    files = sorted(str(p) for p in Path(scores_dir).glob("*.parquet"))
+    if not files:
+        return {}
+    dataset = pads.dataset(files, format="parquet")
+    if REDACTED_COLUMN not in dataset.schema.names:
+        return {}
+    counts = dataset.to_table(columns=[REDACTED_COLUMN]).column(REDACTED_COLUMN)
+    return {kind.lower(): int(pc.sum(pc.struct_field(counts, kind.lower())).as_py() or 0)
+            for kind in PII_TYPES}

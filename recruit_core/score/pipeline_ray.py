@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import ray
 
-from recruit_core.config import DataConfig, ModelConfig, RecruitConfig, ScoreConfig
+from recruit_core.config import DataConfig, ModelConfig, PrivacyConfig, RecruitConfig, ScoreConfig
 from recruit_core.data.intake import (
     FileCheck,
     InputFiles,
@@ -42,6 +42,7 @@ from recruit_core.data.intake import (
 )
 from recruit_core.data.validate import QUARANTINE_SCHEMA, TEXT_COLUMN
 from recruit_core.io import write_parquet_atomic
+from recruit_core.privacy.redact import REDACTED_COLUMN, redact_resumes
 from recruit_core.score.manifest import staging_folder
 
 # torch and transformers are imported inside the functions that need them: the read, staging and
@@ -49,7 +50,7 @@ from recruit_core.score.manifest import staging_folder
 
 # Resume ids per duplicate-detection bucket: ~2M ids (~100 MB as Arrow + pandas) fits any worker.
 IDS_PER_BUCKET = 2_000_000
-PASSTHROUGH = ("resume_id", "input_file", "position", "reason", "detail")
+PASSTHROUGH = ("resume_id", "input_file", "position", "reason", "detail", REDACTED_COLUMN)
 STATS_SCHEMA = pa.schema([("input_file", pa.string()), ("first_row", pa.int64()),
                           ("scored", pa.int64()), ("quarantined", pa.int64())])
 TOKENS_TYPE = pa.list_(pa.int32())
@@ -99,12 +100,15 @@ def duplicate_rows(search: list, file_index: int) -> dict[int, str]:
 
 # ---- stage functions ----------------------------------------------------------------------------
 
-def read_resumes(units: pa.Table, *, max_text_chars: int, chunk_rows: int, search: list):
-    """Read and validate each unit's rows in chunks; yields VALIDATED_SCHEMA tables."""
+def read_resumes(units: pa.Table, *, max_text_chars: int, chunk_rows: int, search: list,
+                 privacy: PrivacyConfig):
+    """Read and validate each unit's rows in chunks; yields VALIDATED_SCHEMA tables with the text
+    redacted (privacy.redact) and a `pii_redacted` count column: no model sees the raw text."""
     for unit in units.to_pylist():
-        yield from read_row_group(unit["path"], unit["row_group"], unit["first_row"], unit["rows"],
-                                  chunk_rows, max_text_chars,
-                                  duplicate_rows(search, unit["file_index"]))
+        for chunk in read_row_group(unit["path"], unit["row_group"], unit["first_row"], unit["rows"],
+                                    chunk_rows, max_text_chars,
+                                    duplicate_rows(search, unit["file_index"])):
+            yield redact_resumes(chunk, privacy)
 
 
 _TOKENIZERS: dict[tuple[str, str], object] = {}
@@ -227,13 +231,13 @@ def actor_memory(megabytes: int) -> int:
 
 
 def resume_reader(units: list[dict], search: list, max_text_chars: int, chunk_rows: int,
-                  tasks: dict) -> ray.data.Dataset:
+                  tasks: dict, privacy: PrivacyConfig) -> ray.data.Dataset:
     """The first stage of the score and match pipelines: one block per work unit (file, row
     group), read and validated in chunks of `chunk_rows` (VALIDATED_SCHEMA)."""
     ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
     return ds.map_batches(read_resumes, batch_size=1, **tasks,
                           fn_kwargs={"max_text_chars": max_text_chars, "chunk_rows": chunk_rows,
-                                     "search": search})
+                                     "search": search, "privacy": privacy})
 
 
 def scoring_pipeline(units: list[dict], search: list, cfg: RecruitConfig, reference_ref,
@@ -241,7 +245,8 @@ def scoring_pipeline(units: list[dict], search: list, cfg: RecruitConfig, refere
     """The streaming dataset of stats rows; iterating it does the work."""
     score, model, data = cfg.score, cfg.model, cfg.data
     tasks = {"batch_format": "pyarrow", "num_cpus": score.cpus_per_task}
-    ds = resume_reader(units, search, cfg.inputs.max_text_chars, score.batch_size, tasks)
+    ds = resume_reader(units, search, cfg.inputs.max_text_chars, score.batch_size, tasks,
+                       cfg.privacy)
     if not score.tokenize_in_actor:
         ds = ds.map_batches(tokenize_resumes, batch_size=score.batch_size, **tasks,
                             fn_kwargs={"model_path": score.model_path, "model": model})
