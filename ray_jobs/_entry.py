@@ -59,16 +59,49 @@ def print_result(result: dict) -> dict:
     return result
 
 
+# A wrong path is the user's to fix (exit 2, one line); anything else is the job failing (exit 1,
+# with Hydra's traceback).
+INPUT_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError)
+USAGE_EXIT = 2
+
+
+def input_error(job: str, error: Exception) -> int:
+    """Print `recruit <job>: <what is wrong>` and return the usage exit code."""
+    print(f"recruit {job}: {error}", file=sys.stderr)
+    return USAGE_EXIT
+
+
 def main_for(run: Callable[[RecruitConfig], dict],
              show: Callable[[dict], dict] = print_result) -> Callable[[], None]:
-    """The Hydra app of one job: `run` on the converted config, its result shown by `show`."""
+    """The Hydra app of one job: `run` on the converted config, its result shown by `show`.
+    Exit codes: 0 done; 2 a command line Hydra refuses, a setting out of range or a missing
+    input (one line, no traceback); 1 the job failed."""
     job = Path(sys._getframe(1).f_code.co_filename).stem
+    started = []
 
     def task(cfg: DictConfig) -> dict:
-        return show(run(to_plain(cfg)))
+        started.append(job)
+        try:
+            plain = to_plain(cfg)
+        except ValueError as error:  # checked settings: unknown key, out of range, bad choice
+            sys.exit(input_error(job, error))
+        try:
+            return show(run(plain))
+        except INPUT_ERRORS as error:
+            sys.exit(input_error(job, error))
 
     task.__module__ = f"ray_jobs.{job}"  # Hydra names the job (hydra.job.name, its log) after it
-    return main(config_path=CONFIG_PATH, config_name="config", version_base="1.3")(task)
+    app = main(config_path=CONFIG_PATH, config_name="config", version_base="1.3")(task)
+
+    def entry() -> None:
+        try:
+            app()
+        except SystemExit as done:
+            # Hydra exits 1 on an override it cannot parse or apply, before the job starts
+            if done.code == 1 and not started:
+                raise SystemExit(USAGE_EXIT) from None
+            raise
+    return entry
 
 
 def sweep_point():

@@ -61,7 +61,7 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    source: str = "synthetic"  # synthetic | livecareer
+    source: str = "synthetic"  # synthetic | livecareer | postings (the real matching benchmark)
     dir: str = "${output_root}/pool"  # the synthetic talent pool: resumes/ truth/ jobs/ below it
     n_resumes: int = 2000
     n_jobs: int = 60
@@ -72,13 +72,26 @@ class DataConfig:
     taxonomy: str = "builtin"  # builtin | onet
     onet_dir: str = "../shared/data/onet"
     livecareer_path: str = "../shared/data/livecareer/resumes.parquet"
+    postings_path: str = "../shared/data/jobs/google_postings_dev.parquet"  # real postings, halved by hash
     drop_headline: bool = False  # livecareer: drop each text's first line, which often names the category
+    # Write <dir>/demographics/ (resume_id, sex, race_ethnicity): self-reported, for the bias audit
+    # only, never part of any model input (recruit_core/data/demographics.py).
+    demographics: bool = False
+    # A known bias to audit for: "sex:Female" makes that group's resumes list fewer skills; "": none
+    bias_against: str = ""
+    bias_keep_skills: float = 0.25  # share of its skills a penalised resume still lists
 
     def __post_init__(self) -> None:
-        if self.source not in ("synthetic", "livecareer"):
-            raise ValueError(f"data.source={self.source!r}: use synthetic or livecareer")
+        if self.source not in ("synthetic", "livecareer", "postings"):
+            raise ValueError(f"data.source={self.source!r}: use synthetic, livecareer or postings")
         if self.taxonomy not in ("builtin", "onet"):
             raise ValueError(f"data.taxonomy={self.taxonomy!r}: use builtin or onet")
+        if self.bias_against:
+            from recruit_core.data.demographics import parse_bias
+            parse_bias(self.bias_against, self.bias_keep_skills)
+            if not self.demographics:
+                raise ValueError(f"data.bias_against={self.bias_against}: add data.demographics=true, "
+                                 "or the planted bias cannot be audited (no demographics table)")
 
 
 @dataclass
@@ -209,7 +222,7 @@ class PrivacyConfig:
     """Personal data out of resume text before any model sees it (recruit_core/privacy/redact.py):
     where resumes are read for scoring, matching, training and interview packs."""
 
-    redact: bool = True
+    redact: bool = True  # false: the models read names, e-mails and the rest as written
     # What is redacted; every type by default (recruit_core.privacy.redact.PII_TYPES).
     types: list[str] = field(default_factory=lambda: [
         "EMAIL", "URL", "PHONE", "DOB", "AGE", "ADDRESS", "GENDER", "MARITAL", "NATIONALITY",
@@ -232,6 +245,8 @@ class PrivacyConfig:
 class EvalConfig:
     output_dir: str = "${output_root}/eval/${data.source}"
     model_path: str = ""  # a trained model folder; "" evaluates the pretrained encoder (model=...)
+    crossencoder_path: str = ""  # postings: a cross-encoder folder reranking model_path's first results
+    rerank_top: int = 20  # postings: results per posting the cross-encoder reorders (two pages)
     sample_resumes: int = 400  # synthetic: resumes x every job = the pairs scored (24,000 with 60 jobs)
     crossencoder_resumes: int = 40  # synthetic with a cross-encoder: one forward per pair, so fewer
     k: int = 10  # Recall@k / nDCG@k: the first page of matches a recruiter reads
@@ -240,9 +255,51 @@ class EvalConfig:
 
 
 @dataclass
+class AuditConfig:
+    """The bias audit (recruit_core/audit/): rates per demographic group of what the tool recommends."""
+
+    # The score job's output folder (scores/ under it) or the match job's (shortlists/ and
+    # recommendations/): the folders those jobs write by default
+    scores: str = "${output_root}/scores"
+    # Self-reported (resume_id, sex, race_ethnicity): a Parquet file or folder, or a .csv file
+    demographics: str = "${data.dir}/demographics"
+    output_dir: str = "${output_root}/audit"
+    model_card: str = ""  # a trained model folder: its README.md gets this audit's summary
+    # NYC LL144 lets an auditor leave out categories under 2% of the sample (6 RCNY 5-301)
+    min_group_share: float = 0.02
+    four_fifths: float = 0.8  # EEOC: a rate under 4/5 of the highest group's is evidence of impact
+    bootstrap_resamples: int = 1000  # percentile intervals want a thousand or more (Efron & Tibshirani)
+    confidence: float = 0.95
+    seed: int = 0
+
+
+@dataclass
+class IngestConfig:
+    """`recruit ingest`: resume files (PDF, DOCX, text) in, the scoring job's Parquet out."""
+
+    input: str = ""  # a folder (read recursively), a glob, or a list file (.parquet/.csv, `path` column)
+    output_dir: str = "${output_root}/ingest"
+    # 20 MiB: the largest of the 1,967 livecareer PDFs is 82 KiB (83,962 bytes); a file this big is
+    # a scan or a portfolio, and is refused before its bytes are read
+    max_file_mb: float = 20.0
+    # below it, the text is quarantined as garbled: the lowest share among the 491 livecareer dev
+    # PDFs is 0.83, binary bytes read as text give 0.03 (bench/ingest_text_similarity.py)
+    min_word_share: float = 0.5
+    layout: bool = True  # PDF reading order by position (recruit_core/ingest/pdf_layout.py); false:
+    # pypdf's content-stream order, as the livecareer Parquet's text was made
+    labels_from_path: bool = False  # add split and category from <split>/<CATEGORY>/<file>
+    files_per_unit: int = 16  # per work unit: ~3 CPU-s of livecareer PDFs (0.17 s each), one task
+    unit_mb: int = 64  # and at most this many MiB of files per unit, so one task's memory stays small
+    cpus_per_task: float = 0.5  # per parse task: half a CPU, as the scoring job's read tasks
+    overwrite: bool = False  # True: discard earlier outputs in output_dir instead of resuming
+
+
+@dataclass
 class ClusterConfig:
-    mode: str = "local"  # local: start Ray in this process on 127.0.0.1; remote: join RAY_ADDRESS
-    address: str = ""  # remote only; RAY_ADDRESS wins when set
+    mode: str = "local"  # local: start Ray in this process on 127.0.0.1; remote: join cluster.address
+    # remote only: the head's GCS address, <host>:6379; "" takes RAY_ADDRESS (set by `ray job submit`).
+    # Both set: they must name the same cluster; "auto" is refused (recruit_core/cluster_checks.py)
+    address: str = ""
     num_cpus: Optional[int] = None  # local only; None: all cores
     # The dashboard (127.0.0.1:8265) also serves Ray's state API, which Ray Train's placement-group
     # cleaner polls every second. None: on for jobs that train (train, demo), off for the others,
@@ -274,6 +331,8 @@ class RecruitConfig:
     match: MatchConfig = field(default_factory=MatchConfig)
     interview: InterviewConfig = field(default_factory=InterviewConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
 

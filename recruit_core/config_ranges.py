@@ -82,6 +82,7 @@ RANGES: dict[str, dict[str, Range]] = {
         "shard_rows": count("rows per generated Parquet file"),
         "near_duplicate_rate": share("share of resumes generated as near-duplicates"),
         "no_skills_section_rate": share("share of resumes generated without a skills section"),
+        "bias_keep_skills": share("share of its skills a resume of the penalised group still lists"),
     },
     "train": {
         "num_workers": count("training workers"),
@@ -154,11 +155,26 @@ RANGES: dict[str, dict[str, Range]] = {
         "crossencoder_resumes": count("resumes evaluated with a cross-encoder"),
         "k": count("cut-off of Recall@k and nDCG@k"),
         "probe_c": positive("inverse L2 strength of the embedding probe"),
+        "rerank_top": count("results per posting the cross-encoder reorders"),
         "seed": SEED,
     },
     "privacy": {
         "counterfactual_max_delta": Range("largest change of a score when only names and "
                                           "pronouns change", 0, 1),
+    },
+    "audit": {
+        "min_group_share": share("share of the sample under which a group is reported, not compared"),
+        "four_fifths": positive("impact ratio under which a group is flagged", 1),
+        "bootstrap_resamples": count("bootstrap resamples behind each interval", 10, 1_000_000),
+        "confidence": Range("confidence of the bootstrap intervals", 0.5, 0.999),
+        "seed": SEED,
+    },
+    "ingest": {
+        "max_file_mb": positive("largest resume file read, in MiB", 2**20),
+        "min_word_share": share("share of tokens that must be words, or the text is garbled"),
+        "files_per_unit": count("resume files per work unit"),
+        "unit_mb": count("MiB of resume files per work unit", 1, 2**20),
+        "cpus_per_task": positive("CPUs reserved per parse task", 1024),
     },
     "cluster": {
         "num_cpus": count("CPUs of the local Ray; null: all cores", 1, 4096),

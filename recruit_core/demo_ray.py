@@ -6,8 +6,8 @@
     ray job submit --working-dir . -- python ray_jobs/demo.py experiment=demo cluster=remote
 
 Each stage is another job's `run`, handed what the stages before it made. Each prints
-`stage <name>: <seconds> s`; the run ends with where every output is, and writes
-`<output_root>/demo_summary.json`.
+`stage <name>: <seconds> s`; the run writes `<output_root>/demo_summary.json` and the HTML report
+`<output_root>/report/index.html` (recruit_core/report/), and ends with where every output is.
 """
 from __future__ import annotations
 
@@ -74,16 +74,33 @@ def run(cfg: RecruitConfig) -> dict:
         print(f"stage {name}: {timings[name]} s", flush=True)
     summary = {"experiment": cfg.experiment, "stage_seconds": timings, "outputs": results}
     write_json_atomic(summary, Path(cfg.output_root) / "demo_summary.json")
+    from recruit_core.report.build import write_report
+    summary["report"] = str(write_report(Path(cfg.output_root)).resolve())
     return summary
 
 
-def print_outputs(summary: dict) -> dict:
-    """Where every stage's outputs are, and the time each stage took."""
-    print("\nOutputs:")
+def output_paths(summary: dict) -> list[tuple[str, str, Path]]:
+    """(stage, key, absolute path) of every output the stages name that exists, each path once: a
+    folder a stage would have written only if needed (quarantine/) is left out when it was not."""
+    listed, seen = [], set()
     for stage, result in summary["outputs"].items():
         for key, value in (result or {}).items():
-            if isinstance(value, str) and ("/" in value or value.endswith((".md", ".json"))):
-                print(f"  {stage:>10} {key:<14} {value}")
+            if not isinstance(value, str) or not ("/" in value or value.endswith((".md", ".json"))):
+                continue
+            path = Path(value).resolve()
+            if path.exists() and path not in seen:
+                seen.add(path)
+                listed.append((stage, key, path))
+    return listed
+
+
+def print_outputs(summary: dict) -> dict:
+    """Where every stage's outputs are (absolute paths), the report, and each stage's time."""
+    print("\nOutputs:")
+    for stage, key, path in output_paths(summary):
+        print(f"  {stage:>18} {key:<14} {path}")
+    if summary.get("report"):
+        print(f"\nReport: {summary['report']}  (recruit report <output_root> rewrites it)")
     total = sum(summary["stage_seconds"].values())
     print(f"\nAll stages: {total:.1f} s ({', '.join(f'{k} {v:.0f}s' for k, v in summary['stage_seconds'].items())})")
     return summary

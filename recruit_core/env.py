@@ -22,9 +22,24 @@ OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "RAY_USAGE_ST
 # (cluster.yaml turns token auth on), so this is never shipped to workers or set for remote runs.
 LOCAL_RAY_ENV = {"RAY_AUTH_MODE": "disabled"}
 
+# `recruit -v` or RECRUIT_VERBOSE=1: every library's logs as it prints them. Otherwise a run prints
+# its stages, Ray Data's progress bars and its results. Left out: the lines of Ray's C++ core
+# (`core_worker.cc:... E ...`, error level for things Ray recovers from itself), transformers'
+# weight-loading report and progress bars. Ray's worker output is kept from the console too
+# (recruit_core.ray_env); it stays in /tmp/ray/session_latest/logs.
+VERBOSE_ENV = "RECRUIT_VERBOSE"
+QUIET_ENV = {"RAY_BACKEND_LOG_LEVEL": "fatal", "TRANSFORMERS_VERBOSITY": "error",
+             "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+
+
+def verbose() -> bool:
+    """Whether the user asked for Ray's own logs (`recruit -v`, RECRUIT_VERBOSE=1)."""
+    return os.environ.get(VERBOSE_ENV, "0") not in ("", "0", "false")
+
 
 def apply(extra: Mapping[str, str] | None = None) -> None:
-    """Set OFFLINE_ENV (and `extra`) in this process and the processes it starts, keeping any value
-    already set."""
-    for key, value in {**OFFLINE_ENV, **(extra or {})}.items():
+    """Set OFFLINE_ENV, QUIET_ENV unless verbose, and `extra` in this process and the processes it
+    starts, keeping any value already set."""
+    quiet = {} if verbose() else QUIET_ENV
+    for key, value in {**OFFLINE_ENV, **quiet, **(extra or {})}.items():
         os.environ.setdefault(key, value)

@@ -1,7 +1,9 @@
 """Connecting to Ray the same way from every job: in-process local Ray on 127.0.0.1, or a cluster.
 
-Local runs listen on 127.0.0.1 only; remote runs join RAY_ADDRESS (what `ray job submit` sets). Both
-ship the same environment to workers: no model hub, no usage stats.
+Local runs listen on 127.0.0.1 only; remote runs join the cluster named by `cluster.address` or
+RAY_ADDRESS (what `ray job submit` sets), never `auto`, print which cluster they joined, and refuse
+another (recruit_core/cluster_checks.py). Both ship the same environment to workers: no model hub,
+no usage stats. A job asking for GPUs (`gpus=`) fails here, before any work, when there are none.
 
 Why local Ray needs help to stay on 127.0.0.1 (Ray 2.60; paths under site-packages/ray/). Every
 component picks its listening address from the node's IP: the GCS, the raylet (node manager, object
@@ -23,18 +25,23 @@ about 1 start in 5 ran past it, so `connect` lets that wait, and the wait for th
 """
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import time
+import warnings
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import ray
 import ray._private.ray_constants as ray_constants
 import ray._private.services as ray_services
 from ray.data import DataContext
 
-from recruit_core import env
+from recruit_core import cluster_checks, env
 from recruit_core.config import ClusterConfig
+
+log = logging.getLogger(__name__)
 
 # Workers run offline like the driver (recruit_core.env). Ray Train's print patch sends workers'
 # print() through a logger that echoes it a second time.
@@ -53,20 +60,91 @@ class RayStartTimeout(RuntimeError):
     """Local Ray did not come up within cluster.start_timeout_s."""
 
 
-def connect(cluster: ClusterConfig, trains: bool = False) -> dict:
+def connect(cluster: ClusterConfig, trains: bool = False,
+            gpus: Mapping[str, float] | None = None) -> dict:
     """Start or join Ray once per process and return its resources. A local Ray starts the
-    dashboard when cluster.include_dashboard says so, or, left unset, when the job `trains`."""
+    dashboard when cluster.include_dashboard says so, or, left unset, when the job `trains`.
+    `gpus` maps the job's GPU settings to their values (`{"score.num_gpus": 1}`): any above 0
+    must find GPUs that torch can use, or the job stops here naming the setting."""
     env.apply(WORKER_ENV)
+    wanted = cluster_checks.wanted_gpus(gpus or {})
+    if wanted and cluster.mode == "local":
+        _check_local_cuda(wanted)  # before Ray starts: the error comes before Ray's start-up wait
     if not ray.is_initialized():
         runtime_env = {"env_vars": dict(WORKER_ENV)}
         if cluster.mode == "local":
             _start_local(cluster, trains, runtime_env)
         else:
-            address = os.environ.get("RAY_ADDRESS") or cluster.address or "auto"
-            ray.init(address=address, runtime_env=runtime_env, logging_level="WARNING")
-    ctx = DataContext.get_current()
-    ctx.enable_progress_bars = os.environ.get("RECRUIT_PROGRESS", "0") == "1"
-    return ray.cluster_resources()
+            _join(cluster, runtime_env)
+    quiet_ray_data()
+    resources = ray.cluster_resources()
+    if wanted:
+        where = "local Ray" if cluster.mode == "local" else f"the cluster at {_joined_address()}"
+        cluster_checks.check_cluster_gpus(wanted, resources, where)
+        if cluster.mode != "local":
+            _check_worker_cuda(wanted, cluster.start_timeout_s)
+    return resources
+
+
+def _join(cluster: ClusterConfig, runtime_env: dict) -> None:
+    """Join the configured cluster, say which one, and leave it again if it is another."""
+    address = cluster_checks.remote_address(cluster.address, os.environ.get("RAY_ADDRESS"))
+    ray.init(address=address, runtime_env=runtime_env, logging_level="WARNING",
+             log_to_driver=env.verbose())
+    joined = _joined_address()
+    try:
+        cluster_checks.check_joined(address, joined)
+    except cluster_checks.ClusterMismatchError:
+        ray.shutdown()
+        raise
+    alive = sum(1 for node in ray.nodes() if node.get("Alive"))
+    print(cluster_checks.describe(joined, alive, ray.cluster_resources()), flush=True)
+
+
+def _joined_address() -> str:
+    return ray.get_runtime_context().gcs_address
+
+
+def _check_local_cuda(wanted: Mapping[str, float]) -> None:
+    import torch
+    cluster_checks.check_cuda(wanted, torch.cuda.is_available(), torch.__version__,
+                              torch.version.cuda, "on this machine")
+
+
+@ray.remote(num_cpus=0)
+def _cuda_on_worker() -> tuple[str, bool, str, str | None]:
+    import torch
+    return (ray.util.get_node_ip_address(), torch.cuda.is_available(), torch.__version__,
+            torch.version.cuda)
+
+
+def _check_worker_cuda(wanted: Mapping[str, float], timeout_s: float) -> None:
+    """Ask one GPU worker whether torch sees its GPU; GPUs all taken for `timeout_s` is not a
+    reason to stop, so that only warns."""
+    probe = _cuda_on_worker.options(num_gpus=min(wanted.values())).remote()
+    try:
+        node, available, torch_version, cuda_version = ray.get(probe, timeout=timeout_s)
+    except ray.exceptions.GetTimeoutError:
+        ray.cancel(probe)
+        log.warning("no GPU was free within %.0f s to check that torch can use it; going on",
+                    timeout_s)
+        return
+    cluster_checks.check_cuda(wanted, available, torch_version, cuda_version, f"on node {node}")
+
+
+def quiet_ray_data() -> None:
+    """Ray Data's progress bars on a terminal (RECRUIT_PROGRESS=1 or 0 forces them on or off): a
+    log file or a test report would get every redraw as a line. Its plan and "execution finished"
+    lines (INFO, several per dataset), its "Progress bars disabled. To enable, set
+    `ray.data.DataContext...`" advice and its sizing UserWarnings (e.g. an actor pool smaller than
+    the blocks), which a command-line user cannot act on, only when verbose."""
+    forced = os.environ.get("RECRUIT_PROGRESS", "")
+    bars = forced == "1" if forced in ("0", "1") else sys.stderr.isatty()
+    DataContext.get_current().enable_progress_bars = bars
+    if not env.verbose():
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data\.")
 
 
 def _start_local(cluster: ClusterConfig, trains: bool, runtime_env: dict) -> None:
@@ -79,7 +157,7 @@ def _start_local(cluster: ClusterConfig, trains: bool, runtime_env: dict) -> Non
         with _single_machine_mode(), _startup_wait(cluster.start_timeout_s):
             ray.init(num_cpus=cluster.num_cpus, include_dashboard=dashboard, _system_config=system,
                      _node_ip_address="127.0.0.1", runtime_env=runtime_env,
-                     configure_logging=True, logging_level="WARNING", log_to_driver=True)
+                     configure_logging=True, logging_level="WARNING", log_to_driver=env.verbose())
     except Exception as error:
         if "timed out" not in str(error).lower():
             raise

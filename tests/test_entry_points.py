@@ -20,7 +20,8 @@ import yaml
 from recruit_core.config import RecruitConfig
 
 ROOT = Path(__file__).resolve().parent.parent
-VERBS = ("demo", "generate", "train", "score", "match", "interview_pack", "schedule", "evaluate")
+VERBS = ("demo", "generate", "ingest", "train", "score", "match", "interview_pack", "schedule",
+         "evaluate", "audit")
 
 
 def _python(code: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess:

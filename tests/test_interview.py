@@ -1,6 +1,7 @@
 """Interview packs: gap-driven questions with rubrics and reasons, deterministic, 6-10 per pair, on Ray."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -163,6 +164,19 @@ def test_local_model_generator_uses_a_good_rewrite(tiny_gpt2, monkeypatch):
                         lambda input_ids, **kw: torch.cat([input_ids[0], answer])[None])
     assert generator.phrase({"title": "Data Engineer"}, ["Have you used Kafka?"]) == [rewrite.strip()]
     assert generator.fallbacks == 0
+
+
+def test_a_pack_is_a_recommendation_for_the_interviewers_and_never_a_verdict(pairs):
+    from recruit_core.interview.pipeline_ray import REVIEWER_NOTE, pack_markdown
+    extractor = SkillExtractor.from_taxonomy(TAXONOMY)
+    gaps = [(job, rid, *build_pack(TAXONOMY, extractor, job, text, no_relevance, TemplateGenerator(), 6, 10))
+            for job, rid, text in pairs]
+    job, rid, gap, questions = next(g for g in gaps if g[2].required_missing)
+    text = pack_markdown(TAXONOMY, job, rid, 2, gap, questions)
+    assert "Recommended for review, rank 2" in text and REVIEWER_NOTE in text
+    assert "Required, not shown in the resume: " in text
+    skills = text.split("## Skills")[1].split("## Questions")[0]
+    assert "missing" not in skills and not re.search(r"reject|unfit|not a fit|unsuitable", text, re.I)
 
 
 def test_hostile_ids_cannot_put_a_pack_outside_the_output_folder(pairs, relevance, tmp_path):

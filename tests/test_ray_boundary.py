@@ -66,7 +66,7 @@ def test_the_check_sees_ray_imports_anywhere_in_a_module(tmp_path):
                       "    from recruit_core.score import pipeline_ray\n"
                       "    from recruit_core.ray_env import connect\n", encoding="utf-8")
     glue = package / "match" / "job_ray.py"
-    glue.write_text("import ray\nfrom recruit_core.score.pipeline_ray import read_resumes\n",
+    glue.write_text("import ray\nfrom recruit_core.data.reader_ray import read_resumes\n",
                     encoding="utf-8")
     assert ray_imports(sneaky, package) == [
         "recruit_core/match/topk.py:6 imports ray.data.Dataset",

@@ -12,7 +12,7 @@ from recruit_core.data.validate import normalise_text
 
 @pytest.mark.ray
 def test_pairs_of_one_input_file_reach_every_actor_in_blocks_of_one_rerank_batch(ray_local, tmp_path):
-    from recruit_core.match.pipeline_ray import shortlist_dataset
+    from recruit_core.match.shortlist_ray import shortlist_dataset
     texts = [f"Resume {i}: Python and SQL,  {i} years" for i in range(50)]
     path = str(tmp_path / "resumes.parquet")
     pq.write_table(pa.table({"resume_id": [f"r{i}" for i in range(50)], "text": texts}), path)

@@ -342,8 +342,8 @@ def match_run(ray_local, tmp_path_factory):
 
 
 def _match_outputs(output: Path, summary: dict) -> dict[str, pa.Table]:
-    recs = pq.read_table(output / "recommendations").drop_columns(["run_id"])
-    shortlists = pq.read_table(summary["shortlists"]).drop_columns(["run_id"])
+    recs = pq.read_table(output / "recommendations").drop_columns(["run_id", "config_hash"])
+    shortlists = pq.read_table(summary["shortlists"]).drop_columns(["run_id", "config_hash"])
     return {"recommendations": recs.sort_by([("resume_id", "ascending"), ("rank", "ascending")]),
             "shortlists": shortlists.sort_by([("job_id", "ascending"), ("rank", "ascending")])}
 
@@ -423,6 +423,7 @@ def test_score_job_runs_unchanged_on_a_separately_started_cluster(corpus, tmp_pa
                              capture_output=True, text=True, timeout=600)
         assert job.returncode == 0, job.stderr[-3000:]
         assert "rows in 18 = rows scored 6 + rows quarantined 12: ok" in job.stdout
+        assert f"joined Ray cluster at 127.0.0.1:{port}: 1 alive nodes, 2 CPUs, 0 GPUs" in job.stdout
     finally:
         os.killpg(head.pid, signal.SIGTERM)  # ray start --block stops what it started
         try:

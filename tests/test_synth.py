@@ -7,6 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from recruit_core.config import DataConfig
 from recruit_core.data.pool import PoolPaths
 from recruit_core.data.synth import (
     JOB_SCHEMA,
@@ -111,3 +112,55 @@ def test_generate_job_writes_sharded_parquet_on_local_ray(ray_local, smoke_confi
     again = pq.read_table(paths.resumes)
     generate.run(cfg)
     assert pq.read_table(paths.resumes).equals(again)
+
+
+def test_demographics_are_self_reported_answers_with_the_gaps_of_a_real_form():
+    from recruit_core.data.demographics import DECLINED, NO_RECORD_RATE, demographics_table
+    _, truth = resume_tables(TAXONOMY, 7, 0, 2000, 0.15, 0.03)
+    people = [(t["resume_id"], int((t["duplicate_of"] or t["resume_id"])[1:])) for t in truth.to_pylist()]
+    table = demographics_table(7, people).to_pylist()
+    assert abs(1 - len(table) / 2000 - NO_RECORD_RATE) < 0.02  # some never answer: no row
+    sexes = collections.Counter(r["sex"] for r in table)
+    races = collections.Counter(r["race_ethnicity"] for r in table)
+    assert 0.02 < sexes[DECLINED] / len(table) < 0.08 and 0.05 < races[DECLINED] / len(table) < 0.15
+    assert 0 < sexes["Nonbinary"] / len(table) < 0.02  # a category the audit may exclude
+    assert len(races) == 8  # the seven EEO-1 categories and Declined
+    assert not {"text", "skills", "occupation"} & set(table[0])  # answers only, nothing from the resume
+
+
+def test_a_planted_bias_takes_skills_from_the_penalised_group_and_changes_nothing_else():
+    from recruit_core.data.demographics import candidate_demographics, parse_bias
+    plain = resume_tables(TAXONOMY, 7, 0, 400, 0.15, 0.03)
+    biased = resume_tables(TAXONOMY, 7, 0, 400, 0.15, 0.03, parse_bias("sex:Female", 0.25))
+    penalised, listed = 0, [0, 0]  # skills the penalised resumes list without and with the bias
+    for i, (before, after) in enumerate(zip(plain[1].to_pylist(), biased[1].to_pylist())):
+        person = candidate_demographics(7, int((before["duplicate_of"] or before["resume_id"])[1:]))
+        if person.answered and person.sex == "Female":
+            penalised += 1
+            listed[0] += len(before["skills"])
+            listed[1] += len(after["skills"])
+        else:
+            assert after == before and biased[0]["text"][i] == plain[0]["text"][i]
+    assert penalised > 100 and listed[1] < 0.45 * listed[0]  # most of their skills are gone
+
+
+def test_a_bias_needs_the_demographics_table_and_a_group_the_generator_knows():
+    from conftest import compose_config
+    with pytest.raises(ValueError, match="data.bias_against=sex:Female: add data.demographics=true"):
+        compose_config(["data.bias_against=sex:Female"])  # as typed on the command line
+    group = "race_ethnicity:Black or African American"
+    assert compose_config([f"data.bias_against={group}", "data.demographics=true"]).data.bias_against == group
+    with pytest.raises(ValueError, match="data.bias_against='sex=female': name one generated group"):
+        DataConfig(bias_against="sex=female", demographics=True)
+
+
+def test_the_pool_writes_demographics_only_when_asked_and_drops_stale_ones(tmp_path):
+    from recruit_core.data.pool import remove_stale_shards, write_resume_shard
+    cfg = DataConfig(dir=str(tmp_path), n_resumes=30, shard_rows=30, demographics=True)
+    write_resume_shard(cfg, 0)
+    paths = PoolPaths(tmp_path)
+    table = pq.read_table(paths.demographics)
+    assert table.column_names == ["resume_id", "sex", "race_ethnicity"] and 20 < table.num_rows <= 30
+    assert "sex" not in pq.read_table(paths.resumes).column_names
+    plain = DataConfig(dir=str(tmp_path), n_resumes=30, shard_rows=30)
+    assert remove_stale_shards(plain) == [paths.demographics / "part-00000.parquet"]

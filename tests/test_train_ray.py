@@ -71,6 +71,17 @@ def test_published_model_predicts_what_the_worker_measured(interrupted_run):
     assert checkpoint.read_bytes() == published.read_bytes()
 
 
+def test_published_model_carries_a_card_with_this_runs_figures(interrupted_run):
+    from huggingface_hub import ModelCard
+    result, figures = interrupted_run
+    card = ModelCard.load(Path(result["model"]) / "README.md")
+    assert card.data.library_name == "sentence-transformers" and card.data.license == "apache-2.0"
+    assert card.data.metrics == ["accuracy", "f1"] and "recruiting" in card.data.tags
+    dev = figures["dev"]["windows"]
+    assert f"| this model (windows pooled) | {dev['accuracy']:.4f} | {dev['macro_f1']:.4f} |" in card.text
+    assert "**Not for automated rejection.**" in card.text and "## Bias audit" in card.text
+
+
 @pytest.mark.slow
 def test_interrupted_run_resumes_at_its_checkpointed_step(interrupted_run, run_overrides):
     from recruit_core.train import job_ray as train

@@ -1,6 +1,8 @@
 """The livecareer resumes (24 job categories) as labelled train/dev splits, read by path, never copied.
 
     python ray_jobs/train.py data=livecareer          # fine-tunes on split=train, reports on split=dev
+    python ray_jobs/train.py data=livecareer data.livecareer_path=/tmp/ingest-livecareer/resumes
+                                                      # the same, on text ingested from the PDFs
 
 The file's own `split` column is the split (the held-out test part is not distributed). Empty texts
 are dropped and counted. `drop_headline` removes each text's first line: the resume's headline title,
@@ -14,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from recruit_core.config import DataConfig
+from recruit_core.io import parquet_files
 
 COLUMNS = ("resume_id", "category", "text", "split")
 
@@ -44,13 +47,22 @@ def strip_headline(text: str) -> str:
     return lines[1] if len(lines) > 1 else ""
 
 
+def _read_frame(path: Path) -> pd.DataFrame:
+    """One Parquet file, or a folder of them (`recruit ingest ... ingest.labels_from_path=true`
+    writes `<out>/resumes/*.parquet`), read by the one rule for input folders."""
+    if path.is_file():
+        return pd.read_parquet(path)
+    files = parquet_files(path, "data.livecareer_path")
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
 def load_livecareer(cfg: DataConfig) -> LivecareerSplits:
     """Train and dev splits of `data.livecareer_path`, categories sorted by name."""
     path = Path(cfg.livecareer_path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"data.livecareer_path={cfg.livecareer_path}: no such file; run from "
                                 "the repository root or point it at livecareer/resumes.parquet")
-    frame = pd.read_parquet(path)
+    frame = _read_frame(path)
     missing = sorted(set(COLUMNS) - set(frame.columns))
     if missing:
         raise ValueError(f"{path}: columns {missing} are missing; expected {list(COLUMNS)}")

@@ -1,4 +1,5 @@
-"""The talent pool on disk: `resumes/` and `truth/` as matching Parquet shards, `jobs/` as one file.
+"""The talent pool on disk: `resumes/` and `truth/` as matching Parquet shards, `jobs/` as one file,
+and with `data.demographics=true` the candidates' self-reported `demographics/` shards beside them.
 
 `write_resume_shard` is the unit of work a Ray task runs; it holds one shard in memory at a time, so
 generating millions of resumes needs no more memory than generating one shard.
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recruit_core.config import DataConfig
-from recruit_core.data.synth import job_table, resume_tables
+from recruit_core.data.demographics import demographics_table, parse_bias
+from recruit_core.data.synth import job_table, resume_index, resume_tables
 from recruit_core.data.taxonomy import load_taxonomy
 from recruit_core.io import write_json_atomic, write_parquet_atomic
 
@@ -32,6 +34,10 @@ class PoolPaths:
         return self.root / "jobs"
 
     @property
+    def demographics(self) -> Path:
+        return self.root / "demographics"
+
+    @property
     def manifest(self) -> Path:
         return self.root / "manifest.json"
 
@@ -50,9 +56,14 @@ def write_resume_shard(cfg: DataConfig, shard: int) -> dict:
     start = shard * cfg.shard_rows
     stop = min(cfg.n_resumes, start + cfg.shard_rows)
     resumes, truth = resume_tables(load_taxonomy(cfg), cfg.seed, start, stop,
-                                   cfg.no_skills_section_rate, cfg.near_duplicate_rate)
+                                   cfg.no_skills_section_rate, cfg.near_duplicate_rate,
+                                   parse_bias(cfg.bias_against, cfg.bias_keep_skills))
     write_parquet_atomic(resumes, paths.resumes / shard_name(shard))
     write_parquet_atomic(truth, paths.truth / shard_name(shard))
+    if cfg.demographics:
+        people = [(rid, resume_index(original or rid)) for rid, original in
+                  zip(truth.column("resume_id").to_pylist(), truth.column("duplicate_of").to_pylist())]
+        write_parquet_atomic(demographics_table(cfg.seed, people), paths.demographics / shard_name(shard))
     return {"shard": shard, "rows": stop - start, "text_bytes": resumes.column("text").nbytes}
 
 
@@ -69,11 +80,13 @@ def write_jobs(cfg: DataConfig) -> Path:
 
 
 def remove_stale_shards(cfg: DataConfig) -> list[Path]:
-    """Delete shards left by an earlier, larger pool in the same folder, so readers see one pool."""
+    """Delete shards left by an earlier, larger pool in the same folder, so readers see one pool;
+    demographics of an earlier pool too when this one has none, so no audit reads them."""
     paths = PoolPaths(Path(cfg.dir))
     keep = {shard_name(s) for s in range(shard_count(cfg))}
-    stale = [p for folder in (paths.resumes, paths.truth) if folder.is_dir()
-             for p in folder.glob("part-*.parquet") if p.name not in keep]
+    folders = (paths.resumes, paths.truth, paths.demographics)
+    stale = [p for folder in folders if folder.is_dir() for p in folder.glob("part-*.parquet")
+             if p.name not in keep or (folder == paths.demographics and not cfg.demographics)]
     for path in stale:
         path.unlink()
     return stale
@@ -84,4 +97,7 @@ def write_manifest(cfg: DataConfig, rows: int, seconds: float) -> Path:
     return write_json_atomic({
         "n_resumes": rows, "n_jobs": cfg.n_jobs, "seed": cfg.seed, "shards": shard_count(cfg),
         "taxonomy": taxonomy.name, "occupations": len(taxonomy.occupations),
-        "skills": len(taxonomy.skills), "seconds": round(seconds, 2)}, PoolPaths(Path(cfg.dir)).manifest)
+        "skills": len(taxonomy.skills), "demographics": cfg.demographics,
+        "bias_against": cfg.bias_against,
+        "bias_keep_skills": cfg.bias_keep_skills if cfg.bias_against else None,
+        "seconds": round(seconds, 2)}, PoolPaths(Path(cfg.dir)).manifest)

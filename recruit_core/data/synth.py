@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from recruit_core.data import synth_text as words
+from recruit_core.data.demographics import PlantedBias, candidate_demographics
 from recruit_core.data.taxonomy import Occupation, Taxonomy
 
 RESUME_SCHEMA = pa.schema([("resume_id", pa.string()), ("text", pa.string())])
@@ -53,6 +54,11 @@ def resume_id(index: int) -> str:
     return f"R{index:09d}"
 
 
+def resume_index(rid: str) -> int:
+    """The pool index `resume_id` was made from: R000000042 -> 42."""
+    return int(rid[1:])
+
+
 def job_id(index: int) -> str:
     return f"J{index:06d}"
 
@@ -76,6 +82,14 @@ def _pick_skills(rng: random.Random, taxonomy: Taxonomy, occ: Occupation) -> lis
         other = rng.choice(neighbours)
         borrowed = rng.sample(other.core_skills, k=min(len(other.core_skills), rng.randint(1, 3)))
     return list(dict.fromkeys(core + optional + borrowed))
+
+
+def _planted_skill_loss(skills: list[str], bias: PlantedBias, seed: int, index: int) -> list[str]:
+    """The skills a penalised resume still lists: a share drawn from its own stream, so the rest of
+    the pool does not move (see recruit_core/data/demographics.py)."""
+    rng = random.Random(f"bias:{seed}:{index}")
+    kept = set(rng.sample(skills, k=max(1, round(len(skills) * bias.keep_skills))))
+    return [s for s in skills if s in kept]
 
 
 def _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets_per_job):
@@ -102,16 +116,18 @@ def _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets_per_job):
 
 
 def generate_resume(taxonomy: Taxonomy, seed: int, index: int, no_skills_rate: float = 0.15,
-                    near_duplicate_rate: float = 0.0) -> GeneratedResume:
-    """The resume at `index` of the pool generated with `seed`."""
+                    near_duplicate_rate: float = 0.0, bias: PlantedBias | None = None) -> GeneratedResume:
+    """The resume at `index` of the pool generated with `seed`; `bias` plants a known bias."""
     rng = random.Random(f"resume:{seed}:{index}")
     if index > 0 and rng.random() < near_duplicate_rate:
-        original = generate_resume(taxonomy, seed, rng.randrange(index), no_skills_rate, 0.0)
+        original = generate_resume(taxonomy, seed, rng.randrange(index), no_skills_rate, 0.0, bias)
         return _near_duplicate(rng, original, index)
     occ = rng.choice(taxonomy.occupations)
     seniority = rng.choices(words.SENIORITY, weights=(3, 4, 3, 1))[0]
     years = rng.randint(*words.SENIORITY_YEARS[seniority])
     skills = _pick_skills(rng, taxonomy, occ)
+    if bias and bias.penalises(candidate_demographics(seed, index)):
+        skills = _planted_skill_loss(skills, bias, seed, index)
     name = words.person_name(rng)
     length = rng.choices(("short", "normal", "long"), weights=(5, 88, 7))[0]
     n_jobs = {"short": 1, "normal": rng.randint(2, 4), "long": rng.randint(6, 9)}[length]
@@ -156,9 +172,9 @@ def _near_duplicate(rng: random.Random, original: GeneratedResume, index: int) -
 
 
 def resume_tables(taxonomy: Taxonomy, seed: int, start: int, stop: int, no_skills_rate: float,
-                  near_duplicate_rate: float) -> tuple[pa.Table, pa.Table]:
+                  near_duplicate_rate: float, bias: PlantedBias | None = None) -> tuple[pa.Table, pa.Table]:
     """(resumes, truth) Arrow tables for rows [start, stop) of the pool."""
-    rows = [generate_resume(taxonomy, seed, i, no_skills_rate, near_duplicate_rate)
+    rows = [generate_resume(taxonomy, seed, i, no_skills_rate, near_duplicate_rate, bias)
             for i in range(start, stop)]
     resumes = pa.table({"resume_id": [r.resume_id for r in rows], "text": [r.text for r in rows]},
                        schema=RESUME_SCHEMA)

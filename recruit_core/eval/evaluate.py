@@ -218,7 +218,13 @@ def evaluate_synthetic(cfg: RecruitConfig) -> dict:
 def evaluate(cfg: RecruitConfig) -> dict:
     """The report for `cfg.data.source`, with the configuration that produced it."""
     torch.manual_seed(cfg.eval.seed)
-    report = evaluate_livecareer(cfg) if cfg.data.source == "livecareer" else evaluate_synthetic(cfg)
+    if cfg.data.source == "postings":
+        from recruit_core.eval.postings import evaluate_postings
+        report = evaluate_postings(cfg)
+    elif cfg.data.source == "livecareer":
+        report = evaluate_livecareer(cfg)
+    else:
+        report = evaluate_synthetic(cfg)
     report["model"] = cfg.eval.model_path or f"pretrained ({cfg.model.source})"
     return report
 

@@ -53,6 +53,12 @@ def recall_at_k(ranked: Iterable[Sequence], relevant: Iterable[set], k: int) -> 
     return float(np.mean(scores)) if scores else float("nan")
 
 
+def precision_at_k(ranked: Iterable[Sequence], relevant: Iterable[set], k: int) -> float:
+    """Mean over queries of |relevant in top k| / k: what share of the first page is right."""
+    scores = [len(set(r[:k]) & rel) / k for r, rel in zip(ranked, relevant)]
+    return float(np.mean(scores)) if scores else float("nan")
+
+
 def ndcg_at_k(ranked: Iterable[Sequence], relevant: Iterable[set], k: int = 10) -> float:
     """Mean nDCG@k with binary relevance; queries with no relevant item are skipped."""
     scores = []

@@ -86,6 +86,12 @@ def shortlisted_pairs(shortlist: pa.Table, resumes_path: str | Path) -> pa.Table
     return pairs.sort_by([("job_id", "ascending"), ("rank", "ascending"), ("resume_id", "ascending")])
 
 
+# Every pack says who decides: the rank is a recommendation, and a skill the resume does not show
+# may still be one the candidate has (the questions ask).
+REVIEWER_NOTE = ("A ranked recommendation for the interviewers: they decide. Skills not shown in the "
+                 "resume are for the interview to explore, not reasons to turn the candidate away.")
+
+
 def pack_markdown(taxonomy: Taxonomy, job: dict, resume_id: str, rank: int, gap: Gap,
                   questions: list[Question]) -> str:
     label = lambda s: taxonomy.skills[s].label if s in taxonomy.skills else s  # noqa: E731
@@ -95,12 +101,14 @@ def pack_markdown(taxonomy: Taxonomy, job: dict, resume_id: str, rank: int, gap:
     seniority = (f"job {job.get('seniority')}, resume {gap.resume_seniority or 'unknown'}"
                  f" (gap {gap.seniority_gap:+d})")
     lines = [f"# Interview pack: {job['title']} ({job['job_id']}), candidate {resume_id}", "",
-             f"Shortlist rank {rank} · seniority: {seniority} · required skills shown: "
+             f"Recommended for review, rank {rank} · seniority: {seniority} · required skills shown: "
              f"{len(gap.required_matched)}/{len(gap.required_matched) + len(gap.required_missing)}", "",
+             REVIEWER_NOTE, "",
              "## Skills", "", f"- Required, shown: {listed(gap.required_matched)}",
-             f"- Required, missing: {listed(gap.required_missing)}",
+             f"- Required, not shown in the resume: {listed(gap.required_missing)}",
              f"- Preferred, shown: {listed(gap.preferred_matched)}",
-             f"- Preferred, missing: {listed(gap.preferred_missing)}", "", "## Questions", ""]
+             f"- Preferred, not shown in the resume: {listed(gap.preferred_missing)}", "",
+             "## Questions", ""]
     for number, q in enumerate(questions, start=1):
         topic = f" · {label(q.skill_id)}" if q.skill_id else ""
         lines += [f"### {number}. {q.kind.replace('_', ' ')}{topic}", "", q.question, "",

@@ -1,2 +1,3 @@
-"""Two-way matching: exact blocked top-k and shortlists (`topk`), and the Ray Data pipeline with
-cross-encoder reranking and evidence (`pipeline_ray`)."""
+"""Two-way matching: exact blocked top-k and shortlists (`topk`), the Ray Data pipeline (`pipeline_ray`),
+cross-encoder reranking and evidence of the shortlists (`shortlist_ray`), and the row accounting with
+its quarantine (`accounting`)."""

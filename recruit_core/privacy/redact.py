@@ -106,7 +106,7 @@ def redact_resumes(batch: pa.Table, privacy) -> pa.Table:
     """A validated batch (VALIDATED_SCHEMA, `privacy`: PrivacyConfig) with the text of its good rows
     redacted and a `pii_redacted` column (COUNTS_TYPE) appended; quarantined rows, and every row
     when `privacy.redact` is off, get null counts. The one place resume text is redacted for
-    scoring and matching (`score.pipeline_ray.read_resumes`)."""
+    scoring and matching (`data.reader_ray.read_resumes`)."""
     if not privacy.redact:
         return batch.append_column(REDACTED_COLUMN, pa.nulls(batch.num_rows, COUNTS_TYPE))
     texts = batch.column("text").to_pylist()

@@ -42,4 +42,4 @@ def _why_unscheduled(inst: _Instance, book: _Bookings, c: int) -> str:
     if full:
         names = ", ".join(inst.interviewers[i].interviewer_id for i in sorted(full))
         parts.append(f"interviewers {names} reached max_per_day")
-    return f"{who}: " + ("; ".join(parts) or "left out by the solver")
+    return f"{who}: " + ("; ".join(parts) or "the solver found no slot; book one by hand")

@@ -37,12 +37,13 @@ from pathlib import Path
 
 from recruit_core.config import RecruitConfig
 from recruit_core.data.intake import InputFiles, check_files
+from recruit_core.data.reader_ray import search_duplicates
 from recruit_core.io import InputListing, list_input_files, parquet_files, write_json_atomic
 from recruit_core.model.forward import check_model_folder, model_fingerprint
 from recruit_core.privacy.redact import redaction_totals
 from recruit_core.ray_env import connect, set_block_size
 from recruit_core.score.manifest import SUMMARY_FILE, Manifest, record_file_problems
-from recruit_core.score.pipeline_ray import reference_task, score_files, search_duplicates
+from recruit_core.score.pipeline_ray import reference_task, score_files
 from recruit_core.score.scorer import result_config_hash
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ def run(cfg: RecruitConfig) -> dict:
     score = cfg.score
     started = time.perf_counter()
     listing, files, provenance = preflight(cfg)
-    connect(cfg.cluster)
+    connect(cfg.cluster, gpus={"score.num_gpus": score.num_gpus})
     set_block_size(score.target_max_block_mb)
     output = Path(score.output_dir)
     reference_ref = reference_task.options(num_cpus=score.cpus_per_actor, num_gpus=score.num_gpus

@@ -7,8 +7,9 @@
 
 Re-running with the same `train.run_name` and `train.storage_path` continues from the latest
 checkpoint. The best checkpoint's model is copied to `<storage_path>/<run_name>/model` (load it with
-`model=local model.name_or_path=...` or `score.model_path=...`), with `eval.json` beside it. The
-dev tables and sweep summaries are `recruit_core.train.report`.
+`model=local model.name_or_path=...` or `score.model_path=...`), with `eval.json` beside it and its
+model card, README.md, inside it (`recruit_core.train.card`). The dev tables and sweep summaries
+are `recruit_core.train.report`.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from recruit_core.config import RecruitConfig, config_hash
 from recruit_core.data.pool import PoolPaths
 from recruit_core.io import parquet_files, write_json_atomic
 from recruit_core.ray_env import connect
+from recruit_core.train.card import write_model_card
 from recruit_core.train.report import (
     SweepPoint,
     evaluate_on_dev,
@@ -119,7 +121,7 @@ def _train(cfg: RecruitConfig) -> dict:
         tokenized_dataset,
     )
     started = time.perf_counter()
-    connect(cfg.cluster, trains=True)
+    connect(cfg.cluster, trains=True, gpus={"train.use_gpu": float(cfg.train.use_gpu)})
     data = load_task_data(cfg)
     rows = data["rows"]
     datasets = {name: tokenized_dataset(part, cfg.train.task, cfg) for name, part in rows.items()}
@@ -145,6 +147,7 @@ def _train(cfg: RecruitConfig) -> dict:
                "train_samples_per_s": samples_per_second(result.return_value, cfg.train),
                "seconds": round(time.perf_counter() - started, 1)}
     eval_path = write_json_atomic(figures, run_dir / "eval.json")
+    write_model_card(model_dir, cfg, figures)
     print("\n\n".join(tables))
     return {"model": str(model_dir), "eval": str(eval_path), "dev_score": best_metrics[CHECKPOINT_METRIC],
             **headline(cfg.train.task, dev), "train_samples_per_s": figures["train_samples_per_s"],

@@ -1,0 +1,93 @@
+"""The models' quality (train/<run>/eval.json, eval/<source>/report.json) and the bias audit
+(audit/audit.json) as report pages.
+
+    python -m ray_jobs.cli report outputs/demo     # models.html, audit.html (report/build.py)
+
+The training runs keep aggregated dev metrics, not predictions: there is no confusion matrix or
+reliability diagram to draw from them, and the page says so rather than drawing something else.
+"""
+from __future__ import annotations
+
+from recruit_core.report import plots
+from recruit_core.report.html import esc, figure, table
+
+NO_PREDICTIONS = ("No confusion matrix or reliability diagram: eval.json keeps aggregated dev metrics "
+                  "(accuracy, macro-F1, expected calibration error, per-category precision/recall/F1), "
+                  "not the predictions with their labels that those plots are drawn from.")
+
+
+def _flat(figures: dict, prefix: str = "") -> dict:
+    """Numbers of a nested dict as `a.b` keys (per-category tables left out)."""
+    out = {}
+    for key, value in figures.items():
+        if key == "per_class":
+            continue
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def classifier_section(dev: dict) -> str:
+    windows = dev.get("windows", {})
+    per_class = windows.get("per_class", {})
+    present = [(c, m) for c, m in per_class.items() if m.get("support")]
+    rows = [{"category": c, **m} for c, m in present]
+    uri = plots.bars([c for c, _ in present], [m["f1"] for _, m in present],
+                     "Dev F1 per category", "F1", limit=1.0)
+    return (table([{"metric": k, "value": v} for k, v in _flat(dev).items()], ["metric", "value"])
+            + figure(uri, "bar chart of dev F1 per category", "no category with dev examples")
+            + table(rows, ["category", "precision", "recall", "f1", "support"])
+            + f'<p class="note">{esc(NO_PREDICTIONS)}</p>')
+
+
+def models_page(training: dict[str, dict], evaluations: dict[str, dict]) -> str:
+    parts = []
+    for name, figures in training.items():
+        dev = figures.get("dev", {})
+        parts.append(f"<h2>{esc(figures.get('task', '?'))}: {esc(name)}</h2>"
+                     f'<p class="note">model {esc(figures.get("model"))} · {esc(figures.get("train_rows"))} '
+                     f"training rows, {esc(figures.get('dev_rows'))} dev rows · "
+                     f"{esc(figures.get('train_seconds'))} s training</p>")
+        if "windows" in dev:
+            parts.append(classifier_section(dev))
+        else:
+            parts.append(table([{"metric": k, "value": v} for k, v in _flat(dev).items()], ["metric", "value"]))
+    for source, report in evaluations.items():
+        parts.append(f"<h2>Evaluation on {esc(source)}</h2>")
+        parts.append(table([{"metric": k, "value": v} for k, v in _flat(report).items()], ["metric", "value"]))
+    if not parts:
+        return '<p class="note">No training run (train/*/eval.json) or evaluation (eval/*/report.json) in this run.</p>'
+    return "".join(parts)
+
+
+def _finding(row: dict) -> str:
+    if row.get("group") == "Unknown":
+        return "unknown: counted, not compared"
+    if not row.get("compared"):
+        return "excluded: group too small"
+    if row.get("beyond_noise"):
+        return "flagged: under four-fifths, whole interval too"
+    if row.get("four_fifths_flag"):
+        return "flagged: under four-fifths (interval reaches it)"
+    return ""
+
+
+def _interval(pair) -> str:
+    return "" if not pair else f"{pair[0]:.3f}-{pair[1]:.3f}"
+
+
+def audit_page(audit: dict) -> str:
+    parts = [f'<p>{esc(audit.get("candidates"))} candidates, {esc(audit.get("recommended"))} recommended '
+             f'for review. {esc((audit.get("excluded") or {}).get("justification", ""))}</p>']
+    for measure, categories in audit.get("tables", {}).items():
+        for category, rows in categories.items():
+            shown = [{"group": r["group"], "candidates": r.get("count"), "share": r.get("share"),
+                      "rate": r.get("rate"), "rate CI": _interval(r.get("rate_ci")),
+                      "impact ratio": r.get("impact_ratio"), "ratio CI": _interval(r.get("impact_ratio_ci")),
+                      "finding": _finding(r)} for r in rows]
+            parts += [f"<h2>{esc(measure)} rates by {esc(category.replace('_', ' '))}</h2>",
+                      table(shown, ["group", "candidates", "share", "rate", "rate CI", "impact ratio",
+                                    "ratio CI", "finding"])]
+    return "".join(parts)

@@ -1,0 +1,124 @@
+"""The model card every trained model folder carries: README.md in the Hugging Face layout.
+
+    python ray_jobs/train.py experiment=smoke      # <storage_path>/<run_name>/model/README.md
+
+YAML front matter (language, license, library_name, tags, datasets, metrics) that the Hub and
+`huggingface_hub.ModelCard` read, then the sections a reader of a recruiting model needs: what it is
+for (ranked recommendations for a human reviewer, never automated rejection), what it was trained
+on, this run's dev figures, its limits, and the bias audit's findings once `ray_jobs/audit.py`
+has run with `audit.model_card=<the folder>` (recruit_core/audit/report.py writes that section).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from recruit_core.config import RecruitConfig
+from recruit_core.eval.metrics import format_table
+from recruit_core.io import write_text_atomic
+
+AUDIT_HEADING = "## Bias audit"
+CARD_FILE = "README.md"
+TASKS = {
+    "classify": ("job category of a resume", "text-classification",
+                 ["accuracy", "f1"]),
+    "biencoder": ("resume and requisition embeddings whose cosine ranks requisitions for a resume "
+                  "and resumes for a requisition", "sentence-similarity", ["recall", "ndcg"]),
+    "crossencoder": ("fit of a (requisition, resume) pair, to rerank a shortlist", "text-ranking",
+                     ["roc_auc", "recall", "ndcg"]),
+}
+BASE_MODELS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2"}
+
+
+def _front_matter(cfg: RecruitConfig) -> dict:
+    _, pipeline, metrics = TASKS[cfg.train.task]
+    matter = {"language": ["en"], "license": "apache-2.0", "library_name": "sentence-transformers",
+              "pipeline_tag": pipeline,
+              "tags": ["recruiting", "resume-screening", "human-in-the-loop", cfg.train.task],
+              "datasets": [f"recruit-{cfg.data.source}"], "metrics": metrics}
+    if cfg.model.source in BASE_MODELS:
+        matter["base_model"] = BASE_MODELS[cfg.model.source]
+    return matter
+
+
+def evaluation_rows(task: str, dev: dict) -> list[dict]:
+    """This run's dev figures, one row per model compared (classify: with its baselines)."""
+    if task == "classify":
+        models = {"this model (windows pooled)": dev["windows"],
+                  "this model (first window)": dev["first_window"], **dev.get("baselines", {})}
+        return [{"model": name, **{k: r[k] for k in ("accuracy", "macro_f1", "ece", "n")}}
+                for name, r in models.items()]
+    figures = dev["retrieval" if task == "biencoder" else "reranking"]
+    return [{"model": "this model", **{k: v for k, v in figures.items() if isinstance(v, (int, float))}}]
+
+
+def _training_data(cfg: RecruitConfig, figures: dict) -> str:
+    rows = f"{figures['train_rows']} training and {figures['dev_rows']} dev examples"
+    if cfg.data.source == "livecareer":
+        return (f"Real resumes with job categories (`{cfg.data.livecareer_path}`, read by path, not "
+                f"copied), split by the livecareer loader: {rows}.")
+    return (f"recruit's synthetic talent pool (`{cfg.data.dir}`: {cfg.data.n_resumes} resumes, "
+            f"{cfg.data.n_jobs} requisitions, seed {cfg.data.seed}, {cfg.data.taxonomy} taxonomy); "
+            f"{rows}, the dev split held out by resume. Fit labels come from the generator's ground "
+            "truth: occupation, share of required skills and seniority (README, 'Fit label'). No "
+            "real person is in it. Demographics, when generated, are never part of any input.")
+
+
+def render_card(cfg: RecruitConfig, figures: dict) -> str:
+    """The card's text for a finished run: `figures` is what the train job writes to eval.json."""
+    task = cfg.train.task
+    what, _, _ = TASKS[task]
+    base = BASE_MODELS.get(cfg.model.source, cfg.model.name_or_path or f"a {cfg.model.source} encoder")
+    rows = evaluation_rows(task, figures["dev"])
+    steps = (figures.get("training") or {}).get("final_step")
+    return "\n".join([
+        "---", yaml.safe_dump(_front_matter(cfg), sort_keys=False).strip(), "---", "",
+        f"# recruit {task} model `{figures['run_name']}`", "",
+        f"Task: the {what}. Fine-tuned from `{base}` by recruit's train job "
+        f"(`python ray_jobs/train.py train.task={task}`){f', {steps} steps' if steps else ''}; "
+        "loads with `SentenceTransformer(folder)` or `CrossEncoder(folder)` and with "
+        "`score.model_path` / `match.*_path`.", "",
+        "## Intended use", "",
+        "Ranking recommendations for a human reviewer: which candidates a recruiter looks at "
+        "first, with the matched and missing skills as evidence. A person reviews every "
+        "candidate and makes every decision.", "",
+        "**Not for automated rejection.** Do not use its scores, ranks or any threshold over them "
+        "to turn candidates away without a person reviewing them. Recruitment and ranking tools "
+        "are high-risk under the EU AI Act, and in New York City need a yearly bias audit (Local "
+        "Law 144) before use.", "",
+        "## Training data", "", _training_data(cfg, figures), "",
+        "## Evaluation", "",
+        f"This run's dev split (best checkpoint by `{next(iter(figures['best_checkpoint_metrics']), '')}`):", "",
+        format_table(rows, list(rows[0])), "",
+        "Per group: the dev split carries no demographics, so no per-group figures are measured "
+        "at training time; the bias audit below reports selection and scoring rates per group.", "",
+        "## Limitations", "",
+        "- English resumes and requisitions only; text beyond "
+        f"{cfg.model.max_windows} x {cfg.model.max_length} tokens is not read.",
+        "- Scores rank candidates against each other; they are not probabilities of success in "
+        "the job, and a fixed threshold means different things for different requisitions.",
+        "- Trained on " + ("synthetic resumes: figures on real resumes will differ."
+                           if cfg.data.source == "synthetic" else "one public resume collection "
+                           "whose categories and writing may not match another employer's."),
+        "- A model reproduces what its training text rewards: skills a group lists less often "
+        "count less. Audit it on the candidates it will rank.", "",
+        AUDIT_HEADING, "",
+        "No bias audit of this model yet. `python ray_jobs/audit.py audit.scores=<its score or "
+        "match output> audit.demographics=<self-reported table> audit.model_card=<this folder>` "
+        "writes its findings here.", ""])
+
+
+def write_model_card(model_dir: Path, cfg: RecruitConfig, figures: dict) -> Path:
+    return write_text_atomic(render_card(cfg, figures), Path(model_dir) / CARD_FILE)
+
+
+def replace_section(card: str, heading: str, body: str) -> str:
+    """`card` with the section under `heading` (up to the next `## `) replaced by `body`;
+    appended at the end when the card has no such section."""
+    lines = card.rstrip("\n").split("\n")
+    if heading not in lines:
+        return "\n".join([*lines, "", heading, "", body, ""])
+    start = lines.index(heading)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return "\n".join([*lines[:start + 1], "", body, "", *lines[end:]]).rstrip("\n") + "\n"
