@@ -40,6 +40,7 @@ SUITE_ARGS = {
     "score_memory": ["--small", "1000", "--large", "10000", "--shard-rows", "500"],
     "train_throughput": ["--steps", "6"],
     "match_topk": ["--resumes", "200000"],
+    "counterfactual": ["--resumes", "12", "--jobs", "30"],
 }
 FIRST, LAST = ("limits",), ("demo_stages",)
 # Longer than the suite's whole budget: run on their own.

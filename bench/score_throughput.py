@@ -39,6 +39,7 @@ from ray_jobs._entry import compose_config  # noqa: E402  (also sets the offline
 from recruit_core.config import RecruitConfig  # noqa: E402
 from recruit_core.data.validate import validate_resumes  # noqa: E402
 from recruit_core.io import parquet_files  # noqa: E402
+from recruit_core.privacy.redact import redact_resumes  # noqa: E402
 from recruit_core.score.scorer import ResumeScorer  # noqa: E402
 
 # (name, overrides): where tokenization runs, batch size, how the threads are split. The first is
@@ -61,7 +62,8 @@ def config(overrides: list[str]) -> RecruitConfig:
 
 
 def bare_loop(cfg: RecruitConfig, output: Path, threads: int) -> tuple[int, float, float]:
-    """The single-process reference: Parquet batches -> validate -> tokenize + model -> Parquet."""
+    """The single-process reference: Parquet batches -> validate -> redact -> tokenize + model ->
+    Parquet."""
     torch.set_num_threads(threads)
     started, cpu_started = time.perf_counter(), time.process_time()
     scorer = ResumeScorer.from_config(cfg.score, cfg.model, cfg.data, jobs_path=cfg.inputs.jobs)
@@ -71,7 +73,8 @@ def bare_loop(cfg: RecruitConfig, output: Path, threads: int) -> tuple[int, floa
         writer, position = None, 0
         for batch in pq.ParquetFile(path).iter_batches(batch_size=cfg.score.batch_size,
                                                        columns=["resume_id", "text"]):
-            validated = validate_resumes(pa_table(batch), str(path), position, cfg.inputs.max_text_chars)
+            validated = redact_resumes(validate_resumes(pa_table(batch), str(path), position,
+                                                        cfg.inputs.max_text_chars), cfg.privacy)
             position += batch.num_rows
             good = validated.filter(pc.is_null(validated.column("reason")))
             with torch.inference_mode():

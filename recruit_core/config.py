@@ -225,6 +225,30 @@ class InterviewConfig:
 
 
 @dataclass
+class PrivacyConfig:
+    """Personal data out of resume text before any model sees it (recruit_core/privacy/redact.py):
+    where resumes are read for scoring, matching, training and interview packs."""
+
+    redact: bool = True  # false: the models read names, e-mails and the rest as written
+    # What is redacted; every type by default (recruit_core.privacy.redact.PII_TYPES).
+    types: list[str] = field(default_factory=lambda: [
+        "EMAIL", "URL", "PHONE", "DOB", "AGE", "ADDRESS", "GENDER", "MARITAL", "NATIONALITY",
+        "RELIGION", "PHOTO", "NAME", "PRONOUN"])
+    # Largest |change| of a fit or category probability allowed when only the names and pronouns
+    # of a resume change (bench/counterfactual.py, tests/test_counterfactual.py). Redacted, the
+    # two texts are the same and the row-stable forward gives the same bits, so the bound is
+    # float32 rounding, not a tolerance for bias.
+    counterfactual_max_delta: float = 1e-6
+
+    def __post_init__(self) -> None:
+        if self.redact and not self.types:
+            raise ValueError("privacy.types is empty with privacy.redact=true: list the types to "
+                             "redact, or set privacy.redact=false")
+        from recruit_core.privacy.redact import check_types
+        check_types(self.types)  # an unknown type fails here, naming the known ones
+
+
+@dataclass
 class EvalConfig:
     output_dir: str = "${output_root}/eval/${data.source}"
     model_path: str = ""  # a trained model folder; "" evaluates the pretrained encoder (model=...)
@@ -345,6 +369,7 @@ class RecruitConfig:
     audit: AuditConfig = field(default_factory=AuditConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     def __post_init__(self) -> None:

@@ -21,17 +21,17 @@ from recruit_core.config_ranges import RANGES
 
 # The sections each job reads (its own, then the shared ones), as its `run` uses them.
 JOB_SECTIONS = {
-    "demo": ("data", "model", "train", "score", "match", "interview", "cluster"),
+    "demo": ("data", "model", "train", "score", "match", "interview", "privacy", "cluster"),
     "generate": ("data", "cluster"),
     "ingest": ("ingest", "cluster"),
-    "train": ("train", "model", "data", "cluster"),
-    "score": ("score", "inputs", "model", "data", "cluster"),
-    "match": ("match", "inputs", "model", "data", "cluster"),
-    "interview_pack": ("interview", "inputs", "model", "data", "cluster"),
+    "train": ("train", "model", "data", "privacy", "cluster"),
+    "score": ("score", "inputs", "model", "data", "privacy", "cluster"),
+    "match": ("match", "inputs", "model", "data", "privacy", "cluster"),
+    "interview_pack": ("interview", "inputs", "model", "data", "privacy", "cluster"),
     "schedule": ("interview", "inputs", "cluster"),
     "evaluate": ("eval", "model", "data"),
     "audit": ("audit",),
-    "serve": ("serve", "score", "inputs", "ingest", "model", "data", "cluster"),
+    "serve": ("serve", "score", "inputs", "ingest", "model", "data", "privacy", "cluster"),
 }
 TOP_LEVEL = ("experiment", "output_root")
 

@@ -158,6 +158,10 @@ RANGES: dict[str, dict[str, Range]] = {
         "rerank_top": count("results per posting the cross-encoder reorders"),
         "seed": SEED,
     },
+    "privacy": {
+        "counterfactual_max_delta": Range("largest change of a score when only names and "
+                                          "pronouns change", 0, 1),
+    },
     "audit": {
         "min_group_share": share("share of the sample under which a group is reported, not compared"),
         "four_fifths": positive("impact ratio under which a group is flagged", 1),

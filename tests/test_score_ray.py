@@ -350,11 +350,13 @@ def _match_outputs(output: Path, summary: dict) -> dict[str, pa.Table]:
 
 def test_match_through_ray_equals_brute_force(match_run):
     from recruit_core.model.forward import TextEncoder, load_scoring_model
+    from recruit_core.privacy.redact import redact_column
     from recruit_core.text.requisition import requisition_texts
     root, texts, ids, jobs, summary = match_run
     cfg = _match_config(root, root / "resumes", "out")
     bi = TextEncoder(load_scoring_model("", cfg.model), cfg.model)
-    fit = bi.embed_texts([normalise_text(t) for t in texts]) @ bi.embed_texts(requisition_texts(jobs)).T
+    resumes = redact_column([normalise_text(t) for t in texts], cfg.privacy)  # what the job embeds
+    fit = bi.embed_texts(resumes) @ bi.embed_texts(requisition_texts(jobs)).T
     job_ids = np.array(jobs.column("job_id").to_pylist())
 
     recs = pq.read_table(root / "out" / "recommendations")

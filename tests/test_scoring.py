@@ -12,6 +12,7 @@ from recruit_core.config import (
     DataConfig,
     InputsConfig,
     ModelConfig,
+    PrivacyConfig,
     ScoreConfig,
     TinyBertConfig,
     config_hash,
@@ -153,7 +154,9 @@ def test_provenance_hash_counts_the_inputs_that_change_scores():
     base = result_config_hash(ScoreConfig(), inputs, TINY)
     assert base != result_config_hash(ScoreConfig(), replace(inputs, jobs="other_jobs"), TINY)
     assert base != result_config_hash(ScoreConfig(), replace(inputs, max_text_chars=1000), TINY)
-    # outputs written while these were score settings keep their hash, so a rerun resumes them
+    # outputs written while these were score settings keep their hash, so a rerun resumes them;
+    # they were not redacted, so that is the hash without redaction
+    base = result_config_hash(ScoreConfig(), inputs, TINY, PrivacyConfig(redact=False))
     before = {k: v for k, v in asdict(ScoreConfig()).items() if k not in OPERATIONAL_FIELDS}
     before.update(input="in", jobs="jobs", max_text_chars=inputs.max_text_chars)
     model = {k: v for k, v in asdict(TINY).items() if k not in OPERATIONAL_FIELDS}  # windows_per_forward

@@ -18,6 +18,7 @@ from conftest import compose_config
 from recruit_core.data.synth import job_table, resume_tables
 from recruit_core.data.taxonomy import load_builtin
 from recruit_core.data.validate import normalise_text, validate_resumes
+from recruit_core.privacy.redact import redact_resumes
 from recruit_core.ingest import samples
 
 pytestmark = pytest.mark.ray
@@ -64,8 +65,9 @@ def _batch_job_scores(cfg, texts: list[str]) -> list[dict]:
     """What the score job's actor computes: validated, normalised rows through ResumeScorer."""
     from recruit_core.score.scorer import ResumeScorer
     ids = [f"R{n}" for n in range(len(texts))]
-    validated = validate_resumes(pa.table({"resume_id": ids, "text": texts}), "resumes.parquet",
-                                 0, cfg.inputs.max_text_chars)
+    validated = redact_resumes(validate_resumes(pa.table({"resume_id": ids, "text": texts}),
+                                                "resumes.parquet", 0, cfg.inputs.max_text_chars),
+                               cfg.privacy)
     good = validated.filter(pc.is_null(validated.column("reason"))).select(["resume_id", "text"])
     scorer = ResumeScorer.from_config(cfg.score, cfg.model, cfg.data, jobs_path=cfg.inputs.jobs)
     return scorer.score_table(good).to_pylist()
@@ -83,6 +85,7 @@ def test_service_scores_equal_the_batch_scorer_bit_for_bit(service, tmp_path):
     resumes, _ = resume_tables(load_builtin(), 3, 0, 7, 0.15, 0.0)
     texts = resumes.column("text").to_pylist()
     texts[1] = "  " + texts[1].replace("\n", "\n\n  ") + "\u00a0"  # normalised like the batch job
+    texts[2] = "Jane Doe\njane.doe@example.com | +1 415 555 0100\n" + texts[2]  # redacted like it too
     with ThreadPoolExecutor(len(texts)) as pool:  # concurrent: batched together on the replica
         answers = list(pool.map(lambda t: _call(url, "/score", json.dumps({"text": t}).encode()),
                                 texts))

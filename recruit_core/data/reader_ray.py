@@ -22,7 +22,9 @@ from collections import defaultdict
 import pyarrow as pa
 import ray
 
+from recruit_core.config import PrivacyConfig
 from recruit_core.data.intake import id_buckets, later_occurrences, read_ids, read_row_group
+from recruit_core.privacy.redact import redact_resumes
 
 # Resume ids per duplicate-detection bucket: ~2M ids (~100 MB as Arrow + pandas) fits any worker.
 IDS_PER_BUCKET = 2_000_000
@@ -72,19 +74,22 @@ def duplicate_rows(search: list, file_index: int) -> dict[int, str]:
 
 # ---- the reading stage -----------------------------------------------------------------------
 
-def read_resumes(units: pa.Table, *, max_text_chars: int, chunk_rows: int, search: list):
-    """Read and validate each unit's rows in chunks; yields VALIDATED_SCHEMA tables."""
+def read_resumes(units: pa.Table, *, max_text_chars: int, chunk_rows: int, search: list,
+                 privacy: PrivacyConfig):
+    """Read and validate each unit's rows in chunks; yields VALIDATED_SCHEMA tables with the text
+    redacted (privacy.redact) and a `pii_redacted` count column: no model sees the raw text."""
     for unit in units.to_pylist():
-        yield from read_row_group(unit["path"], unit["row_group"], unit["first_row"], unit["rows"],
-                                  chunk_rows, max_text_chars,
-                                  duplicate_rows(search, unit["file_index"]))
+        for chunk in read_row_group(unit["path"], unit["row_group"], unit["first_row"], unit["rows"],
+                                    chunk_rows, max_text_chars,
+                                    duplicate_rows(search, unit["file_index"])):
+            yield redact_resumes(chunk, privacy)
 
 
 def resume_reader(units: list[dict], search: list, max_text_chars: int, chunk_rows: int,
-                  tasks: dict) -> ray.data.Dataset:
+                  tasks: dict, privacy: PrivacyConfig) -> ray.data.Dataset:
     """The first stage of the score and match pipelines: one block per work unit (file, row
     group), read and validated in chunks of `chunk_rows` (VALIDATED_SCHEMA)."""
     ds = ray.data.from_items(units, override_num_blocks=max(1, len(units)))
     return ds.map_batches(read_resumes, batch_size=1, **tasks,
                           fn_kwargs={"max_text_chars": max_text_chars, "chunk_rows": chunk_rows,
-                                     "search": search})
+                                     "search": search, "privacy": privacy})

@@ -30,6 +30,7 @@ from recruit_core.interview.pipeline_ray import (
     top_of_shortlist,
 )
 from recruit_core.io import write_parquet_atomic
+from recruit_core.privacy.redact import redact_column
 from recruit_core.ray_env import connect
 
 BLOCKS_PER_ACTOR = 4  # enough blocks that a slow pair on one actor does not idle the others
@@ -43,6 +44,8 @@ def run(cfg: RecruitConfig) -> dict:
     shortlist, source = load_shortlist(cfg.interview, cfg.data, jobs)
     pairs = shortlisted_pairs(top_of_shortlist(shortlist, cfg.interview.top_candidates_per_job),
                               cfg.inputs.resumes)
+    pairs = pairs.set_column(pairs.schema.get_field_index("text"), "text", pa.array(
+        redact_column(pairs.column("text").to_pylist(), cfg.privacy), pa.string()))
     if pairs.num_rows == 0:
         raise ValueError(f"shortlist {source} has no pairs: nothing to prepare interviews for")
     shutil.rmtree(out / "packs", ignore_errors=True)  # packs of pairs no longer shortlisted

@@ -86,7 +86,8 @@ def run(cfg: RecruitConfig) -> dict:
     ds = match_pipeline(read_units([c for c in files.readable if c.rows], paths), search, paths, cfg,
                         vectors_ref, jobs_ref, str(staging), provenance)
     shortlists = merge_shortlists(ds, jobs.num_rows, match.top_n_resumes, counts)
-    reranked = rerank_shortlists(shortlist_pairs(shortlists), paths, match, cfg.model, cfg.data, jobs_ref)
+    reranked = rerank_shortlists(shortlist_pairs(shortlists), paths, match, cfg.model, cfg.data, jobs_ref,
+                                 cfg.privacy)
     table = shortlist_table(reranked, jobs.column("job_id").to_pylist(),
                             {"rerank_model": rerank_model, **provenance})
     shortlist_path = write_parquet_atomic(table, output / "shortlists" / "part-00000.parquet")

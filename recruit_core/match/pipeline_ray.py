@@ -240,7 +240,8 @@ def match_pipeline(units: list[dict], search: list, paths: list[str], cfg: Recru
                    job_vectors_ref, jobs_ref, staging: str, provenance: dict) -> ray.data.Dataset:
     match, model, data = cfg.match, cfg.model, cfg.data
     tasks = {"batch_format": "pyarrow", "num_cpus": match.cpus_per_task}
-    ds = resume_reader(units, search, cfg.inputs.max_text_chars, match.batch_size, tasks)
+    ds = resume_reader(units, search, cfg.inputs.max_text_chars, match.batch_size, tasks,
+                       cfg.privacy)
     ds = ds.map_batches(prepare_resumes, batch_size=match.batch_size, **tasks,
                         fn_kwargs={"paths": paths, "model_path": match.biencoder_path,
                                    "model": model, "data": data})

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import ray
 import torch
 
-from recruit_core.config import DataConfig, MatchConfig, ModelConfig
+from recruit_core.config import DataConfig, MatchConfig, ModelConfig, PrivacyConfig
 from recruit_core.data.validate import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.match.accounting import POSITION_BITS
 from recruit_core.match.pipeline_ray import (
@@ -29,16 +29,19 @@ from recruit_core.match.pipeline_ray import (
 )
 from recruit_core.match.topk import JobShortlists
 from recruit_core.model.forward import TextEncoder
+from recruit_core.privacy.redact import redact_column
 from recruit_core.score.pipeline_ray import actor_memory
 from recruit_core.text.requisition import requisition_texts
 
 
 @ray.remote
-def fetch_pairs(path: str, pairs: pa.Table) -> pa.Table:
-    """Shortlisted (job, resume) pairs of one input file, with the resume's normalised text."""
+def fetch_pairs(path: str, pairs: pa.Table, privacy: PrivacyConfig) -> pa.Table:
+    """Shortlisted (job, resume) pairs of one input file, with the resume's normalised text,
+    redacted as the first pass read it (privacy.redact)."""
     rows = pa.array(pairs.column("resume_key").to_numpy() & ((1 << POSITION_BITS) - 1))
     resumes = pq.read_table(path, columns=[ID_COLUMN, TEXT_COLUMN]).take(rows)
-    texts = [normalise_text(t) for t in resumes.column(TEXT_COLUMN).cast(pa.string()).to_pylist()]
+    texts = redact_column([normalise_text(t) for t in
+                           resumes.column(TEXT_COLUMN).cast(pa.string()).to_pylist()], privacy)
     return (pairs.append_column("resume_id", resumes.column(ID_COLUMN).cast(pa.string()))
                  .append_column("text", pa.array(texts, pa.string())))
 
@@ -94,16 +97,20 @@ def shortlist_pairs(shortlists: JobShortlists) -> pa.Table:
                      "bi_rank": (slots + 1).astype(np.int32)})
 
 
-def shortlist_dataset(pairs: pa.Table, paths: list[str], match: MatchConfig) -> ray.data.Dataset | None:
+def shortlist_dataset(pairs: pa.Table, paths: list[str], match: MatchConfig,
+                      privacy: PrivacyConfig | None = None) -> ray.data.Dataset | None:
     """The pairs with their resume texts (one fetch per input file) in blocks of at most
     match.rerank_batch_size pairs, at least one per actor; None when there are no pairs.
     A block goes to one actor: as one block per input file, one actor reranked every pair of a
-    real run (419 postings x 10 resumes, one file) while the rest of the pool stood idle."""
+    real run (419 postings x 10 resumes, one file) while the rest of the pool stood idle.
+    `privacy` None: the default PrivacyConfig (redaction on)."""
+    privacy = privacy or PrivacyConfig()
     files = pairs.column("resume_key").to_numpy() >> POSITION_BITS
     by_file = defaultdict(list)
     for i, f in enumerate(files):
         by_file[int(f)].append(i)
-    refs = [fetch_pairs.options(num_cpus=match.cpus_per_task).remote(paths[f], pairs.take(rows))
+    refs = [fetch_pairs.options(num_cpus=match.cpus_per_task).remote(paths[f], pairs.take(rows),
+                                                                     privacy)
             for f, rows in sorted(by_file.items())]
     if not refs:
         return None
@@ -112,9 +119,9 @@ def shortlist_dataset(pairs: pa.Table, paths: list[str], match: MatchConfig) -> 
 
 
 def rerank_shortlists(pairs: pa.Table, paths: list[str], match: MatchConfig, model: ModelConfig,
-                      data: DataConfig, jobs_ref) -> pa.Table:
+                      data: DataConfig, jobs_ref, privacy: PrivacyConfig) -> pa.Table:
     """Reranked pairs with evidence; the driver holds jobs x N rows here, no resume texts."""
-    ds = shortlist_dataset(pairs, paths, match)
+    ds = shortlist_dataset(pairs, paths, match, privacy)
     if ds is None:
         return SHORTLIST_ROWS.empty_table()
     ds = ds.map_batches(

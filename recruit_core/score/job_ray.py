@@ -6,13 +6,17 @@ Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS)
   scores/<key>.parquet             resume_id, category_1..3, p_1..3, top_jobs
                                    list<struct<job_id, fit>>, best_job_id, best_fit,
                                    jobs_above_threshold, [embedding list<float32>], input_file,
-                                   input_row, model (name@sha256 of the weights), config_hash, run_id
+                                   input_row, model (name@sha256 of the weights), config_hash, run_id,
+                                   pii_redacted struct<email, url, phone, ...: int32> (personal-data
+                                   spans removed from the text before scoring, per type; null with
+                                   privacy.redact=false; recruit_core/privacy/redact.py)
   quarantine/<key>.parquet         resume_id, input_file, reason, detail, input_row
                                    (<key>: the input's path under inputs.resumes, '/' -> '__', then
                                    '-' and 12 hex digits of its hash, e.g. `a__b-3f2c...`)
   manifest.jsonl                   finished input files: a rerun after a crash skips them
   summary.json                     rows in = rows scored + rows quarantined, checked; files
-                                   under inputs.resumes not read, with why (skipped_files)
+                                   under inputs.resumes not read, with why (skipped_files);
+                                   pii_redacted: those spans summed over all scored rows
 
 Which files are read: every `*.parquet` under inputs.resumes, any case, also inside Spark-style
 `x.parquet/` folders; hidden and `_`-prefixed files (`.crc`, `_SUCCESS`) and others are skipped
@@ -36,6 +40,7 @@ from recruit_core.data.intake import InputFiles, check_files
 from recruit_core.data.reader_ray import search_duplicates
 from recruit_core.io import InputListing, list_input_files, parquet_files, write_json_atomic
 from recruit_core.model.forward import check_model_folder, model_fingerprint
+from recruit_core.privacy.redact import redaction_totals
 from recruit_core.ray_env import connect, set_block_size
 from recruit_core.score.manifest import SUMMARY_FILE, Manifest, record_file_problems
 from recruit_core.score.pipeline_ray import reference_task, score_files
@@ -58,7 +63,7 @@ def preflight(cfg: RecruitConfig) -> tuple[InputListing, InputFiles, dict]:
     if score.model_path:
         check_model_folder(score.model_path, "score.model_path")
     provenance = {"model": model_fingerprint(score.model_path, cfg.model),
-                  "config_hash": result_config_hash(score, inputs, cfg.model)}
+                  "config_hash": result_config_hash(score, inputs, cfg.model, cfg.privacy)}
     files = check_files(listing.files)
     if files.problems and score.on_unreadable_file == "fail":
         raise RuntimeError(f"{len(files.problems)} input files cannot be scored: "
@@ -98,6 +103,7 @@ def run(cfg: RecruitConfig) -> dict:
         "files_quarantined": len(files.problems), "skipped_files": listing.skipped,
         "rows_in": files.rows_in, "rows_scored": totals["scored"],
         "rows_quarantined": totals["quarantined"], "reasons": totals["reasons"],
+        "pii_redacted": redaction_totals(output / "scores") if cfg.privacy.redact else None,
         "seconds": round(time.perf_counter() - started, 2)}
     summary["invariant_ok"] = files.rows_in == totals["scored"] + totals["quarantined"]
     write_json_atomic(summary, output / SUMMARY_FILE)

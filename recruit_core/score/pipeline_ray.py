@@ -22,12 +22,13 @@ from recruit_core.data.intake import FileCheck, InputFiles, read_units
 from recruit_core.data.reader_ray import resume_reader
 from recruit_core.data.validate import QUARANTINE_SCHEMA, TEXT_COLUMN
 from recruit_core.io import write_parquet_atomic
+from recruit_core.privacy.redact import REDACTED_COLUMN
 from recruit_core.score.manifest import staging_folder
 
 # torch and transformers are imported inside the functions that need them: the read, staging and
 # duplicate tasks then start in a fraction of the time, which is most of a small run's cost.
 
-PASSTHROUGH = ("resume_id", "input_file", "position", "reason", "detail")
+PASSTHROUGH = ("resume_id", "input_file", "position", "reason", "detail", REDACTED_COLUMN)
 STATS_SCHEMA = pa.schema([("input_file", pa.string()), ("first_row", pa.int64()),
                           ("scored", pa.int64()), ("quarantined", pa.int64())])
 TOKENS_TYPE = pa.list_(pa.int32())
@@ -156,7 +157,8 @@ def scoring_pipeline(units: list[dict], search: list, cfg: RecruitConfig, refere
     """The streaming dataset of stats rows; iterating it does the work."""
     score, model, data = cfg.score, cfg.model, cfg.data
     tasks = {"batch_format": "pyarrow", "num_cpus": score.cpus_per_task}
-    ds = resume_reader(units, search, cfg.inputs.max_text_chars, score.batch_size, tasks)
+    ds = resume_reader(units, search, cfg.inputs.max_text_chars, score.batch_size, tasks,
+                       cfg.privacy)
     if not score.tokenize_in_actor:
         ds = ds.map_batches(tokenize_resumes, batch_size=score.batch_size, **tasks,
                             fn_kwargs={"model_path": score.model_path, "model": model})

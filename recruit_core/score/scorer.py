@@ -24,7 +24,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 
-from recruit_core.config import DataConfig, InputsConfig, ModelConfig, ScoreConfig, config_hash
+from recruit_core.config import (
+    DataConfig,
+    InputsConfig,
+    ModelConfig,
+    PrivacyConfig,
+    ScoreConfig,
+    config_hash,
+)
 from recruit_core.io import parquet_files
 from recruit_core.model.forward import ScoringModel, TextEncoder, load_scoring_model
 from recruit_core.model.recruit import row_stable_matmul
@@ -41,15 +48,23 @@ OPERATIONAL_FIELDS = frozenset({
     "run_id", "actor_memory_mb", "windows_per_forward"})
 
 
-def result_config_hash(score: ScoreConfig, inputs: InputsConfig, model: ModelConfig) -> str:
-    """Hash of the score, input and model settings that decide the output values (config_hash).
+def result_config_hash(score: ScoreConfig, inputs: InputsConfig, model: ModelConfig,
+                       privacy: PrivacyConfig | None = None) -> str:
+    """Hash of the score, input, model and privacy settings that decide the output values
+    (config_hash); `privacy` None: the default PrivacyConfig (redaction on).
 
     The inputs count under the names they had when they were score settings (`input`, `jobs`,
-    `max_text_chars`), so outputs written before keep their hash and a rerun resumes them."""
+    `max_text_chars`), so outputs written before keep their hash and a rerun resumes them. The
+    redacted types count only when redaction is on: unredacted outputs, older ones too, keep
+    their hash, and redacted and unredacted outputs never mix in one output folder."""
     settings = {k: v for k, v in asdict(score).items() if k not in OPERATIONAL_FIELDS}
     settings.update(input=inputs.resumes, jobs=inputs.jobs, max_text_chars=inputs.max_text_chars)
     model_settings = {k: v for k, v in asdict(model).items() if k not in OPERATIONAL_FIELDS}
-    return config_hash({"score": settings, "model": model_settings})
+    hashed = {"score": settings, "model": model_settings}
+    privacy = privacy or PrivacyConfig()
+    if privacy.redact:
+        hashed["redacted_types"] = sorted(t.upper() for t in privacy.types)
+    return config_hash(hashed)
 
 
 def occupation_descriptions(taxonomy) -> tuple[list[str], list[str]]:

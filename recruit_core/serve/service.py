@@ -20,8 +20,9 @@ from dataclasses import replace
 import pyarrow as pa
 import pyarrow.dataset as pads
 
-from recruit_core.config import RecruitConfig
+from recruit_core.config import PrivacyConfig, RecruitConfig
 from recruit_core.io import parquet_files
+from recruit_core.privacy.redact import redact_column
 from recruit_core.score.scorer import TOP_CATEGORIES, ResumeScorer, load_requisitions
 from recruit_core.serve.requests import RequestError
 from recruit_core.text.gaps import analyse_gap
@@ -30,8 +31,10 @@ from recruit_core.text.skills import SkillExtractor
 
 class ScoringService:
     def __init__(self, scorer: ResumeScorer, extractor: SkillExtractor, jobs: list[dict],
-                 shortlists: pa.Table | None = None, shortlist_source: str = ""):
+                 shortlists: pa.Table | None = None, shortlist_source: str = "",
+                 privacy: PrivacyConfig | None = None):
         self.scorer, self.extractor = scorer, extractor
+        self.privacy = privacy or PrivacyConfig()
         self.jobs = {job["job_id"]: job for job in jobs}
         self.shortlists = _by_job(shortlists) if shortlists is not None else None
         self.shortlist_source = shortlist_source
@@ -50,7 +53,7 @@ class ScoringService:
         shortlists = (pads.dataset(parquet_files(path, "serve.shortlist_path"),
                                    format="parquet").to_table() if path else None)
         return cls(scorer, SkillExtractor.from_taxonomy(load_taxonomy(cfg.data)), jobs,
-                   shortlists, path)
+                   shortlists, path, cfg.privacy)
 
     @property
     def fingerprint(self) -> str:
@@ -58,15 +61,18 @@ class ScoringService:
 
     def score(self, texts: list[str]) -> list[dict]:
         """One answer per normalised resume text, in order: categories, then fit and evidence
-        for each of the `score.top_jobs` best-fitting open jobs."""
+        for each of the `score.top_jobs` best-fitting open jobs. The texts are redacted first
+        (privacy.*), as the batch jobs redact theirs, so no model sees the raw text."""
+        received = [len(text) for text in texts]
+        texts = redact_column(texts, self.privacy)
         ids = [str(n) for n in range(len(texts))]
         rows = self.scorer.score_table({"resume_id": ids, "text": texts}).to_pylist()
-        return [self._answer(row, text) for row, text in zip(rows, texts)]
+        return [self._answer(row, text, chars) for row, text, chars in zip(rows, texts, received)]
 
-    def _answer(self, row: dict, text: str) -> dict:
+    def _answer(self, row: dict, text: str, received_chars: int) -> dict:
         categories = [{"category": row[f"category_{rank}"], "probability": row[f"p_{rank}"]}
                       for rank in range(1, TOP_CATEGORIES + 1) if row[f"category_{rank}"] is not None]
-        answer = {"categories": categories, "model": self.fingerprint, "text_chars": len(text)}
+        answer = {"categories": categories, "model": self.fingerprint, "text_chars": received_chars}
         if "top_jobs" in row:
             mentions = self.extractor.extract(text)
             answer["top_jobs"] = [{**entry, **self._evidence(entry["job_id"], mentions, text)}

@@ -43,7 +43,9 @@ def _pool_exists(cfg: RecruitConfig) -> bool:
 
 
 def load_task_data(cfg: RecruitConfig) -> dict:
-    """Train/dev example rows, category names, and what the evaluation reads afterwards."""
+    """Train/dev example rows, category names, and what the evaluation reads afterwards; resume
+    texts redacted first (privacy.redact), as scoring will see them."""
+    from recruit_core.privacy.redact import redact_column
     train = cfg.train
     if cfg.data.source == "livecareer":
         from recruit_core.data.livecareer import load_livecareer
@@ -53,6 +55,8 @@ def load_task_data(cfg: RecruitConfig) -> dict:
         splits = load_livecareer(cfg.data)
         if splits.dropped_empty:
             print(f"livecareer: {splits.dropped_empty} resume(s) with empty text left out")
+        for part in (splits.train, splits.dev):
+            part.texts = redact_column(part.texts, cfg.privacy)
         rows = {name: {"text": part.texts, "label": part.labels}
                 for name, part in (("train", splits.train), ("dev", splits.dev))}
         return {"rows": rows, "categories": splits.train.categories, "splits": splits}
@@ -63,7 +67,9 @@ def load_task_data(cfg: RecruitConfig) -> dict:
         print(f"no talent pool at {cfg.data.dir}: generating it first")
         generate(cfg)
     taxonomy = load_taxonomy(cfg.data)
-    train_pool, dev_pool = split_pool(read_pool(cfg.data, taxonomy))
+    pool = read_pool(cfg.data, taxonomy)
+    pool.resumes["text"] = redact_column(pool.resumes["text"].tolist(), cfg.privacy)
+    train_pool, dev_pool = split_pool(pool)
     categories = taxonomy.occupation_ids
     dev_pairs = max(train.batch_size, int(train.n_train_pairs * DEV_PAIRS_SHARE))
     rows = {"train": task_rows(train.task, train_pool, train.n_train_pairs, train.seed,
