@@ -18,8 +18,8 @@ from conftest import compose_config
 from recruit_core.data.synth import job_table, resume_tables
 from recruit_core.data.taxonomy import load_builtin
 from recruit_core.data.validate import normalise_text, validate_resumes
-from recruit_core.privacy.redact import redact_resumes
 from recruit_core.ingest import samples
+from recruit_core.privacy.redact import redact_resumes
 
 pytestmark = pytest.mark.ray
 MAX_TEXT_CHARS, MAX_BODY_BYTES = 20_000, 100_000
