@@ -62,17 +62,18 @@ class ScoringService:
     def score(self, texts: list[str]) -> list[dict]:
         """One answer per normalised resume text, in order: categories, then fit and evidence
         for each of the `score.top_jobs` best-fitting open jobs. The texts are redacted first
-        (privacy.*), as the batch jobs redact theirs, so no model sees the raw text."""
-        received = [len(text) for text in texts]
-        texts = redact_column(texts, self.privacy)
+        (privacy.*) as the batch jobs redact theirs, so no model sees the raw text; skill evidence
+        offsets point into the text as sent."""
+        redacted = redact_column(texts, self.privacy)
         ids = [str(n) for n in range(len(texts))]
-        rows = self.scorer.score_table({"resume_id": ids, "text": texts}).to_pylist()
-        return [self._answer(row, text, chars) for row, text, chars in zip(rows, texts, received)]
+        rows = self.scorer.score_table({"resume_id": ids, "text": redacted}).to_pylist()
+        # evidence points into the text the caller sent (a skill lookup, not a model)
+        return [self._answer(row, text) for row, text in zip(rows, texts)]
 
-    def _answer(self, row: dict, text: str, received_chars: int) -> dict:
+    def _answer(self, row: dict, text: str) -> dict:
         categories = [{"category": row[f"category_{rank}"], "probability": row[f"p_{rank}"]}
                       for rank in range(1, TOP_CATEGORIES + 1) if row[f"category_{rank}"] is not None]
-        answer = {"categories": categories, "model": self.fingerprint, "text_chars": received_chars}
+        answer = {"categories": categories, "model": self.fingerprint, "text_chars": len(text)}
         if "top_jobs" in row:
             mentions = self.extractor.extract(text)
             answer["top_jobs"] = [{**entry, **self._evidence(entry["job_id"], mentions, text)}
