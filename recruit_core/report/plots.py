@@ -97,7 +97,7 @@ def reliability_diagram(confidence: Sequence[float], correct: Sequence[bool], ec
     which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, bins - 1)
     fig = Figure(figsize=(WIDTH_IN, 4.2))
     ax = fig.add_subplot()
-    ax.plot([0, 1], [0, 1], color="#b5473a", linestyle="--", label="perfectly calibrated")
+    ax.plot([0, 1], [0, 1], color="#b5473a", linestyle="--", label="perfectly calibrated", zorder=3)
     for b in range(bins):
         members = which == b
         if not members.any():
