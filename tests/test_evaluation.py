@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -103,3 +104,29 @@ def test_livecareer_with_a_trained_folder_uses_its_category_head(smoke_config, l
     cfg.eval.model_path = str(tmp_path / "partial")
     with pytest.raises(ValueError, match="TEACHER"):
         evaluate(cfg)
+
+
+def test_livecareer_evaluation_writes_dev_predictions_the_report_draws(smoke_config, livecareer_like):
+    from recruit_core.eval import job as evaluate_job
+    from recruit_core.eval.predictions import read_predictions
+    from recruit_core.report.build import write_report
+
+    cfg = smoke_config("data=livecareer", f"data.livecareer_path={livecareer_like}")
+    report = evaluate_job.run(cfg)
+    written = json.loads(open(report["report_json"]).read())
+    assert written["predictions_parquet"] == f"{cfg.output_root}/eval/livecareer/predictions.parquet"
+    table = pd.read_parquet(written["predictions_parquet"])
+    dev = pd.read_parquet(livecareer_like).query("split == 'dev'")
+    assert sorted(table["resume_id"]) == sorted(dev["resume_id"])  # one row per dev resume
+    truth = dict(zip(dev["resume_id"], dev["category"]))
+    assert [truth[r] for r in table["resume_id"]] == table["category"].tolist()
+    probs, labels, categories, method = read_predictions(written["predictions_parquet"])
+    assert categories == sorted(VOCABULARY) and method == written["rows"][0]["method"]
+    assert [categories[i] for i in probs.argmax(1)] == table["predicted"].tolist()
+    assert table["p_predicted"].tolist() == pytest.approx(probs.max(1).tolist())
+    assert probs.sum(1).tolist() == pytest.approx([1.0] * len(table), abs=1e-5)
+
+    page = (write_report(Path(cfg.output_root)).parent / "models.html").read_text()
+    assert 'alt="confusion matrix of dev predictions' in page
+    assert 'alt="reliability diagram: accuracy per top-class probability bin"' in page
+    assert f'<span class="ece">{written["rows"][0]["ece"]:.4f}</span>' in page

@@ -35,6 +35,7 @@ from recruit_core.data.synth import is_fit
 from recruit_core.data.taxonomy import load_taxonomy
 from recruit_core.eval.baselines import tfidf_baselines
 from recruit_core.eval.metrics import auc, classification_report, format_table, ndcg_at_k, recall_at_k
+from recruit_core.eval.predictions import predictions_table
 from recruit_core.io import parquet_files
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.forward import TextEncoder
@@ -67,8 +68,8 @@ def _timed(method: str, started: float, figures: dict) -> dict:
     return {"method": method, **figures, "seconds": round(time.perf_counter() - started, 1)}
 
 
-def classify_with_model(cfg: RecruitConfig, splits) -> tuple[dict, dict]:
-    """(table row, full report) of a trained classify model on the dev split."""
+def classify_with_model(cfg: RecruitConfig, splits) -> tuple[dict, dict, pa.Table]:
+    """(table row, full report, per-resume predictions) of a trained classify model on the dev split."""
     started = time.perf_counter()
     model, tokenizer, meta = RecruitModel.load(cfg.eval.model_path)
     missing = sorted(set(splits.dev.categories) - set(model.categories))
@@ -84,11 +85,13 @@ def classify_with_model(cfg: RecruitConfig, splits) -> tuple[dict, dict]:
     labels = np.array([position[splits.dev.categories[y]] for y in splits.dev.labels])
     report = classification_report(probs, labels, model.categories)
     name = f"fine-tuned ({Path(cfg.eval.model_path).name})"
-    return _timed(name, started, report), report
+    predictions = predictions_table(splits.dev.resume_ids, labels, probs, model.categories, name)
+    return _timed(name, started, report), report, predictions
 
 
-def classify_with_probe(cfg: RecruitConfig, splits) -> tuple[dict, dict]:
-    """(table row, full report) of a logistic regression on the frozen pretrained embeddings."""
+def classify_with_probe(cfg: RecruitConfig, splits) -> tuple[dict, dict, pa.Table]:
+    """(table row, full report, per-resume predictions) of a logistic regression on the frozen
+    pretrained embeddings."""
     started = time.perf_counter()
     tokenizer, encoder, fingerprint = load_encoder(cfg.model)
     text = TextEncoder.for_model(RecruitModel(encoder), tokenizer, window_settings(cfg))
@@ -98,10 +101,14 @@ def classify_with_probe(cfg: RecruitConfig, splits) -> tuple[dict, dict]:
     probs = np.zeros((len(dev_x), len(splits.dev.categories)))
     probs[:, probe.classes_] = probe.predict_proba(dev_x)
     report = classification_report(probs, np.asarray(splits.dev.labels), splits.dev.categories)
-    return _timed(f"pretrained {fingerprint} + logreg probe", started, report), report
+    name = f"pretrained {fingerprint} + logreg probe"
+    predictions = predictions_table(splits.dev.resume_ids, splits.dev.labels, probs, splits.dev.categories, name)
+    return _timed(name, started, report), report, predictions
 
 
 def evaluate_livecareer(cfg: RecruitConfig) -> dict:
+    """The model row and the TF-IDF baselines; `predictions` holds the model row's per-resume
+    predictions as a table (eval/job.py writes it beside report.json, not into it)."""
     splits = load_livecareer(cfg.data)
     started = time.perf_counter()
     baselines = tfidf_baselines(splits.train.texts, splits.train.labels, splits.dev.texts,
@@ -110,14 +117,14 @@ def evaluate_livecareer(cfg: RecruitConfig) -> dict:
             for name, report in baselines.items()]
     details = dict(baselines)
     classify = classify_with_model if cfg.eval.model_path else classify_with_probe
-    row, report = classify(cfg, splits)
+    row, report, predictions = classify(cfg, splits)
     rows.insert(0, row)
     details[row["method"]] = report
     return {"task": "livecareer classification (dev split)", "columns": list(CLASSIFY_COLUMNS),
             "rows": [{c: r.get(c) for c in CLASSIFY_COLUMNS} for r in rows], "details": details,
             "data": {"path": cfg.data.livecareer_path, "train": len(splits.train), "dev": len(splits.dev),
                      "dropped_empty": splits.dropped_empty, "categories": len(splits.dev.categories)},
-            "seconds": round(time.perf_counter() - started, 1)}
+            "seconds": round(time.perf_counter() - started, 1), "predictions": predictions}
 
 
 def _read_folder(folder: Path) -> pa.Table:

@@ -1,4 +1,5 @@
-"""The evaluation job: a model's quality beside its baselines, in <eval.output_dir>/report.md and .json.
+"""The evaluation job: a model's quality beside its baselines, in <eval.output_dir>/report.md and .json
+(livecareer: also predictions.parquet, the model row's dev predictions, recruit_core/eval/predictions.py).
 
     python ray_jobs/evaluate.py data=livecareer eval.model_path=outputs/train/<run>/model
     python ray_jobs/evaluate.py data=livecareer                      # pretrained MiniLM + probe
@@ -17,14 +18,19 @@ from transformers.utils import logging as hf_logging
 
 from recruit_core.config import RecruitConfig
 from recruit_core.eval.evaluate import evaluate, render_markdown
+from recruit_core.eval.predictions import write_predictions
 from recruit_core.io import write_json_atomic, write_text_atomic
 
 
 def run(cfg: RecruitConfig) -> dict:
-    """Evaluate, write report.md and report.json; the report with `markdown` and their paths."""
+    """Evaluate, write report.md, report.json and (livecareer) predictions.parquet; the report
+    with `markdown` and their paths."""
     hf_logging.set_verbosity_error()  # whole resumes are tokenized on purpose, then windowed
     report = evaluate(cfg)
     folder = Path(cfg.eval.output_dir)
+    predictions = report.pop("predictions", None)
+    if predictions is not None:
+        report["predictions_parquet"] = str(write_predictions(predictions, folder))
     markdown = render_markdown(report)
     report["report_md"] = str(write_text_atomic(markdown, folder / "report.md"))
     report["report_json"] = str(folder / "report.json")

@@ -84,7 +84,7 @@ def write_report(root: Path, out: Path | None = None) -> Path:
                       "candidates": len(candidates), "top score": max(scores) if scores else None})
     up = [("Overview", "index.html")]
     write_text_atomic(page("Models: training and evaluation",
-                           models_page(run.training, run.evaluations), up), out / "models.html")
+                           models_page(run.training, run.evaluations, run.predictions), up), out / "models.html")
     if run.audit:
         write_text_atomic(page("Bias audit", audit_page(run.audit), up), out / "audit.html")
     title = f"Recruit run: {(run.demo or {}).get('experiment') or root.name}"

@@ -5,8 +5,8 @@
 The layout is the one the jobs write by default under output_root (recruit_core/config.py):
 pool/{jobs,resumes}, scores/{scores,quarantine,summary.json}, match/{shortlists,summary.json},
 interview/{packs,questions,schedule,unscheduled.json}, train/<run>/eval.json, audit/audit.json,
-eval/<source>/report.json and demo_summary.json. Anything missing is None: a run of one job has
-only that job's outputs, and the report shows what exists.
+eval/<source>/report.json (with predictions.parquet for livecareer) and demo_summary.json. Anything
+missing is None: a run of one job has only that job's outputs, and the report shows what exists.
 """
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ class RunOutputs:
     unscheduled: dict | None = None
     training: dict[str, dict] = field(default_factory=dict)  # run folder name -> eval.json
     evaluations: dict[str, dict] = field(default_factory=dict)  # source -> report.json
+    predictions: dict[str, Path] = field(default_factory=dict)  # source -> predictions.parquet
     audit: dict | None = None
 
     @classmethod
@@ -81,6 +82,8 @@ class RunOutputs:
             run.training[path.parent.name] = read_json(path) or {}
         for path in sorted((root / "eval").glob("*/report.json")):
             run.evaluations[path.parent.name] = read_json(path) or {}
+            if (path.parent / "predictions.parquet").is_file():
+                run.predictions[path.parent.name] = path.parent / "predictions.parquet"
         if not run.found():
             raise ReportError(f"{root}: none of a run's outputs (scores/, match/, interview/, train/, "
                               "audit/, demo_summary.json) are in it; give a run's output_root")

@@ -5,9 +5,15 @@
 
 The training runs keep aggregated dev metrics, not predictions: there is no confusion matrix or
 reliability diagram to draw from them, and the page says so rather than drawing something else.
+The livecareer evaluation keeps its model row's dev predictions (eval/livecareer/predictions.parquet):
+those two plots are drawn from them, with the ECE that recruit_core/eval/metrics computes.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from recruit_core.eval.metrics import expected_calibration_error
+from recruit_core.eval.predictions import read_predictions
 from recruit_core.report import plots
 from recruit_core.report.html import esc, figure, table
 
@@ -42,7 +48,27 @@ def classifier_section(dev: dict) -> str:
             + f'<p class="note">{esc(NO_PREDICTIONS)}</p>')
 
 
-def models_page(training: dict[str, dict], evaluations: dict[str, dict]) -> str:
+def predictions_section(path: Path) -> str:
+    """Confusion matrix and reliability diagram of an evaluation's dev predictions."""
+    try:
+        probs, labels, names, method = read_predictions(path)
+    except (OSError, ValueError, KeyError) as error:
+        return f'<p class="note">{esc(f"{path}: unreadable predictions ({error})")}</p>'
+    predicted = probs.argmax(axis=1)
+    ece = expected_calibration_error(probs, labels)
+    matrix = plots.confusion_matrix(labels, predicted, names, f"Confusion matrix: {method}"[:80])
+    reliability = plots.reliability_diagram(probs.max(axis=1), predicted == labels, ece, "Reliability")
+    return (f"<h3>Dev predictions of {esc(method)}</h3>"
+            + figure(matrix, "confusion matrix of dev predictions (rows: true category, "
+                             "colour: share of the row)", "no dev predictions")
+            + figure(reliability, "reliability diagram: accuracy per top-class probability bin",
+                     "no dev predictions")
+            + f'<p class="note">{esc(len(labels))} dev resumes · expected calibration error '
+              f'<span class="ece">{ece:.4f}</span> (15 equal-width confidence bins)</p>')
+
+
+def models_page(training: dict[str, dict], evaluations: dict[str, dict],
+                predictions: dict[str, Path] | None = None) -> str:
     parts = []
     for name, figures in training.items():
         dev = figures.get("dev", {})
@@ -57,6 +83,8 @@ def models_page(training: dict[str, dict], evaluations: dict[str, dict]) -> str:
     for source, report in evaluations.items():
         parts.append(f"<h2>Evaluation on {esc(source)}</h2>")
         parts.append(table([{"metric": k, "value": v} for k, v in _flat(report).items()], ["metric", "value"]))
+        if source in (predictions or {}):
+            parts.append(predictions_section(predictions[source]))
     if not parts:
         return '<p class="note">No training run (train/*/eval.json) or evaluation (eval/*/report.json) in this run.</p>'
     return "".join(parts)
