@@ -45,7 +45,7 @@ from recruit_core.match.shortlist_ray import rerank_shortlists, shortlist_pairs
 from recruit_core.match.topk import shortlist_table
 from recruit_core.model.forward import check_model_folder, model_fingerprint
 from recruit_core.ray_env import connect, set_block_size
-from recruit_core.score.scorer import load_requisitions
+from recruit_core.text.requisition_skills import open_requisitions
 
 NO_RERANK = "none (bi-encoder order)"
 
@@ -55,7 +55,7 @@ def preflight(cfg: RecruitConfig) -> tuple[InputFiles, pa.Table, str]:
     (the readable resume files, the requisitions, the reranking model's name)."""
     match = cfg.match
     files = check_files(parquet_files(cfg.inputs.resumes, "inputs.resumes"))
-    jobs = load_requisitions(cfg.inputs.jobs, "inputs.jobs")
+    jobs = open_requisitions(cfg.inputs.jobs, cfg.data, "inputs.jobs")  # skill ids for jobs without
     for key, path in (("match.biencoder_path", match.biencoder_path),
                       ("match.crossencoder_path", match.crossencoder_path)):
         if path:

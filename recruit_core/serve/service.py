@@ -23,9 +23,10 @@ import pyarrow.dataset as pads
 from recruit_core.config import PrivacyConfig, RecruitConfig
 from recruit_core.io import parquet_files
 from recruit_core.privacy.redact import redact_column
-from recruit_core.score.scorer import TOP_CATEGORIES, ResumeScorer, load_requisitions
+from recruit_core.score.scorer import TOP_CATEGORIES, ResumeScorer
 from recruit_core.serve.requests import RequestError
 from recruit_core.text.gaps import analyse_gap
+from recruit_core.text.requisition_skills import open_requisitions
 from recruit_core.text.skills import SkillExtractor
 
 
@@ -48,7 +49,7 @@ class ScoringService:
         settings = replace(cfg.score, model_path=cfg.serve.model_path, write_embeddings=False)
         scorer = ResumeScorer.from_config(settings, cfg.model, cfg.data, device,
                                           jobs_path=cfg.inputs.jobs)
-        jobs = load_requisitions(cfg.inputs.jobs).to_pylist() if cfg.inputs.jobs else []
+        jobs = open_requisitions(cfg.inputs.jobs, cfg.data).to_pylist() if cfg.inputs.jobs else []
         path = cfg.serve.shortlist_path
         shortlists = (pads.dataset(parquet_files(path, "serve.shortlist_path"),
                                    format="parquet").to_table() if path else None)
