@@ -25,13 +25,13 @@ from recruit_core.interview.pipeline_ray import (
     QUESTION_SCHEMA,
     InterviewPackBuilder,
     load_shortlist,
-    read_table,
     shortlisted_pairs,
     top_of_shortlist,
 )
 from recruit_core.io import write_parquet_atomic
 from recruit_core.privacy.redact import redact_column
 from recruit_core.ray_env import connect
+from recruit_core.text.requisition_skills import open_requisitions
 
 BLOCKS_PER_ACTOR = 4  # enough blocks that a slow pair on one actor does not idle the others
 
@@ -40,7 +40,7 @@ def run(cfg: RecruitConfig) -> dict:
     connect(cfg.cluster)
     started = time.perf_counter()
     out = Path(cfg.interview.output_dir)
-    jobs = read_table(cfg.inputs.jobs).to_pylist()
+    jobs = open_requisitions(cfg.inputs.jobs, cfg.data).to_pylist()  # real postings: skills from text
     shortlist, source = load_shortlist(cfg.interview, cfg.data, jobs)
     pairs = shortlisted_pairs(top_of_shortlist(shortlist, cfg.interview.top_candidates_per_job),
                               cfg.inputs.resumes)
