@@ -92,24 +92,31 @@ def list_input_files(folder: str | Path, key: str = "") -> InputListing:
         return InputListing([folder])
     if not folder.is_dir():
         raise FileNotFoundError(f"{named}: no such Parquet file or folder; check the path")
-    files, skipped, walked = [], {}, set()
+    files, skipped = [], {}
+    for path in walk_files(folder):
+        reason = _skip_reason(path.relative_to(folder))
+        if reason:
+            skipped[str(path)] = reason
+        else:
+            files.append(path)
+    if not files:
+        found = f"; {len(skipped)} other files skipped: {_first(skipped)}" if skipped else ""
+        raise NoInputFilesError(f"{named}: no *.parquet files to read{found}; check the path")
+    return InputListing(sorted(files), skipped)
+
+
+def walk_files(folder: Path) -> Iterator[Path]:
+    """Every file below `folder`, following links, in sorted order; each folder once, so a
+    symlink loop ends."""
+    walked = set()
     for parent, dirs, names in os.walk(folder, followlinks=True):
-        if os.path.realpath(parent) in walked:  # a symlink loop: each folder is listed once
+        if os.path.realpath(parent) in walked:
             dirs.clear()
             continue
         walked.add(os.path.realpath(parent))
         dirs.sort()
         for name in sorted(names):
-            path = Path(parent) / name
-            reason = _skip_reason(path.relative_to(folder))
-            if reason:
-                skipped[str(path)] = reason
-            else:
-                files.append(path)
-    if not files:
-        found = f"; {len(skipped)} other files skipped: {_first(skipped)}" if skipped else ""
-        raise NoInputFilesError(f"{named}: no *.parquet files to read{found}; check the path")
-    return InputListing(sorted(files), skipped)
+            yield Path(parent) / name
 
 
 def _skip_reason(relative: Path) -> str | None:

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recruit_core.io import short_digest
+from recruit_core.io import short_digest, walk_files
 
 LIST_SUFFIXES = (".parquet", ".csv")
 _GLOB_CHARS = set("*?[")
@@ -64,18 +64,12 @@ def list_sources(spec: str, key: str = "ingest.input") -> SourceListing:
 
 
 def _walk(folder: Path) -> SourceListing:
-    files, skipped, walked = [], {}, set()
-    for parent, dirs, names in os.walk(folder, followlinks=True):
-        if os.path.realpath(parent) in walked:  # a symlink loop: each folder is listed once
-            dirs.clear()
-            continue
-        walked.add(os.path.realpath(parent))
-        for name in names:
-            path = Path(parent) / name
-            if any(part.startswith(".") for part in path.relative_to(folder).parts):
-                skipped[str(path)] = "hidden (a name starting with '.')"
-            else:
-                files.append(SourceFile(str(path), _size(path)))
+    files, skipped = [], {}
+    for path in walk_files(folder):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            skipped[str(path)] = "hidden (a name starting with '.')"
+        else:
+            files.append(SourceFile(str(path), _size(path)))
     return SourceListing(sorted(files, key=lambda f: f.path), skipped)
 
 

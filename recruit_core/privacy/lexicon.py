@@ -136,30 +136,29 @@ def not_names() -> frozenset[str]:
     """Lower-case words that veto a name pair found without context: single-word skills of the
     built-in taxonomy and their aliases (java, ruby, swift, julia, jenkins...), every word of its
     occupation titles (writer, nurse, senior...), resume headings, US states and large cities."""
-    from recruit_core.data.synth_text import HEADINGS
     from recruit_core.data.taxonomy import load_builtin
 
     taxonomy = load_builtin()
     words = set(COMMON_WORDS) | set(SKILL_LIKE_NAMES) | PLACE_WORDS
     for skill in taxonomy.skills.values():
         words.update(form for form in skill.surface_forms if form.isalpha())
-    for occupation in taxonomy.occupations:
-        for title in (occupation.title, *occupation.alt_titles):
-            words.update(w.lower() for w in title.replace("-", " ").split() if w.isalpha())
-    for headings in HEADINGS.values():
-        for heading in headings:
-            words.update(w.lower() for w in heading.split() if w.isalpha())
-    return frozenset(words)
+    return frozenset(words | _title_and_heading_words())
 
 
 @lru_cache(maxsize=1)
 def title_words() -> frozenset[str]:
     """Words that make a header line a job title or a heading, not a name: 'GRANT WRITER',
     'HEALTH COACH'. Every word of the taxonomy's occupation titles, the headings, RESUME_WORDS."""
+    return frozenset(set(RESUME_WORDS) | set(INSTITUTION_WORDS) | _title_and_heading_words())
+
+
+@lru_cache(maxsize=1)
+def _title_and_heading_words() -> frozenset[str]:
+    """Every word of the built-in taxonomy's occupation titles and of the resume headings."""
     from recruit_core.data.synth_text import HEADINGS
     from recruit_core.data.taxonomy import load_builtin
 
-    words = set(RESUME_WORDS) | set(INSTITUTION_WORDS)
+    words = set()
     for occupation in load_builtin().occupations:
         for title in (occupation.title, *occupation.alt_titles):
             words.update(w.lower() for w in title.replace("-", " ").split() if w.isalpha())
