@@ -156,6 +156,7 @@ RANGES: dict[str, dict[str, Range]] = {
         "k": count("cut-off of Recall@k and nDCG@k"),
         "probe_c": positive("inverse L2 strength of the embedding probe"),
         "rerank_top": count("results per posting the cross-encoder reorders"),
+        "calibration_resumes": count("train resumes the fit probability is fitted on", 0),
         "seed": SEED,
     },
     "privacy": {

@@ -81,7 +81,7 @@ def test_benchmark_table_from_one_run(smoke_config, tmp_path):
                          "text": f"{category.title()}\n{words} {i}", "split": "dev" if i < 6 else "train"})
     resumes = tmp_path / "resumes.parquet"
     pd.DataFrame(rows).to_parquet(resumes)
-    cfg = smoke_config("data=postings", f"data.livecareer_path={resumes}",
+    cfg = smoke_config("data=postings", f"data.livecareer_path={resumes}", "eval.calibration_resumes=12",
                        f"data.postings_path={_postings_file(tmp_path)}")
     report = evaluate_job.run(cfg)
     methods = [row["method"].split(" ")[0] for row in report["rows"]]
@@ -92,5 +92,23 @@ def test_benchmark_table_from_one_run(smoke_config, tmp_path):
     assert by_method["random"]["p@10"] < 0.6
     assert report["data"]["eval_postings"] + report["data"]["train_postings (not used here)"] == 41
     assert "| bm25 |" in open(report["report_md"]).read()
+    calibration = report["calibration"]
+    assert calibration["fitted_on"] == {"postings": report["data"]["train_postings (not used here)"],
+                                        "resumes": 12, "pairs": 12 * calibration["fitted_on"]["postings"]}
+    assert calibration["judged_on_pairs"] == report["data"]["eval_postings"] * 18
+    assert "## Fit probability" in open(report["report_md"]).read()
     fig = figures(np.eye(2), [{0}, {1}], 1)
     assert fig == {"p@1": 1.0, "ndcg@1": 1.0}
+
+
+def test_platt_probability_is_calibrated_where_the_truth_is_a_logistic():
+    from recruit_core.eval.calibration import fit_platt, reliability
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(-1, 1, 20_000)
+    truth = rng.random(20_000) < 1 / (1 + np.exp(-(6 * scores - 1)))
+    platt = fit_platt(scores, truth)
+    assert abs(platt.slope - 6) < 0.5 and abs(platt.intercept + 1) < 0.2
+    calibrated = reliability(platt(scores), truth)
+    raw = reliability((scores + 1) / 2, truth)  # a cosine read as a probability
+    assert calibrated["ece"] < 0.02 < raw["ece"]
+    assert sum(b["pairs"] for b in calibrated["bins"]) == 20_000

@@ -251,4 +251,18 @@ def render_markdown(report: dict) -> str:
     if "details" in report:
         lines.append("ECE is n/a for LinearSVC: it gives no probabilities to calibrate. "
                      "Per-class figures are in report.json.")
+    if report.get("calibration"):
+        lines += calibration_markdown(report["calibration"])
     return "\n".join(lines) + "\n"
+
+
+def calibration_markdown(calibration: dict) -> list[str]:
+    """The fit probability's reliability table, ECE and Brier score."""
+    fitted, platt = calibration["fitted_on"], calibration["platt"]
+    return ["", f"## Fit probability: {calibration['method']}, Platt-scaled", "",
+            f"Fitted on {fitted['pairs']} pairs ({fitted['postings']} training-half postings x "
+            f"{fitted['resumes']} train resumes): P = sigmoid({platt['slope']:.3f} * cosine "
+            f"{platt['intercept']:+.3f}). Judged on the {calibration['judged_on_pairs']} held-out "
+            f"pairs above: ECE {calibration['ece']:.4f}, Brier {calibration['brier']:.4f}.", "",
+            format_table(calibration["bins"], ["bin", "pairs", "mean_probability", "share_relevant"]),
+            ""]

@@ -23,6 +23,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from recruit_core.config import RecruitConfig
 from recruit_core.data.livecareer import load_livecareer
 from recruit_core.data.postings import Postings, load_postings
+from recruit_core.eval.calibration import fit_platt, reliability
 from recruit_core.eval.metrics import ndcg_at_k, precision_at_k
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.forward import TextEncoder
@@ -96,6 +97,28 @@ def rerank(encoder: TextEncoder, bi_scores: np.ndarray, postings: list[str], res
     return scores
 
 
+def calibrate(cfg: RecruitConfig, encoder: TextEncoder, method: str, train_half: Postings,
+              held_out_scores: np.ndarray, held_out_relevant: list[set[int]]) -> dict:
+    """Platt scaling of `method`'s cosine, fitted on the training half of the postings against a
+    seeded sample of eval.calibration_resumes livecareer train resumes, judged on the held-out
+    pairs (evaluation half x dev resumes) that the table above ranks."""
+    train = load_livecareer(cfg.data).train
+    rng = np.random.default_rng(cfg.eval.seed)
+    sample = np.sort(rng.choice(len(train), min(cfg.eval.calibration_resumes, len(train)), replace=False))
+    texts = [train.texts[i] for i in sample]
+    categories = [train.categories[train.labels[i]] for i in sample]
+    scores = cosine_scores(encoder, train_half.texts, texts)
+    labels = np.array([[c in rel for c in categories] for rel in train_half.relevant])
+    platt = fit_platt(scores.ravel(), labels.ravel())
+    truth = np.zeros(held_out_scores.shape, dtype=bool)
+    for row, rel in enumerate(held_out_relevant):
+        truth[row, list(rel)] = True
+    return {"method": method, "fitted_on": {"postings": len(train_half), "resumes": len(texts),
+                                            "pairs": int(labels.size)},
+            "judged_on_pairs": int(truth.size), "platt": platt.to_json(),
+            **reliability(platt(held_out_scores.ravel()), truth.ravel())}
+
+
 def evaluate_postings(cfg: RecruitConfig) -> dict:
     """The benchmark table on the evaluation half, with both halves' sizes."""
     started, k = time.perf_counter(), cfg.eval.k
@@ -117,18 +140,22 @@ def evaluate_postings(cfg: RecruitConfig) -> dict:
     add("random", lambda: rng.random((len(postings), len(resumes))))
     add("tfidf cosine", lambda: tfidf_scores(postings.texts, resumes.texts))
     add("bm25", lambda: bm25_scores(postings.texts, resumes.texts))
-    pretrained, name = _encoder(cfg, "")
-    add(f"pretrained {name} (cosine)", lambda: cosine_scores(pretrained, postings.texts, resumes.texts))
+    fit_encoder, name = _encoder(cfg, "")
+    fit_method = f"pretrained {name} (cosine)"
+    fit = add(fit_method, lambda: cosine_scores(fit_encoder, postings.texts, resumes.texts))
     if cfg.eval.model_path:
         tuned, name = _encoder(cfg, cfg.eval.model_path)
-        bi = add(f"bi-encoder {name} (cosine)",
-                 lambda: cosine_scores(tuned, postings.texts, resumes.texts))
+        fit_encoder, fit_method = tuned, f"bi-encoder {name} (cosine)"
+        fit = bi = add(fit_method, lambda: cosine_scores(tuned, postings.texts, resumes.texts))
         if cfg.eval.crossencoder_path:
             cross, cname = _encoder(cfg, cfg.eval.crossencoder_path)
             add(f"bi-encoder {name} + rerank {cname} (top {cfg.eval.rerank_top})",
                 lambda: rerank(cross, bi, postings.texts, resumes.texts, cfg.eval.rerank_top))
+    calibration = (calibrate(cfg, fit_encoder, fit_method, train_half, fit, relevant)
+                   if cfg.eval.calibration_resumes else None)
     return {"task": "real matching: livecareer dev resumes for held-out job postings",
             "columns": ["method", f"p@{k}", f"ndcg@{k}", "seconds"], "rows": rows,
+            "calibration": calibration,
             "data": {"postings": cfg.data.postings_path, "eval_postings": len(postings),
                      "train_postings (not used here)": len(train_half),
                      "dev_resumes": len(resumes),
