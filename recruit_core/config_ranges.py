@@ -158,6 +158,13 @@ RANGES: dict[str, dict[str, Range]] = {
         "rerank_top": count("results per posting the cross-encoder reorders"),
         "seed": SEED,
     },
+    "dedup": {
+        "threshold": Range("estimated Jaccard similarity from which two resumes are near-duplicates",
+                           0, 1, above=True),
+        "num_perm": count("MinHash values per resume", 16, 1024),
+        "shingle_words": count("words per shingle", 1, 20),
+        "seed": SEED,
+    },
     "privacy": {
         "counterfactual_max_delta": Range("largest change of a score when only names and "
                                           "pronouns change", 0, 1),
