@@ -77,3 +77,11 @@ def test_quarantined_rows_have_no_signature_and_a_wrong_length_is_refused():
     assert sigs.null_count == 1 and len(sigs[0].as_py()) == dedup.num_perm
     with pytest.raises(ValueError, match="dedup.num_perm=64"):
         find_near_duplicates(["R1"], sigs[:1], DedupConfig(num_perm=64))
+
+
+def test_the_scores_config_hash_changes_with_the_near_duplicate_settings():
+    from recruit_core.config import InputsConfig, ModelConfig, ScoreConfig
+    from recruit_core.score.scorer import result_config_hash
+    base = (ScoreConfig(), InputsConfig(), ModelConfig())
+    assert result_config_hash(*base) == result_config_hash(*base, None, DedupConfig())
+    assert result_config_hash(*base) != result_config_hash(*base, None, DedupConfig(threshold=0.9))

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from recruit_core.config import DedupConfig
@@ -74,11 +75,23 @@ def _lean(values, dedup: DedupConfig) -> LeanMinHash:
     return LeanMinHash(seed=dedup.seed, hashvalues=values, scheme=SCHEME)
 
 
+def _signature_rows(column, dedup: DedupConfig) -> list:
+    """A list<uint64> column as one numpy row per resume (no Python ints: ~1 KB a resume)."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if column.null_count:
+        raise ValueError(f"{column.null_count} resumes have no signature: only scored rows have one")
+    lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
+    if len(column) and (lengths != dedup.num_perm).any():
+        return [np.asarray(v, np.uint64) for v in column.to_pylist()]  # _lean names the bad length
+    return list(column.flatten().to_numpy().reshape(len(column), dedup.num_perm))
+
+
 def find_near_duplicates(resume_ids: list[str], sigs, dedup: DedupConfig) -> pa.Table:
     """(resume_id, near_duplicate_of, jaccard_estimate) of every resume that near-duplicates an
     earlier one in resume_id order; resumes without one are not listed. `sigs`: a list<uint64>
     column or a list of arrays, in the order of `resume_ids` (which must be unique)."""
-    sigs = sigs.to_pylist() if isinstance(sigs, (pa.Array, pa.ChunkedArray)) else list(sigs)
+    if isinstance(sigs, (pa.Array, pa.ChunkedArray)):
+        sigs = _signature_rows(sigs, dedup)
     index = MinHashLSH(threshold=dedup.threshold, num_perm=dedup.num_perm)
     seen: dict[str, LeanMinHash] = {}
     found = []
