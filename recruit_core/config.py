@@ -166,6 +166,20 @@ class ScoreConfig:
 
 
 @dataclass
+class DedupConfig:
+    """Near-duplicate resumes (recruit_core/text/near_duplicates.py): flagged in the scores
+    (scores/near_duplicates.parquet) and on shortlists (`near_duplicate_of`)."""
+
+    threshold: float = 0.7  # estimated Jaccard of word shingles at or above which two resumes are
+    # the same person sent twice: at 0.8 the generator's near-copies of short resumes (3-word
+    # Jaccard from 0.80) were missed, at 0.7 none was (bench/near_duplicates.py, README)
+    num_perm: int = 128  # MinHash values per resume (~1 KB): the Jaccard estimate's standard error
+    # is sqrt(J(1-J)/num_perm), 0.035 at J=0.8
+    shingle_words: int = 3  # words per shingle: a changed phone number or dropped bullet moves few
+    seed: int = 1  # the MinHash permutations: every worker must use the same
+
+
+@dataclass
 class MatchConfig:
     output_dir: str = "${output_root}/match"
     biencoder_path: str = ""
@@ -367,6 +381,7 @@ class RecruitConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     score: ScoreConfig = field(default_factory=ScoreConfig)
     match: MatchConfig = field(default_factory=MatchConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
     interview: InterviewConfig = field(default_factory=InterviewConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)

@@ -159,6 +159,13 @@ RANGES: dict[str, dict[str, Range]] = {
         "calibration_resumes": count("train resumes the fit probability is fitted on", 0),
         "seed": SEED,
     },
+    "dedup": {
+        "threshold": Range("estimated Jaccard similarity from which two resumes are near-duplicates",
+                           0, 1, above=True),
+        "num_perm": count("MinHash values per resume", 16, 1024),
+        "shingle_words": count("words per shingle", 1, 20),
+        "seed": SEED,
+    },
     "privacy": {
         "counterfactual_max_delta": Range("largest change of a score when only names and "
                                           "pronouns change", 0, 1),

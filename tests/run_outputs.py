@@ -51,6 +51,7 @@ def _shortlist() -> pa.Table:
                      "missing_preferred": pa.array([[], [], []], skills),
                      "seniority_gap": pa.array([0, -1, 0], pa.int32()),
                      "required_coverage": pa.array(columns[8], pa.float32()),
+                     "near_duplicate_of": pa.array([None, "R1", None], pa.string()),
                      "rerank_model": ["cross@abc"] * 3, "biencoder": ["bi@def"] * 3, "run_id": ["r"] * 3})
 
 
@@ -71,6 +72,9 @@ def write_run(root: Path) -> Path:
     _parquet(pa.table({"resume_id": ["R9"], "input_file": ["a.parquet"], "reason": ["empty_text"],
                        "detail": ["text is empty"], "input_row": [7]}),
              root / "scores" / "quarantine" / "part-abc.parquet")
+    _parquet(pa.table({"resume_id": [HOSTILE_ID], "near_duplicate_of": ["R1"],
+                       "jaccard_estimate": pa.array([0.85], pa.float32())}),
+             root / "scores" / "near_duplicates.parquet")
     (root / "scores" / "manifest.jsonl").write_text('{"input_file": "a.parquet", "rows": 4}\n')
     _json({"files": 1, "rows_in": 4, "rows_scored": 3, "rows_quarantined": 1, "reasons": {"empty_text": 1},
            "model": "m@1", "config_hash": "c0ffee", "seconds": 12.5}, root / "scores" / "summary.json")

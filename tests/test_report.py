@@ -150,3 +150,15 @@ def test_the_browser_shows_the_title_a_candidate_and_plots_on_a_phone_and_a_desk
             assert shot.stat().st_size > 10_000, shot  # a blank page is a few hundred bytes
             if SHOTS.is_dir():
                 shutil.copy(shot, SHOTS / f"test-{shot.name}")
+
+
+def test_job_pages_flag_near_duplicates_and_low_confidence_on_rows_and_cards(report):
+    j1, j2 = ((report / "jobs" / f"{job}.html").read_text() for job in ("J1", "J2"))
+    card = j1[j1.index(f'id="{html.escape(HOSTILE_ID)}"'):]
+    for text in (j1[:j1.index("<h2>Evidence</h2>")], card):  # the shortlist row and the card
+        assert "near-duplicate of R1, ranked above on this shortlist" in text
+        assert "near-duplicate of R1 in the scored pool" in text
+    assert "near-duplicate" not in j1[j1.index('id="R1"'):j1.index(f'id="{html.escape(HOSTILE_ID)}"')]
+    assert "low confidence: no requisition fit reaches score.fit_threshold" in j2  # R3: 0 jobs above
+    assert "low confidence: no requisition" not in j1
+    assert "under score.fit_threshold" in j1 and "dedup.threshold" in j1  # what the flags mean

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from recruit_core.io import write_text_atomic
+from recruit_core.report.flags import resume_flags, shortlist_flags
 from recruit_core.report.html import page
 from recruit_core.report.job_page import job_file, job_page, read_packs
 from recruit_core.report.outputs import ReportError, RunOutputs
@@ -42,22 +43,18 @@ def _job_rows(run: RunOutputs) -> dict[str, dict]:
 
 
 def _candidates(run: RunOutputs) -> dict[str, list[dict]]:
-    """Shortlist rows per job in rank order, with the predicted category and quarantine flags."""
+    """Shortlist rows per job in rank order, with the predicted category and flags (report/flags.py)."""
     if run.shortlists is None:
         return {}
     categories = {}
     if run.scores is not None and "category_1" in run.scores.column_names:
         categories = dict(zip(run.scores.column("resume_id").to_pylist(),
                               run.scores.column("category_1").to_pylist()))
-    flags: dict[str, set] = {}
-    if run.quarantine is not None and {"resume_id", "reason"} <= set(run.quarantine.column_names):
-        for rid, reason in zip(run.quarantine.column("resume_id").to_pylist(),
-                               run.quarantine.column("reason").to_pylist()):
-            flags.setdefault(rid, set()).add(f"also quarantined: {reason}")
+    flags = resume_flags(run)
     by_job: dict[str, list[dict]] = {}
     for row in sorted(run.shortlists.to_pylist(), key=lambda r: (r["job_id"], r["rank"])):
         row["category"] = categories.get(row["resume_id"])
-        row["flags"] = "; ".join(sorted(flags.get(row["resume_id"], ())))
+        row["flags"] = shortlist_flags(row, flags)
         by_job.setdefault(row["job_id"], []).append(row)
     return by_job
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from recruit_core.io import safe_file_name
 from recruit_core.report import plots
+from recruit_core.report.flags import FLAGS_NOTE
 from recruit_core.report.html import Raw, esc, figure, markdown, skill_chips, table
 from recruit_core.report.passages import passages
 
@@ -51,6 +52,7 @@ def candidate_card(row: dict, text: str | None, extractor, taxonomy, pack: str |
     missing_preferred = list(row.get("missing_preferred") or [])
     parts = [f'<div class="card"><h3 id="{esc(row["resume_id"])}">#{esc(row["rank"])} '
              f'{esc(row["resume_id"])}</h3>',
+             f'<p><span class="flag">{esc(row["flags"])}</span></p>' if row.get("flags") else "",
              f'<p>Skills shown: {skill_chips([_label(taxonomy, s) for s in matched], "have") or "none"}</p>',
              f'<p>Required, not shown: {skill_chips([_label(taxonomy, s) for s in missing], "lack")}</p>'
              if missing else "<p>Every required skill is shown.</p>"]
@@ -83,6 +85,7 @@ def job_page(job: dict, candidates: list[dict], texts: dict[str, str], packs: di
     parts += [score_plot(candidates), table(rows, SHORTLIST_COLUMNS, SHORTLIST_HEADERS),
               '<p class="note">Ranked by the cross-encoder\'s rerank score where there is one, then by '
               "bi-encoder score. Scores rank candidates for a reviewer; they are not a decision.</p>",
+              f'<p class="note">{FLAGS_NOTE}</p>',
               "<h2>Evidence</h2>"]
     parts += [candidate_card(c, texts.get(c["resume_id"]), extractor, taxonomy, packs.get(c["resume_id"]))
               for c in candidates]

@@ -52,6 +52,7 @@ class RunOutputs:
     score: dict | None = None
     match: dict | None = None
     scores: pa.Table | None = None
+    near_duplicates: pa.Table | None = None  # scores/near_duplicates.parquet
     quarantine: pa.Table | None = None
     jobs: pa.Table | None = None
     shortlists: pa.Table | None = None
@@ -72,6 +73,7 @@ class RunOutputs:
                   match=read_json(root / "match" / "summary.json"),
                   scores=read_parquet(root / "scores" / "scores", SCORE_COLUMNS),
                   quarantine=read_parquet(root / "scores" / "quarantine"),
+                  near_duplicates=read_parquet(root / "scores" / "near_duplicates.parquet"),
                   jobs=read_parquet(root / "pool" / "jobs"),
                   shortlists=read_parquet(root / "match" / "shortlists"),
                   questions=read_parquet(root / "interview" / "questions", ["job_id", "resume_id", "pack"]),

@@ -9,10 +9,14 @@ Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS)
                                    input_row, model (name@sha256 of the weights), config_hash, run_id,
                                    pii_redacted struct<email, url, phone, ...: int32> (personal-data
                                    spans removed from the text before scoring, per type; null with
-                                   privacy.redact=false; recruit_core/privacy/redact.py)
+                                   privacy.redact=false; recruit_core/privacy/redact.py),
+                                   minhash list<uint64> (near-duplicate signature)
   quarantine/<key>.parquet         resume_id, input_file, reason, detail, input_row
                                    (<key>: the input's path under inputs.resumes, '/' -> '__', then
                                    '-' and 12 hex digits of its hash, e.g. `a__b-3f2c...`)
+  near_duplicates.parquet          resume_id, near_duplicate_of, jaccard_estimate: every scored
+                                   resume that near-duplicates one with an earlier resume_id
+                                   (dedup.*; rewritten whole each run: score/near_duplicates_ray.py)
   manifest.jsonl                   finished input files: a rerun after a crash skips them
   summary.json                     rows in = rows scored + rows quarantined, checked; files
                                    under inputs.resumes not read, with why (skipped_files);
@@ -35,6 +39,8 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+import ray
+
 from recruit_core.config import RecruitConfig
 from recruit_core.data.intake import InputFiles, check_files
 from recruit_core.data.reader_ray import search_duplicates
@@ -43,6 +49,7 @@ from recruit_core.model.forward import check_model_folder, model_fingerprint
 from recruit_core.privacy.redact import redaction_totals
 from recruit_core.ray_env import connect, set_block_size
 from recruit_core.score.manifest import SUMMARY_FILE, Manifest, record_file_problems
+from recruit_core.score.near_duplicates_ray import near_duplicates_task
 from recruit_core.score.pipeline_ray import reference_task, score_files
 from recruit_core.score.scorer import result_config_hash
 
@@ -63,7 +70,7 @@ def preflight(cfg: RecruitConfig) -> tuple[InputListing, InputFiles, dict]:
     if score.model_path:
         check_model_folder(score.model_path, "score.model_path")
     provenance = {"model": model_fingerprint(score.model_path, cfg.model),
-                  "config_hash": result_config_hash(score, inputs, cfg.model, cfg.privacy)}
+                  "config_hash": result_config_hash(score, inputs, cfg.model, cfg.privacy, cfg.dedup)}
     files = check_files(listing.files)
     if files.problems and score.on_unreadable_file == "fail":
         raise RuntimeError(f"{len(files.problems)} input files cannot be scored: "
@@ -95,6 +102,8 @@ def run(cfg: RecruitConfig) -> dict:
         score_files(todo, files, search, cfg, reference_ref, {**provenance, "run_id": run_id},
                     manifest)
     totals = manifest.totals([c.path for c in files.checks])
+    near_duplicates = ray.get(near_duplicates_task.options(num_cpus=score.cpus_per_task)
+                              .remote(score.output_dir, cfg.dedup))
     summary = {
         "scores": str(output / "scores"), "quarantine": str(output / "quarantine"),
         "manifest": str(manifest.path), "run_id": run_id, **provenance,
@@ -103,6 +112,7 @@ def run(cfg: RecruitConfig) -> dict:
         "files_quarantined": len(files.problems), "skipped_files": listing.skipped,
         "rows_in": files.rows_in, "rows_scored": totals["scored"],
         "rows_quarantined": totals["quarantined"], "reasons": totals["reasons"],
+        **near_duplicates,
         "pii_redacted": redaction_totals(output / "scores") if cfg.privacy.redact else None,
         "seconds": round(time.perf_counter() - started, 2)}
     summary["invariant_ok"] = files.rows_in == totals["scored"] + totals["quarantined"]

@@ -17,18 +17,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import ray
 
-from recruit_core.config import DataConfig, ModelConfig, RecruitConfig, ScoreConfig
+from recruit_core.config import DataConfig, DedupConfig, ModelConfig, RecruitConfig, ScoreConfig
 from recruit_core.data.intake import FileCheck, InputFiles, read_units
 from recruit_core.data.reader_ray import resume_reader
 from recruit_core.data.validate import QUARANTINE_SCHEMA, TEXT_COLUMN
 from recruit_core.io import write_parquet_atomic
 from recruit_core.privacy.redact import REDACTED_COLUMN
 from recruit_core.score.manifest import staging_folder
+from recruit_core.text.near_duplicates import signatures
 
 # torch and transformers are imported inside the functions that need them: the read, staging and
 # duplicate tasks then start in a fraction of the time, which is most of a small run's cost.
 
-PASSTHROUGH = ("resume_id", "input_file", "position", "reason", "detail", REDACTED_COLUMN)
+SIGNATURE_COLUMN = "minhash"  # near-duplicate signature (text/near_duplicates.py), null if quarantined
+PASSTHROUGH = ("resume_id", "input_file", "position", "reason", "detail", REDACTED_COLUMN,
+               SIGNATURE_COLUMN)
 STATS_SCHEMA = pa.schema([("input_file", pa.string()), ("first_row", pa.int64()),
                           ("scored", pa.int64()), ("quarantined", pa.int64())])
 TOKENS_TYPE = pa.list_(pa.int32())
@@ -49,11 +52,22 @@ def worker_tokenizer(model_path: str, model: ModelConfig):
     return _TOKENIZERS[key]
 
 
-def tokenize_resumes(batch: pa.Table, *, model_path: str, model: ModelConfig) -> pa.Table:
-    """Valid rows get `tokens` + `window_lengths` (see scoring.windows_to_columns) and lose their
-    text, so actors receive a fraction of the bytes; quarantined rows pass through with no tokens."""
+def with_signatures(batch: pa.Table, dedup: DedupConfig) -> pa.Table:
+    """The batch with each valid row's near-duplicate signature, computed where the text is read
+    so later stages and the driver never need the text for it."""
+    valid = pc.is_null(batch.column("reason")).to_pylist()
+    texts = [(t or "") if ok else None for t, ok in zip(batch.column(TEXT_COLUMN).to_pylist(), valid)]
+    return batch.append_column(SIGNATURE_COLUMN, signatures(texts, dedup))
+
+
+def tokenize_resumes(batch: pa.Table, *, model_path: str, model: ModelConfig,
+                     dedup: DedupConfig | None = None) -> pa.Table:
+    """Valid rows get `tokens` + `window_lengths` (see scoring.windows_to_columns) and their
+    near-duplicate signature, and lose their text, so actors receive a fraction of the bytes;
+    quarantined rows pass through with no tokens."""
     from recruit_core.model.forward import tokenize_texts
     from recruit_core.score.scorer import windows_to_columns
+    batch = with_signatures(batch, dedup or DedupConfig())
     good_mask = pc.is_null(batch.column("reason"))
     good, bad = batch.filter(good_mask), batch.filter(pc.invert(good_mask))
     texts = good.column(TEXT_COLUMN).to_pylist()
@@ -69,7 +83,7 @@ class ScorerActor:
     """One model replica: `torch.set_num_threads(score.torch_threads)`, inference mode, bf16 on GPU."""
 
     def __init__(self, score: ScoreConfig, model: ModelConfig, data: DataConfig, reference: list,
-                 fingerprint: str):
+                 fingerprint: str, dedup: DedupConfig | None = None):
         import torch
 
         from recruit_core.score.scorer import ResumeScorer
@@ -81,11 +95,14 @@ class ScorerActor:
             raise RuntimeError(f"this node loaded {self.scorer.fingerprint}, the run scores with "
                                f"{fingerprint}: make the model files the same on every node")
         self.schema = self.scorer.output_schema()
+        self.dedup = dedup or DedupConfig()
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         import torch
 
         from recruit_core.score.scorer import columns_to_windows
+        if SIGNATURE_COLUMN not in batch.column_names:  # score.tokenize_in_actor: text read here
+            batch = with_signatures(batch, self.dedup)
         good_mask = pc.is_null(batch.column("reason"))
         good, bad = batch.filter(good_mask), batch.filter(pc.invert(good_mask))
         if "tokens" in batch.column_names:
@@ -161,14 +178,16 @@ def scoring_pipeline(units: list[dict], search: list, cfg: RecruitConfig, refere
                        cfg.privacy)
     if not score.tokenize_in_actor:
         ds = ds.map_batches(tokenize_resumes, batch_size=score.batch_size, **tasks,
-                            fn_kwargs={"model_path": score.model_path, "model": model})
+                            fn_kwargs={"model_path": score.model_path, "model": model,
+                                       "dedup": cfg.dedup})
     ds = ds.map_batches(ScorerActor, batch_size=score.batch_size, batch_format="pyarrow",
                         compute=ray.data.ActorPoolStrategy(size=score.pool_size),
                         num_gpus=score.num_gpus, num_cpus=score.cpus_per_actor,
                         memory=actor_memory(score.actor_memory_mb),
                         fn_constructor_kwargs={"score": score, "model": model, "data": data,
                                                "reference": [reference_ref],
-                                               "fingerprint": provenance["model"]})
+                                               "fingerprint": provenance["model"],
+                                               "dedup": cfg.dedup})
     return ds.map_batches(stage_parts, batch_size=None, **tasks,
                           fn_kwargs={"output_dir": score.output_dir,
                                      "input_root": cfg.inputs.resumes, "provenance": provenance})

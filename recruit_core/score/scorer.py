@@ -26,6 +26,7 @@ import torch
 
 from recruit_core.config import (
     DataConfig,
+    DedupConfig,
     InputsConfig,
     ModelConfig,
     PrivacyConfig,
@@ -49,9 +50,9 @@ OPERATIONAL_FIELDS = frozenset({
 
 
 def result_config_hash(score: ScoreConfig, inputs: InputsConfig, model: ModelConfig,
-                       privacy: PrivacyConfig | None = None) -> str:
-    """Hash of the score, input, model and privacy settings that decide the output values
-    (config_hash); `privacy` None: the default PrivacyConfig (redaction on).
+                       privacy: PrivacyConfig | None = None, dedup: DedupConfig | None = None) -> str:
+    """Hash of the score, input, model, privacy and near-duplicate settings that decide the output
+    values (config_hash); `privacy`/`dedup` None: their defaults (redaction on).
 
     The inputs count under the names they had when they were score settings (`input`, `jobs`,
     `max_text_chars`), so outputs written before keep their hash and a rerun resumes them. The
@@ -64,6 +65,7 @@ def result_config_hash(score: ScoreConfig, inputs: InputsConfig, model: ModelCon
     privacy = privacy or PrivacyConfig()
     if privacy.redact:
         hashed["redacted_types"] = sorted(t.upper() for t in privacy.types)
+    hashed["dedup"] = asdict(dedup or DedupConfig())
     return config_hash(hashed)
 
 
