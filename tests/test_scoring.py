@@ -10,6 +10,7 @@ import torch
 
 from recruit_core.config import (
     DataConfig,
+    DedupConfig,
     InputsConfig,
     ModelConfig,
     PrivacyConfig,
@@ -154,13 +155,15 @@ def test_provenance_hash_counts_the_inputs_that_change_scores():
     base = result_config_hash(ScoreConfig(), inputs, TINY)
     assert base != result_config_hash(ScoreConfig(), replace(inputs, jobs="other_jobs"), TINY)
     assert base != result_config_hash(ScoreConfig(), replace(inputs, max_text_chars=1000), TINY)
-    # outputs written while these were score settings keep their hash, so a rerun resumes them;
-    # they were not redacted, so that is the hash without redaction
+    # the inputs count under the names they had as score settings, redaction and near-duplicate
+    # settings beside them: outputs made without signatures (no `minhash` column) are not resumed
     base = result_config_hash(ScoreConfig(), inputs, TINY, PrivacyConfig(redact=False))
     before = {k: v for k, v in asdict(ScoreConfig()).items() if k not in OPERATIONAL_FIELDS}
     before.update(input="in", jobs="jobs", max_text_chars=inputs.max_text_chars)
     model = {k: v for k, v in asdict(TINY).items() if k not in OPERATIONAL_FIELDS}  # windows_per_forward
-    assert base == config_hash({"score": before, "model": model})
+    assert base == config_hash({"score": before, "model": model, "dedup": asdict(DedupConfig())})
+    assert base != result_config_hash(ScoreConfig(), inputs, TINY, PrivacyConfig(redact=False),
+                                      DedupConfig(threshold=0.9))
 
 
 @pytest.mark.slow
