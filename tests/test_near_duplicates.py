@@ -85,3 +85,23 @@ def test_the_scores_config_hash_changes_with_the_near_duplicate_settings():
     base = (ScoreConfig(), InputsConfig(), ModelConfig())
     assert result_config_hash(*base) == result_config_hash(*base, None, DedupConfig())
     assert result_config_hash(*base) != result_config_hash(*base, None, DedupConfig(threshold=0.9))
+
+
+def test_a_shortlist_marks_the_lower_ranked_copy_and_only_within_its_job():
+    import pyarrow as pa
+
+    from recruit_core.config import DedupConfig
+    from recruit_core.text.near_duplicates import mark_shortlists, signature
+    dedup = DedupConfig()
+    original = ("Senior data engineer building batch pipelines in Python and SQL on Spark for "
+                "retail analytics, leading a team of four, owning the warehouse and its tests")
+    copy = original + ", phone 555 0100"
+    other = "Pastry chef running a kitchen brigade, plating desserts and ordering for a hotel restaurant"
+    rows = [("J1", "R2", original), ("J1", "R5", other), ("J1", "R1", copy),
+            ("J2", "R1", copy), ("J2", "R5", other)]
+    table = pa.table({"job_id": [r[0] for r in rows], "resume_id": [r[1] for r in rows],
+                      "minhash": [signature(r[2], dedup).tolist() for r in rows]})
+    marked = mark_shortlists(table, dedup)
+    assert "minhash" not in marked.column_names
+    # the copy ranked third on J1 points at the original above it; on J2 the original is absent
+    assert marked.column("near_duplicate_of").to_pylist() == [None, None, "R2", None, None]

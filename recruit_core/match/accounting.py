@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from recruit_core.config import DataConfig, InputsConfig, MatchConfig, ModelConfig, config_hash
+from recruit_core.config import DataConfig, DedupConfig, InputsConfig, MatchConfig, ModelConfig, config_hash
 from recruit_core.data.validate import QUARANTINE_SCHEMA
 
 POSITION_BITS = 32  # resume_key = file index << 32 | row: 4 billion rows per file is plenty
@@ -35,13 +35,14 @@ OPERATIONAL_FIELDS = frozenset({
 
 
 def match_config_hash(match: MatchConfig, inputs: InputsConfig, model: ModelConfig,
-                      data: DataConfig) -> str:
+                      data: DataConfig, dedup: DedupConfig | None = None) -> str:
     """Hash of the match, input and model settings (and the skill taxonomy the evidence uses)
     that decide the outputs: the `config_hash` of every output row and of summary.json."""
     settings = {k: v for k, v in asdict(match).items() if k not in OPERATIONAL_FIELDS}
     model_settings = {k: v for k, v in asdict(model).items() if k not in OPERATIONAL_FIELDS}
     return config_hash({"match": settings, "inputs": asdict(inputs), "model": model_settings,
-                        "taxonomy": {"taxonomy": data.taxonomy, "onet_dir": data.onet_dir}})
+                        "taxonomy": {"taxonomy": data.taxonomy, "onet_dir": data.onet_dir},
+                        "dedup": asdict(dedup or DedupConfig())})
 
 
 def resume_keys(input_files: list[str], positions: np.ndarray, paths: list[str]) -> np.ndarray:

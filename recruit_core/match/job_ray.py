@@ -45,6 +45,7 @@ from recruit_core.match.shortlist_ray import rerank_shortlists, shortlist_pairs
 from recruit_core.match.topk import shortlist_table
 from recruit_core.model.forward import check_model_folder, model_fingerprint
 from recruit_core.ray_env import connect, set_block_size
+from recruit_core.text.near_duplicates import mark_shortlists
 from recruit_core.text.requisition_skills import open_requisitions
 
 NO_RERANK = "none (bi-encoder order)"
@@ -69,7 +70,7 @@ def run(cfg: RecruitConfig) -> dict:
     files, jobs, rerank_model = preflight(cfg)
     run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
     provenance = {"biencoder": model_fingerprint(match.biencoder_path, cfg.model),
-                  "config_hash": match_config_hash(match, cfg.inputs, cfg.model, cfg.data),
+                  "config_hash": match_config_hash(match, cfg.inputs, cfg.model, cfg.data, cfg.dedup),
                   "run_id": run_id}
     connect(cfg.cluster, gpus={"match.num_gpus": match.num_gpus})
     set_block_size(match.target_max_block_mb)
@@ -87,9 +88,9 @@ def run(cfg: RecruitConfig) -> dict:
                         vectors_ref, jobs_ref, str(staging), provenance)
     shortlists = merge_shortlists(ds, jobs.num_rows, match.top_n_resumes, counts)
     reranked = rerank_shortlists(shortlist_pairs(shortlists), paths, match, cfg.model, cfg.data, jobs_ref,
-                                 cfg.privacy)
-    table = shortlist_table(reranked, jobs.column("job_id").to_pylist(),
-                            {"rerank_model": rerank_model, **provenance})
+                                 cfg.privacy, cfg.dedup)
+    table = mark_shortlists(shortlist_table(reranked, jobs.column("job_id").to_pylist(),
+                                            {"rerank_model": rerank_model, **provenance}), cfg.dedup)
     shortlist_path = write_parquet_atomic(table, output / "shortlists" / "part-00000.parquet")
     for kind in ("recommendations", "quarantine"):  # each folder replaced whole
         shutil.rmtree(output / kind, ignore_errors=True)

@@ -54,7 +54,7 @@ RECOMMENDATION_ROWS = pa.schema([("resume_id", pa.string()), ("rank", pa.int32()
 SHORTLIST_ROWS = pa.schema([("job_index", pa.int32()), ("resume_key", pa.int64()),
                             ("bi_score", pa.float32()), ("bi_rank", pa.int32()),
                             ("resume_id", pa.string()), ("rerank_score", pa.float32()),
-                            *EVIDENCE_FIELDS])
+                            *EVIDENCE_FIELDS, ("minhash", pa.list_(pa.uint64()))])
 RECOMMENDATION, QUARANTINE = "recommendation", "quarantine"
 _CACHE: dict = {}  # per worker process: the requisition rows and the skill extractor, built once
 

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import ray
 import torch
 
-from recruit_core.config import DataConfig, MatchConfig, ModelConfig, PrivacyConfig
+from recruit_core.config import DataConfig, DedupConfig, MatchConfig, ModelConfig, PrivacyConfig
 from recruit_core.data.validate import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.match.accounting import POSITION_BITS
 from recruit_core.match.pipeline_ray import (
@@ -31,6 +31,7 @@ from recruit_core.match.topk import JobShortlists
 from recruit_core.model.forward import TextEncoder
 from recruit_core.privacy.redact import redact_column
 from recruit_core.score.pipeline_ray import actor_memory
+from recruit_core.text.near_duplicates import signature
 from recruit_core.text.requisition import requisition_texts
 
 
@@ -49,10 +50,11 @@ def fetch_pairs(path: str, pairs: pa.Table, privacy: PrivacyConfig) -> pa.Table:
 class ShortlistActor:
     """Cross-encoder fit of the top `match.rerank_top` pairs of each job, and skill evidence."""
 
-    def __init__(self, match: MatchConfig, model: ModelConfig, data: DataConfig, jobs_ref: list):
+    def __init__(self, match: MatchConfig, model: ModelConfig, data: DataConfig, jobs_ref: list,
+                 dedup: DedupConfig):
         from recruit_core.model.recruit import RecruitModel
         torch.set_num_threads(match.torch_threads)
-        self.match, self.model_cfg, self.jobs_ref = match, model, jobs_ref
+        self.match, self.model_cfg, self.jobs_ref, self.dedup = match, model, jobs_ref, dedup
         self.device = torch.device(device_for(match.num_gpus))
         self.cross = None
         if match.crossencoder_path:
@@ -84,7 +86,8 @@ class ShortlistActor:
         for row, text, rerank in zip(batch.drop_columns(["text"]).to_pylist(), texts, reranked):
             gap = evidence(jobs[row["job_index"]], self.extractor.skill_ids(text),
                            estimate_seniority(text))
-            rows.append({**row, "rerank_score": rerank, **gap})
+            minhash = signature(text, self.dedup).tolist()  # the shortlist's near-duplicate marks
+            rows.append({**row, "rerank_score": rerank, **gap, "minhash": minhash})
         return pa.Table.from_pylist(rows, schema=SHORTLIST_ROWS)
 
 
@@ -119,7 +122,8 @@ def shortlist_dataset(pairs: pa.Table, paths: list[str], match: MatchConfig,
 
 
 def rerank_shortlists(pairs: pa.Table, paths: list[str], match: MatchConfig, model: ModelConfig,
-                      data: DataConfig, jobs_ref, privacy: PrivacyConfig) -> pa.Table:
+                      data: DataConfig, jobs_ref, privacy: PrivacyConfig,
+                      dedup: DedupConfig | None = None) -> pa.Table:
     """Reranked pairs with evidence; the driver holds jobs x N rows here, no resume texts."""
     ds = shortlist_dataset(pairs, paths, match, privacy)
     if ds is None:
@@ -129,5 +133,5 @@ def rerank_shortlists(pairs: pa.Table, paths: list[str], match: MatchConfig, mod
         compute=ray.data.ActorPoolStrategy(size=match.pool_size), num_gpus=match.num_gpus,
         num_cpus=match.cpus_per_actor, memory=actor_memory(match.actor_memory_mb),
         fn_constructor_kwargs={"match": match, "model": model, "data": data,
-                               "jobs_ref": [jobs_ref]})
+                               "jobs_ref": [jobs_ref], "dedup": dedup or DedupConfig()})
     return pa.concat_tables(ds.iter_batches(batch_size=None, batch_format="pyarrow"))

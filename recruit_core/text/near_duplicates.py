@@ -111,3 +111,37 @@ def find_near_duplicates(resume_ids: list[str], sigs, dedup: DedupConfig) -> pa.
         index.insert(resume_id, minhash)
         seen[resume_id] = minhash
     return pa.Table.from_pylist(found, schema=NEAR_DUPLICATE_SCHEMA)
+
+
+def mark_ranked(resume_ids: list[str], sigs: list, dedup: DedupConfig) -> list[str | None]:
+    """For a list in rank order (one job's shortlist): each entry's first higher-ranked entry whose
+    estimated Jaccard (share of equal MinHash values) is at or above dedup.threshold, else None.
+    A shortlist holds N entries, so comparing each with those above it is N^2/2 small checks."""
+    values = [np.asarray(s, dtype=np.uint64) if s is not None else None for s in sigs]
+    marks: list[str | None] = []
+    for i, own in enumerate(values):
+        found = None
+        if own is not None:
+            for j in range(i):
+                if values[j] is not None and float(np.mean(values[j] == own)) >= dedup.threshold:
+                    found = resume_ids[j]
+                    break
+        marks.append(found)
+    return marks
+
+
+def mark_shortlists(shortlists: pa.Table, dedup: DedupConfig) -> pa.Table:
+    """Shortlists in (job, rank) order with their `minhash` column -> the same rows with
+    `near_duplicate_of` (the resume ranked above on the same shortlist that this one nearly
+    copies, else null) instead of the signatures."""
+    jobs = shortlists.column("job_id").to_pylist()
+    ids = shortlists.column("resume_id").to_pylist()
+    sigs = shortlists.column("minhash").to_pylist()
+    marks: list[str | None] = []
+    start = 0
+    for end in range(1, len(jobs) + 1):
+        if end == len(jobs) or jobs[end] != jobs[start]:
+            marks += mark_ranked(ids[start:end], sigs[start:end], dedup)
+            start = end
+    return (shortlists.drop_columns(["minhash"])
+            .append_column("near_duplicate_of", pa.array(marks, pa.string())))
