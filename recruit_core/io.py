@@ -8,8 +8,10 @@ legal resume ids. Used raw in a path they escape the output folder or overwrite 
 Whole or not at all, on each kind of storage. A local (or NFS) file is written to a temp name beside
 it, then renamed onto its name: rename is atomic. An object store (s3://, gs://; recruit_core/
 storage.py) has no rename (a "move" is a copy, then a delete), and needs none: the file is first
-serialised whole in memory, then stored with one PUT, and an S3 PUT is atomic: readers see the old
-object or the new one, never half. A writer that fails before the PUT leaves nothing behind. The
+serialised whole in memory, then stored in one upload, and an upload is atomic: readers see the
+old object or the new one, never half. (pyarrow's S3 stream sends it as a multipart upload, which
+the store publishes only on CompleteMultipartUpload, after the last part: as atomic as one PUT.)
+A writer that fails before the upload completes leaves no object behind. The
 score job writes its manifest entry for an input file only after that file's outputs are stored,
 so a crash at any point leaves whole outputs and a manifest that lists only finished files.
 """

@@ -156,7 +156,9 @@ def _start_local(cluster: ClusterConfig, trains: bool, runtime_env: dict) -> Non
     started = time.monotonic()
     try:
         with _single_machine_mode(), _startup_wait(cluster.start_timeout_s):
-            ray.init(num_cpus=cluster.num_cpus, include_dashboard=dashboard, _system_config=system,
+            # address="local": without it ray.init joins any cluster `ray start` left on this
+            # machine (/tmp/ray/ray_current_cluster), and fails there on num_cpus
+            ray.init(address="local", num_cpus=cluster.num_cpus, include_dashboard=dashboard, _system_config=system,
                      _node_ip_address="127.0.0.1", runtime_env=runtime_env,
                      configure_logging=True, logging_level="WARNING", log_to_driver=env.verbose())
     except Exception as error:
