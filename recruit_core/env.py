@@ -32,6 +32,19 @@ QUIET_ENV = {"RAY_BACKEND_LOG_LEVEL": "fatal", "TRANSFORMERS_VERBOSITY": "error"
              "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
 
 
+# Where an object store is (s3:// and gs:// paths; recruit_core/storage.py), shipped to Ray workers
+# when set on the driver, so a task reads the bucket the driver listed. Credentials are not shipped:
+# runtime_env values are visible in Ray's dashboard and state API; nodes use their own (instance
+# role, workload identity, or the variables exported on each node).
+OBJECT_STORE_ENV_KEYS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION",
+                         "AWS_EC2_METADATA_DISABLED")
+
+
+def object_store_env() -> dict[str, str]:
+    """The OBJECT_STORE_ENV_KEYS set in this process, for Ray's runtime_env."""
+    return {key: os.environ[key] for key in OBJECT_STORE_ENV_KEYS if os.environ.get(key)}
+
+
 def verbose() -> bool:
     """Whether the user asked for Ray's own logs (`recruit -v`, RECRUIT_VERBOSE=1)."""
     return os.environ.get(VERBOSE_ENV, "0") not in ("", "0", "false")

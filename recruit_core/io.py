@@ -1,9 +1,19 @@
-"""Files in and out: every output file appears whole or not at all (write to a temp name, then
-rename); the one rule for which input files are read (`list_input_files`); and an id or input
-path becomes a file name only through `safe_file_name` / `hashed_file_name`.
+"""Files in and out: every output file appears whole or not at all; the one rule for which input
+files are read (`list_input_files`); and an id or input path becomes a
+file name only through `safe_file_name` / `hashed_file_name`.
 
 Ids are arbitrary strings from upstream systems: `../../etc/x`, `/tmp/x`, `a/b` and `a_b` are all
 legal resume ids. Used raw in a path they escape the output folder or overwrite each other.
+
+Whole or not at all, on each kind of storage. A local (or NFS) file is written to a temp name beside
+it, then renamed onto its name: rename is atomic. An object store (s3://, gs://; recruit_core/
+storage.py) has no rename (a "move" is a copy, then a delete), and needs none: the file is first
+serialised whole in memory, then stored in one upload, and an upload is atomic: readers see the
+old object or the new one, never half. (pyarrow's S3 stream sends it as a multipart upload, which
+the store publishes only on CompleteMultipartUpload, after the last part: as atomic as one PUT.)
+A writer that fails before the upload completes leaves no object behind. The
+score job writes its manifest entry for an input file only after that file's outputs are stored,
+so a crash at any point leaves whole outputs and a manifest that lists only finished files.
 """
 from __future__ import annotations
 
@@ -15,11 +25,13 @@ import tempfile
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from recruit_core import storage
 
 # 64 characters of stem keep a name readable, and with '-', 12 hex digits and an extension it
 # stays far below the 255-byte file name limit of every common file system.
@@ -49,13 +61,22 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-def write_parquet_atomic(table: pa.Table, path: str | Path) -> Path:
+def write_parquet_atomic(table: pa.Table, path: str | Path) -> Path | str:
+    """Write `table` to `path` whole (zstd); a URI comes back as the same string, a local path as a Path."""
+    if storage.is_remote(path):
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd")
+        storage.put(sink.getvalue().to_pybytes(), str(path))
+        return str(path)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
     return Path(path)
 
 
-def write_text_atomic(text: str, path: str | Path) -> Path:
+def write_text_atomic(text: str, path: str | Path) -> Path | str:
+    if storage.is_remote(path):
+        storage.put(text.encode("utf-8"), str(path))
+        return str(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
@@ -73,7 +94,7 @@ class NoInputFilesError(FileNotFoundError):
 class InputListing:
     """What a dataset folder holds: the files read, and every other file with why it was not."""
 
-    files: list[Path]
+    files: list[Path] | list[str]  # Paths for a local folder, URIs (str) for an object store
     skipped: dict[str, str] = field(default_factory=dict)  # path -> reason
 
 
@@ -87,6 +108,8 @@ def list_input_files(folder: str | Path, key: str = "") -> InputListing:
     A file passed directly is read whatever its name. `key` (e.g. "inputs.resumes") names the setting
     in errors. A folder with nothing to read is an error: it is almost always a wrong path.
     """
+    if storage.is_remote(folder):
+        return _list_objects(str(folder), f"{key}={folder}" if key else str(folder))
     folder, named = Path(folder), f"{key}={folder}" if key else str(folder)
     if folder.is_file():
         return InputListing([folder])
@@ -99,10 +122,30 @@ def list_input_files(folder: str | Path, key: str = "") -> InputListing:
             skipped[str(path)] = reason
         else:
             files.append(path)
+    return _listing(files, skipped, named)
+
+
+def _listing(files: list, skipped: dict[str, str], named: str) -> InputListing:
     if not files:
         found = f"; {len(skipped)} other files skipped: {_first(skipped)}" if skipped else ""
         raise NoInputFilesError(f"{named}: no *.parquet files to read{found}; check the path")
     return InputListing(sorted(files), skipped)
+
+
+def _list_objects(folder: str, named: str) -> InputListing:
+    """list_input_files for an object-store prefix: the same rule, on the keys below it."""
+    if storage.is_file(folder):
+        return InputListing([folder])
+    prefix, files, skipped = folder.rstrip("/") + "/", [], {}
+    for path in storage.files_under(folder):
+        reason = _skip_reason(PurePosixPath(path[len(prefix):]))
+        if reason:
+            skipped[path] = reason
+        else:
+            files.append(path)
+    if not files and not skipped:
+        raise FileNotFoundError(f"{named}: no such Parquet object or prefix; check the URI")
+    return _listing(files, skipped, named)
 
 
 def walk_files(folder: Path) -> Iterator[Path]:

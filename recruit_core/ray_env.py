@@ -3,7 +3,8 @@
 Local runs listen on 127.0.0.1 only; remote runs join the cluster named by `cluster.address` or
 RAY_ADDRESS (what `ray job submit` sets), never `auto`, print which cluster they joined, and refuse
 another (recruit_core/cluster_checks.py). Both ship the same environment to workers: no model hub,
-no usage stats. A job asking for GPUs (`gpus=`) fails here, before any work, when there are none.
+no usage stats, and the object store's endpoint and region when set (env.object_store_env).
+A job asking for GPUs (`gpus=`) fails here, before any work, when there are none.
 
 Why local Ray needs help to stay on 127.0.0.1 (Ray 2.60; paths under site-packages/ray/). Every
 component picks its listening address from the node's IP: the GCS, the raylet (node manager, object
@@ -71,7 +72,7 @@ def connect(cluster: ClusterConfig, trains: bool = False,
     if wanted and cluster.mode == "local":
         _check_local_cuda(wanted)  # before Ray starts: the error comes before Ray's start-up wait
     if not ray.is_initialized():
-        runtime_env = {"env_vars": dict(WORKER_ENV)}
+        runtime_env = {"env_vars": {**WORKER_ENV, **env.object_store_env()}}
         if cluster.mode == "local":
             _start_local(cluster, trains, runtime_env)
         else:
@@ -155,7 +156,9 @@ def _start_local(cluster: ClusterConfig, trains: bool, runtime_env: dict) -> Non
     started = time.monotonic()
     try:
         with _single_machine_mode(), _startup_wait(cluster.start_timeout_s):
-            ray.init(num_cpus=cluster.num_cpus, include_dashboard=dashboard, _system_config=system,
+            # address="local": without it ray.init joins any cluster `ray start` left on this
+            # machine (/tmp/ray/ray_current_cluster), and fails there on num_cpus
+            ray.init(address="local", num_cpus=cluster.num_cpus, include_dashboard=dashboard, _system_config=system,
                      _node_ip_address="127.0.0.1", runtime_env=runtime_env,
                      configure_logging=True, logging_level="WARNING", log_to_driver=env.verbose())
     except Exception as error:

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
+from recruit_core import storage
 from recruit_core.privacy.names import find_names
 from recruit_core.privacy.patterns import find_shaped
 
@@ -127,10 +128,15 @@ def redact_column(texts: list[str], privacy) -> list[str]:
 
 def redaction_totals(scores_dir) -> dict[str, int]:
     """Spans redacted per type over every committed scores file of a run: summary.json's figure."""
-    files = sorted(str(p) for p in Path(scores_dir).glob("*.parquet"))
+    if storage.is_remote(scores_dir):
+        files = [p for p in storage.files_under(str(scores_dir)) if p.endswith(".parquet")]
+    else:
+        files = sorted(str(p) for p in Path(scores_dir).glob("*.parquet"))
     if not files:
         return {}
-    dataset = pads.dataset(files, format="parquet")
+    filesystem = storage.resolve(files[0])[0] if storage.is_remote(files[0]) else None
+    dataset = pads.dataset([storage.resolve(f)[1] for f in files] if filesystem else files,
+                           format="parquet", filesystem=filesystem)
     if REDACTED_COLUMN not in dataset.schema.names:
         return {}
     counts = dataset.to_table(columns=[REDACTED_COLUMN]).column(REDACTED_COLUMN)

@@ -2,7 +2,8 @@
 
     python ray_jobs/score.py ...      # the commands: ray_jobs/score.py
 
-Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS):
+Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS, or an object store:
+s3://bucket/prefix or gs://bucket/prefix, like inputs.resumes and inputs.jobs; recruit_core/storage.py):
   scores/<key>.parquet             resume_id, category_1..3, p_1..3, top_jobs
                                    list<struct<job_id, fit>>, best_job_id, best_fit,
                                    jobs_above_threshold, [embedding list<float32>], input_file,
@@ -17,7 +18,8 @@ Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS)
   near_duplicates.parquet          resume_id, near_duplicate_of, jaccard_estimate: every scored
                                    resume that near-duplicates one with an earlier resume_id
                                    (dedup.*; rewritten whole each run: score/near_duplicates_ray.py)
-  manifest.jsonl                   finished input files: a rerun after a crash skips them
+  manifest.jsonl                   finished input files: a rerun after a crash skips them (in an
+                                   object store: the provenance, and manifest/<...>.json per file)
   summary.json                     rows in = rows scored + rows quarantined, checked; files
                                    under inputs.resumes not read, with why (skipped_files);
                                    pii_redacted: those spans summed over all scored rows
@@ -37,10 +39,10 @@ import logging
 import time
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 import ray
 
+from recruit_core import storage
 from recruit_core.config import RecruitConfig
 from recruit_core.data.intake import InputFiles, check_files
 from recruit_core.data.reader_ray import search_duplicates
@@ -89,7 +91,7 @@ def run(cfg: RecruitConfig) -> dict:
     listing, files, provenance = preflight(cfg)
     connect(cfg.cluster, gpus={"score.num_gpus": score.num_gpus})
     set_block_size(score.target_max_block_mb)
-    output = Path(score.output_dir)
+    output = score.output_dir
     reference_ref = reference_task.options(num_cpus=score.cpus_per_actor, num_gpus=score.num_gpus
                                            ).remote(score, cfg.model, cfg.data, cfg.inputs.jobs)
     search = search_duplicates(files.paths, files.readable_rows, score.cpus_per_task)
@@ -105,7 +107,7 @@ def run(cfg: RecruitConfig) -> dict:
     near_duplicates = ray.get(near_duplicates_task.options(num_cpus=score.cpus_per_task)
                               .remote(score.output_dir, cfg.dedup))
     summary = {
-        "scores": str(output / "scores"), "quarantine": str(output / "quarantine"),
+        "scores": storage.join(output, "scores"), "quarantine": storage.join(output, "quarantine"),
         "manifest": str(manifest.path), "run_id": run_id, **provenance,
         "files": len(files.checks), "files_scored_now": len(todo),
         "files_skipped_finished": len(files.readable) - len(todo),
@@ -113,10 +115,10 @@ def run(cfg: RecruitConfig) -> dict:
         "rows_in": files.rows_in, "rows_scored": totals["scored"],
         "rows_quarantined": totals["quarantined"], "reasons": totals["reasons"],
         **near_duplicates,
-        "pii_redacted": redaction_totals(output / "scores") if cfg.privacy.redact else None,
+        "pii_redacted": redaction_totals(storage.join(output, "scores")) if cfg.privacy.redact else None,
         "seconds": round(time.perf_counter() - started, 2)}
     summary["invariant_ok"] = files.rows_in == totals["scored"] + totals["quarantined"]
-    write_json_atomic(summary, output / SUMMARY_FILE)
+    write_json_atomic(summary, storage.join(output, SUMMARY_FILE))
     print(f"rows in {files.rows_in} = rows scored {totals['scored']} + rows quarantined "
           f"{totals['quarantined']}: {'ok' if summary['invariant_ok'] else 'VIOLATED'}")
     if not summary["invariant_ok"]:

@@ -9,13 +9,21 @@ by a crash is ignored on load, which just means that file is scored again (its o
 overwritten whole). The first line is the provenance the outputs were made with; a rerun with a
 different model or config refuses to mix outputs unless `score.overwrite=true`.
 
+In an object store (score.output_dir=s3://...) nothing can be appended to: an object is written
+whole or not at all. Rewriting manifest.jsonl whole per finished batch would bring back the
+O(files^2) bytes, so there `manifest.jsonl` holds only the provenance line, written once, and each
+finished input file gets one small object, `manifest/<key>.json` (the same line), PUT after its
+outputs are stored; a rerun lists `manifest/` (one LIST per 1,000 files) and reads them.
+
 `python -m pytest -q tests/test_score_ray.py -k resume` exercises it.
 """
 from __future__ import annotations
 
 import json
 import os
+import posixpath
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,9 +31,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from recruit_core import storage
 from recruit_core.io import hashed_file_name, write_parquet_atomic, write_text_atomic
 
 MANIFEST_FILE = "manifest.jsonl"
+MANIFEST_ENTRIES = "manifest"  # in an object store: one object per finished input file
 STAGING_DIR = "_staging"  # parts of files still in flight; a rerun clears it
 SUMMARY_FILE = "summary.json"
 
@@ -42,6 +52,8 @@ def output_key(input_root: str | Path, path: str | Path) -> str:
     relative POSIX path follows: `a__b-<12 hex>`. A file outside the root (or the root itself,
     when the input is one file) is named by its absolute path, so it collides with nothing.
     """
+    if storage.is_remote(input_root) or storage.is_remote(path):
+        return _object_key(str(input_root), str(path))
     root, path = Path(os.path.normpath(input_root)), Path(os.path.normpath(path))
     inside = root.is_dir() and path.is_relative_to(root) and path != root
     relative = path.relative_to(root) if inside else Path(os.path.abspath(path))
@@ -49,24 +61,41 @@ def output_key(input_root: str | Path, path: str | Path) -> str:
     return hashed_file_name(readable, relative.as_posix())
 
 
+def _object_key(input_root: str, path: str) -> str:
+    """output_key for URIs: the key under the root prefix, or the whole URI for one outside it."""
+    root = input_root.rstrip("/") + "/"
+    inside = path.startswith(root) and path != root
+    relative = path[len(root):] if inside else path
+    readable = relative.removesuffix(posixpath.splitext(relative)[1]).replace("/", "__")
+    return hashed_file_name(readable if inside else posixpath.basename(readable), relative)
+
+
 def file_identity(path: str | Path) -> dict:
     """Size and mtime: a finished input that was rewritten since is scored again."""
+    if storage.is_remote(path):
+        found = storage.info(str(path))
+        return {"size": found.size, "mtime_ns": found.mtime_ns}
     stat = os.stat(path)
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
 @dataclass
 class Manifest:
-    path: Path
+    path: Path | str  # a URI when score.output_dir is in an object store
     provenance: dict
     files: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def output_dir(self) -> str:
+        return posixpath.dirname(self.path) if storage.is_remote(self.path) else str(Path(self.path).parent)
 
     @classmethod
     def open(cls, output_dir: str | Path, provenance: dict, overwrite: bool = False) -> "Manifest":
         """Load the manifest in `output_dir`, or start one; refuse one made with other provenance.
         Parts staged by an interrupted run are cleared; `overwrite` clears every earlier output."""
         clear_outputs(output_dir, staging_only=not overwrite)
-        path = Path(output_dir) / MANIFEST_FILE
+        path = storage.join(output_dir, MANIFEST_FILE)
+        path = path if storage.is_remote(path) else Path(path)
         lines = _read_lines(path)
         if not lines:
             write_text_atomic(json.dumps({"provenance": provenance}, sort_keys=True) + "\n", path)
@@ -81,7 +110,7 @@ class Manifest:
 
     def is_finished(self, input_file: str) -> bool:
         entry = self.files.get(input_file)
-        if entry is None or not os.path.exists(input_file):
+        if entry is None or not _exists(input_file):
             return False
         return all(entry.get(k) == v for k, v in file_identity(input_file).items())
 
@@ -98,6 +127,12 @@ class Manifest:
         if not finished:
             return
         entries = [{"input_file": path, **file_identity(path), **counts} for path, counts in finished]
+        if storage.is_remote(self.path):
+            for entry in entries:  # each its own object: written whole, never appended to
+                write_text_atomic(json.dumps(entry, sort_keys=True) + "\n",
+                                  _entry_path(self.output_dir, entry["input_file"]))
+            self.files.update((entry["input_file"], entry) for entry in entries)
+            return
         with open(self.path, "a", encoding="utf-8") as handle:
             handle.writelines(json.dumps(entry, sort_keys=True) + "\n" for entry in entries)
             handle.flush()
@@ -129,24 +164,41 @@ def commit_outputs(output_dir: str | Path, input_root: str, input_file: str) -> 
     Parts are named by their first input row, so a retried task overwrote its own part and the
     merge is the same whatever order the parts were written in.
     """
-    output_dir = Path(output_dir)
     key = output_key(input_root, input_file)
-    staged = output_dir / STAGING_DIR / key
+    staged = staging_folder(output_dir, input_root, input_file)
     counts: dict = {"scored": 0, "quarantined": 0, "reasons": {}}
     for kind, column in (("scores", "scored"), ("quarantine", "quarantined")):
-        parts = sorted(staged.glob(f"{kind}-*.parquet"))
+        parts = _staged_parts(staged, kind)
         if not parts:
             continue
         table = pa.concat_tables([pq.read_table(part) for part in parts])
         table = table.take(pc.sort_indices(table, [("input_row", "ascending")]))
-        write_parquet_atomic(table, output_dir / kind / f"{key}.parquet")
+        write_parquet_atomic(table, storage.join(output_dir, kind, f"{key}.parquet"))
         counts[column] = table.num_rows
         if kind == "quarantine":
             reasons = pc.value_counts(table.column("reason")).to_pylist()
             counts["reasons"] = {r["values"]: r["counts"] for r in reasons}
-    if staged.exists():
-        shutil.rmtree(staged)
+    _remove(staged)
     return counts
+
+
+def _staged_parts(staged: str, kind: str) -> list[str]:
+    if storage.is_remote(staged):
+        return [p for p in storage.files_under(staged)
+                if posixpath.basename(p).startswith(f"{kind}-") and p.endswith(".parquet")]
+    return sorted(str(p) for p in Path(staged).glob(f"{kind}-*.parquet"))
+
+
+def _remove(path: str | Path) -> None:
+    """Delete a folder (or object prefix) and all below it; nothing there is fine."""
+    if storage.is_remote(path):
+        storage.delete(str(path))
+    elif Path(path).is_dir():
+        shutil.rmtree(path)
+
+
+def _exists(path: str) -> bool:
+    return storage.exists(path) if storage.is_remote(path) else os.path.exists(path)
 
 
 def record_file_problems(problems, manifest: Manifest, input_root: str) -> int:
@@ -162,7 +214,7 @@ def record_file_problems(problems, manifest: Manifest, input_root: str) -> int:
             continue
         key = output_key(input_root, check.path)
         records = file_problem_rows(check)
-        write_parquet_atomic(records, manifest.path.parent / "quarantine" / f"{key}.parquet")
+        write_parquet_atomic(records, storage.join(manifest.output_dir, "quarantine", f"{key}.parquet"))
         rows = check.rows if check.problem == "missing_column" else 0
         manifest.record(check.path, {"rows_in": rows, "scored": 0, "quarantined": rows,
                                      "reasons": {check.problem: records.num_rows},
@@ -173,6 +225,12 @@ def record_file_problems(problems, manifest: Manifest, input_root: str) -> int:
 
 def clear_outputs(output_dir: str | Path, staging_only: bool = False) -> None:
     """Remove what earlier runs wrote into `output_dir` (only the folders and files a run writes)."""
+    if storage.is_remote(output_dir):
+        names = [STAGING_DIR] if staging_only else [STAGING_DIR, "scores", "quarantine",
+                                                    MANIFEST_ENTRIES, MANIFEST_FILE, SUMMARY_FILE]
+        for name in names:
+            storage.delete(storage.join(output_dir, name))
+        return
     output_dir = Path(output_dir)
     names = [STAGING_DIR] if staging_only else [STAGING_DIR, "scores", "quarantine"]
     for name in names:
@@ -183,11 +241,34 @@ def clear_outputs(output_dir: str | Path, staging_only: bool = False) -> None:
             (output_dir / name).unlink(missing_ok=True)
 
 
-def _read_lines(path: Path) -> list[dict]:
+def _entry_path(output_dir: str, input_file: str) -> str:
+    """The object recording one finished input file; named by the hash of its whole path."""
+    return storage.join(output_dir, MANIFEST_ENTRIES, f"{hashed_file_name(input_file, input_file)}.json")
+
+
+def _read_lines(path: Path | str) -> list[dict]:
+    if storage.is_remote(path):
+        return _read_objects(str(path))
     if not path.exists():
         return []
+    return _parse_lines(path.read_text(encoding="utf-8"))
+
+
+def _read_objects(path: str) -> list[dict]:
+    """The provenance line, then one line per `manifest/*.json` object (read 16 at a time: each is
+    a round trip to the store)."""
+    head = storage.read_bytes(path)
+    if head is None:
+        return []
+    entries = storage.files_under(storage.join(posixpath.dirname(path), MANIFEST_ENTRIES))
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        bodies = list(pool.map(storage.read_bytes, entries))
+    return _parse_lines(b"".join([head, *(b for b in bodies if b)]).decode("utf-8"))
+
+
+def _parse_lines(text: str) -> list[dict]:
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         try:
             entries.append(json.loads(line))
         except json.JSONDecodeError:

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import ray
 
+from recruit_core import storage
 from recruit_core.config import DedupConfig
 from recruit_core.io import write_parquet_atomic
 from recruit_core.text.near_duplicates import NEAR_DUPLICATE_SCHEMA, find_near_duplicates
@@ -27,10 +28,15 @@ from recruit_core.text.near_duplicates import NEAR_DUPLICATE_SCHEMA, find_near_d
 NEAR_DUPLICATES_FILE = "near_duplicates.parquet"
 
 
-def committed_signatures(scores_dir: Path) -> pa.Table:
-    """resume_id and minhash of every committed score row (scores without signatures: none)."""
+def committed_signatures(scores_dir: str) -> pa.Table:
+    """resume_id and minhash of every committed score row (scores without signatures: none);
+    `scores_dir` a local folder or an object-store prefix."""
+    if storage.is_remote(scores_dir):
+        paths = [p for p in storage.files_under(scores_dir) if p.endswith(".parquet")]
+    else:
+        paths = sorted(str(p) for p in Path(scores_dir).glob("*.parquet"))
     tables = []
-    for path in sorted(scores_dir.glob("*.parquet")):
+    for path in paths:
         if "minhash" in pq.read_schema(path).names:
             tables.append(pq.read_table(path, columns=["resume_id", "minhash"]))
     if not tables:
@@ -41,10 +47,10 @@ def committed_signatures(scores_dir: Path) -> pa.Table:
 
 def write_near_duplicates(output_dir: str, dedup: DedupConfig) -> dict:
     """Find the near-duplicates among the committed scores of `output_dir` and write them."""
-    rows = committed_signatures(Path(output_dir) / "scores")
+    rows = committed_signatures(storage.join(output_dir, "scores"))
     found = (find_near_duplicates(rows.column("resume_id").to_pylist(), rows.column("minhash"), dedup)
              if rows.num_rows else NEAR_DUPLICATE_SCHEMA.empty_table())
-    path = write_parquet_atomic(found, Path(output_dir) / NEAR_DUPLICATES_FILE)
+    path = write_parquet_atomic(found, storage.join(output_dir, NEAR_DUPLICATES_FILE))
     return {"near_duplicates": str(path), "near_duplicates_flagged": found.num_rows}
 
 
