@@ -8,8 +8,8 @@ real cluster) and `worker_nodes` nodes of `cpus_per_node` logical CPUs, every on
 Each drill scores the same corpus into a fresh folder and injects its fault once at least one input
 file is committed and before all are:
 
-  node    Cluster.remove_node (SIGKILL, no grace) of a node hosting a ScorerActor; a fresh node
-          joins afterwards, as an autoscaler would bring one, for the next drill
+  node    Cluster.remove_node (SIGKILL, no grace) of a node hosting a ScorerActor; the run must
+          finish on the nodes left; a fresh node joins after it, for the next drill
   actor   SIGKILL of one ScorerActor's process, found through Ray's state API
   driver  SIGKILL of `python ray_jobs/score.py cluster=remote` (the cluster lives on), then the
           same command again, which resumes from manifest.jsonl
@@ -127,7 +127,7 @@ def kill_scorer_actor(cluster) -> str:
     return f"SIGKILL actor pid {actors[0][0]}"
 
 
-def remove_scorer_node(cluster, cpus: int) -> str:
+def remove_scorer_node(cluster) -> str:
     """Remove a worker node that hosts a ScorerActor (any worker node if none is placed yet)."""
     hosts = {id(node) for _, node in scorer_actors(cluster)}
     nodes = sorted(cluster.worker_nodes, key=lambda n: id(n) not in hosts)
@@ -135,7 +135,6 @@ def remove_scorer_node(cluster, cpus: int) -> str:
         return ""
     victim = nodes[0]
     cluster.remove_node(victim, allow_graceful=False)
-    threading.Thread(target=add_worker_node, args=(cluster, cpus), daemon=True).start()
     return f"removed a node {'with' if id(victim) in hosts else 'without'} a ScorerActor"
 
 
@@ -160,8 +159,10 @@ def drill_in_process(fault: str, cfg, cluster, files: int, cpus: int, timeout_s:
     at = wait_for_commits(output, files, lambda: not thread.is_alive(), timeout_s)
     injected = ""
     if at:
-        injected = kill_scorer_actor(cluster) if fault == "actor" else remove_scorer_node(cluster, cpus)
+        injected = kill_scorer_actor(cluster) if fault == "actor" else remove_scorer_node(cluster)
     thread.join(timeout_s)
+    if fault == "node" and at:
+        add_worker_node(cluster, cpus)  # after the run, which had to finish without it
     return {"fault": fault, "injected": injected, "after_files": at,
             "error": outcome.get("error", "" if "summary" in outcome else "timed out")}
 
