@@ -113,7 +113,8 @@ def test_score_job_reads_and_writes_s3_like_local(ray_with_endpoint, pool, tmp_p
     assert list(remote["skipped_files"]) == [f"{s3_pool}/resumes/_SUCCESS"]
     local_tables = _outputs(str(tmp_path / "out"), str(local_pool))
     remote_tables = _outputs(f"{object_store}/out", s3_pool)
-    assert sorted(remote_tables) == sorted(local_tables) and len(local_tables) == 4
+    # two scores files, two quarantine files, near_duplicates.parquet
+    assert sorted(remote_tables) == sorted(local_tables) and len(local_tables) == 5
     for name, table in local_tables.items():
         assert remote_tables[name].equals(table), name
     summary = json.loads(storage.read_bytes(f"{object_store}/out/summary.json"))

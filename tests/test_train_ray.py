@@ -103,6 +103,9 @@ def test_run_that_loses_a_worker_resumes_by_itself_and_finishes(ray_local, pool_
     assert marker.read_text() == "killed at step 8\n"
     assert result["steps_per_epoch"] == 6 and result["start_step"] == 6
     assert result["final_step"] == 12
+    # the restarted workers trained steps 7..12 only: from the checkpoint, not again from step 0
+    losses = json.loads(Path(result["eval"]).read_text())["training"]["losses"]
+    assert len(losses) == result["final_step"] - result["start_step"] == 6
     assert Path(result["model"], "model.safetensors").is_file()
 
 
