@@ -56,11 +56,11 @@ def preflight(cfg: RecruitConfig) -> tuple[InputFiles, pa.Table, str]:
     (the readable resume files, the requisitions, the reranking model's name)."""
     match = cfg.match
     files = check_files(parquet_files(cfg.inputs.resumes, "inputs.resumes"))
-    jobs = open_requisitions(cfg.inputs.jobs, cfg.data, "inputs.jobs")  # skill ids for jobs without
     for key, path in (("match.biencoder_path", match.biencoder_path),
                       ("match.crossencoder_path", match.crossencoder_path)):
         if path:
             check_model_folder(path, key)
+    jobs = open_requisitions(cfg.inputs.jobs, cfg.data, "inputs.jobs")  # skill ids for jobs without
     return files, jobs, _crossencoder_name(match.crossencoder_path)
 
 

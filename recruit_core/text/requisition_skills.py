@@ -55,7 +55,7 @@ def with_text_skills(jobs: pa.Table, extractor: SkillExtractor) -> pa.Table:
     for row in rows:
         if not any(row.get(column) for column in SKILL_COLUMNS):
             row["required_skills"], row["preferred_skills"] = text_skills(
-                row["title"], row["description"], extractor)
+                row.get("title") or "", row.get("description") or "", extractor)
     schema = jobs.schema
     for column in SKILL_COLUMNS:  # a table without the columns gets them
         if column not in schema.names:
