@@ -76,10 +76,13 @@ def main() -> dict:
     parser.add_argument("--model", default="tiny")
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--start-timeout", type=int, default=600,  # a shared, loaded machine
+                        help="cluster.start_timeout_s of each run's local Ray")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="incremental_bench_"))
     base = [f"model={args.model}", f"data.dir={work / 'pool'}", f"data.n_resumes={args.resumes}",
-            f"data.shard_rows={args.shard_rows}", "data.n_jobs=60", f"cluster.num_cpus={args.threads}"]
+            f"data.shard_rows={args.shard_rows}", "data.n_jobs=60", f"cluster.num_cpus={args.threads}",
+            f"cluster.start_timeout_s={args.start_timeout}"]
     from recruit_core.data import job_ray as generate
     generate.run(compose_config(base))
     first, first_s, first_cpu = score(base, work / "first")

@@ -117,3 +117,10 @@ def test_the_run_report_gets_a_drift_page(pools, tmp_path):
     html = (tmp_path / "run" / "report" / "drift.html").read_text()
     assert "Category mix" in html and "empty_text" in html
     assert 'href="drift.html"' in (tmp_path / "run" / "report" / "index.html").read_text()
+
+
+def test_recruit_drift_takes_the_two_runs_by_position():
+    from ray_jobs.cli import positional_overrides
+    assert positional_overrides("drift", ["a/scores", "b/scores", "drift.bins=5"]) == [
+        "drift.baseline=a/scores", "drift.current=b/scores", "drift.bins=5"]
+    assert positional_overrides("score", ["score.batch_size=4"]) == ["score.batch_size=4"]
