@@ -70,6 +70,11 @@ def test_incremental_run_equals_a_full_rerun_bit_for_bit(changed_pool):
     assert full["reused"] == 0 and full["rescored"] == 12
     scores = pq.read_table(root / "incremental" / "scores").to_pydict()
     assert len(set(scores["content_hash"])) == 12 and "EMPTY" not in scores["resume_id"]
+    # the drift report reads the score job's real outputs: two equal runs, nothing flagged
+    from recruit_core.config import DriftConfig
+    from recruit_core.drift.compare import compare_runs
+    drift = compare_runs(DriftConfig(baseline=str(root / "incremental"), current=str(root / "full")))
+    assert drift["flagged"] == [] and drift["rows"] == {"baseline": 12, "current": 12}
 
 
 def test_a_changed_config_rescores_everything_and_says_why(changed_pool, tmp_path):
