@@ -6,6 +6,7 @@
     recruit score score.model_path=outputs/train/recruit-train/model
     recruit train -m train.lr=2e-5,5e-5            # Hydra multirun sweeps work the same way
     recruit audit audit.scores=outputs/scores      # bias audit of the recommendations
+    recruit drift outputs/a/scores outputs/b/scores   # what changed between two score runs
     recruit score --help                           # score's settings, their values and meaning
     recruit serve inputs.jobs=outputs/pool/jobs    # the scoring model over HTTP on 127.0.0.1:8000
     recruit show outputs/demo/match/shortlists     # any output: Parquet, .jsonl, .json, .md, .ics
@@ -24,7 +25,9 @@ from pathlib import Path
 
 JOBS_DIR = Path(__file__).resolve().parent
 VERBS = ("demo", "generate", "ingest", "train", "score", "match", "interview_pack", "schedule",
-         "evaluate", "audit", "serve")
+         "evaluate", "audit", "serve", "drift")
+# `recruit drift A B`: the two folders given by position are these settings
+POSITIONAL = {"drift": ("drift.baseline", "drift.current")}
 USAGE = 2
 
 
@@ -41,6 +44,13 @@ def job_help(verb: str, overrides: list[str]) -> int:
     return 0
 
 
+def positional_overrides(verb: str, args: list[str]) -> list[str]:
+    """Arguments without '=' (and not options) name the verb's POSITIONAL settings, in order."""
+    names = iter(POSITIONAL.get(verb, ()))
+    return [f"{next(names)}={a}" if "=" not in a and not a.startswith("-")
+            and verb in POSITIONAL else a for a in args]
+
+
 def run_job(verb: str, args: list[str]) -> int:
     script = JOBS_DIR / f"{verb}.py"
     if not script.is_file():
@@ -48,6 +58,7 @@ def run_job(verb: str, args: list[str]) -> int:
         return USAGE
     if "-h" in args or "--help" in args:
         return job_help(verb, args)
+    args = positional_overrides(verb, args)
     # The job sets its own environment first thing (ray_jobs/_entry.py -> recruit_core.env) and
     # exits 0, 1 or 2 itself (_entry.main_for).
     return subprocess.call([sys.executable, str(script), *args])

@@ -158,6 +158,7 @@ class ScoreConfig:
     overwrite: bool = False  # True: discard earlier outputs in output_dir instead of resuming
     run_id: str = ""  # provenance of this invocation; "" makes one from the time
     actor_memory_mb: int = 1280  # reserved per model actor: Ray Data measured a MiniLM replica at ~970 MiB
+    previous_run: str = ""  # an earlier score.output_dir: its rows of unchanged resumes are reused
 
     def __post_init__(self) -> None:
         if self.on_unreadable_file not in ("quarantine", "fail"):
@@ -298,6 +299,25 @@ class AuditConfig:
 
 
 @dataclass
+class DriftConfig:
+    """`recruit drift <baseline> <current>`: what changed between two score runs (recruit_core/drift/)."""
+
+    baseline: str = ""  # the earlier score job's output folder (scores/ and quarantine/ under it)
+    current: str = ""  # the later one
+    baseline_match: str = ""  # optional: the earlier match job's output folder (shortlists/)
+    current_match: str = ""  # and the later one; both given: shortlist churn per job
+    output_dir: str = "${output_root}/drift"  # drift.json and drift.md
+    bins: int = 10  # PSI bins: baseline deciles, the usual choice for score monitoring
+    psi_threshold: float = 0.25  # PSI above 0.25 is the credit-scoring rule for a significant shift
+    ks_threshold: float = 0.1  # KS flags a gap of 10 points between the CDFs ...
+    ks_alpha: float = 0.01  # ... only when significant at this level (large pools make any gap so)
+    mix_change: float = 0.05  # a top category's share moving 5 points is flagged
+    quarantine_rate_change: float = 0.01  # a reason's quarantine rate moving 1 point is flagged
+    churn_threshold: float = 0.5  # a job whose shortlist lost half its resumes is flagged
+    min_rows: int = 30  # a score's PSI and KS need this many rows in each run to mean anything
+
+
+@dataclass
 class IngestConfig:
     """`recruit ingest`: resume files (PDF, DOCX, text) in, the scoring job's Parquet out."""
 
@@ -385,6 +405,7 @@ class RecruitConfig:
     interview: InterviewConfig = field(default_factory=InterviewConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    drift: DriftConfig = field(default_factory=DriftConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)

@@ -31,6 +31,7 @@ JOB_SECTIONS = {
     "schedule": ("interview", "inputs", "cluster"),
     "evaluate": ("eval", "model", "data"),
     "audit": ("audit",),
+    "drift": ("drift",),
     "serve": ("serve", "score", "inputs", "ingest", "model", "data", "privacy", "cluster"),
 }
 TOP_LEVEL = ("experiment", "output_root")

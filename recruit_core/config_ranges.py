@@ -177,6 +177,16 @@ RANGES: dict[str, dict[str, Range]] = {
         "confidence": Range("confidence of the bootstrap intervals", 0.5, 0.999),
         "seed": SEED,
     },
+    "drift": {
+        "bins": count("quantile bins of the PSI", 2, 1000),
+        "psi_threshold": positive("PSI from which a score shift is flagged", 100),
+        "ks_threshold": share("KS statistic from which a score shift is flagged"),
+        "ks_alpha": share("significance level of the KS test"),
+        "mix_change": share("change of a category's share that is flagged"),
+        "quarantine_rate_change": share("change of a quarantine reason's rate that is flagged"),
+        "churn_threshold": share("share of a shortlist changed from which a job is flagged"),
+        "min_rows": count("rows each run needs for a score's PSI and KS"),
+    },
     "ingest": {
         "max_file_mb": positive("largest resume file read, in MiB", 2**20),
         "min_word_share": share("share of tokens that must be words, or the text is garbled"),

@@ -5,7 +5,8 @@
 
 Pages: index.html (inputs, counts, quarantine reasons, score plots, stages and timings, model
 versions), jobs/<job id>.html (one per requisition with a shortlist), models.html (training and
-evaluation figures) and audit.html (when audit/audit.json exists). Each page is one file with
+evaluation figures), audit.html (when audit/audit.json exists) and drift.html (when
+drift/drift.json exists). Each page is one file with
 everything inline: it opens from a disk, a mail attachment or a phone without a network.
 The demo writes it at the end (recruit_core/demo_ray.py).
 """
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 from recruit_core.io import write_text_atomic
+from recruit_core.report.drift_page import drift_page
 from recruit_core.report.flags import resume_flags, shortlist_flags
 from recruit_core.report.html import page
 from recruit_core.report.job_page import job_file, job_page, read_packs
@@ -66,7 +68,8 @@ def write_report(root: Path, out: Path | None = None) -> Path:
     jobs, by_job = _job_rows(run), _candidates(run)
     extractor, taxonomy = _skill_tools()
     texts = run.resume_texts({c["resume_id"] for rows in by_job.values() for c in rows})
-    pages = [("Models", "models.html")] + ([("Bias audit", "audit.html")] if run.audit else [])
+    pages = ([("Models", "models.html")] + ([("Bias audit", "audit.html")] if run.audit else [])
+             + ([("Drift", "drift.html")] if run.drift else []))
     home = [("Overview", "../index.html")]
     links = []
     for job_id, candidates in sorted(by_job.items()):
@@ -84,6 +87,8 @@ def write_report(root: Path, out: Path | None = None) -> Path:
                            models_page(run.training, run.evaluations, run.predictions), up), out / "models.html")
     if run.audit:
         write_text_atomic(page("Bias audit", audit_page(run.audit), up), out / "audit.html")
+    if run.drift:
+        write_text_atomic(page("Drift between two runs", drift_page(run.drift), up), out / "drift.html")
     title = f"Recruit run: {(run.demo or {}).get('experiment') or root.name}"
     stamp = f'<p class="note">Report written {time.strftime("%Y-%m-%d %H:%M")}.</p>'
     return write_text_atomic(page(title, overview_page(run, links, pages) + stamp, pages), out / "index.html")

@@ -63,6 +63,7 @@ class RunOutputs:
     evaluations: dict[str, dict] = field(default_factory=dict)  # source -> report.json
     predictions: dict[str, Path] = field(default_factory=dict)  # source -> predictions.parquet
     audit: dict | None = None
+    drift: dict | None = None
 
     @classmethod
     def read(cls, root: Path) -> "RunOutputs":
@@ -79,7 +80,8 @@ class RunOutputs:
                   questions=read_parquet(root / "interview" / "questions", ["job_id", "resume_id", "pack"]),
                   schedule=read_parquet(root / "interview" / "schedule"),
                   unscheduled=read_json(root / "interview" / "unscheduled.json"),
-                  audit=read_json(root / "audit" / "audit.json"))
+                  audit=read_json(root / "audit" / "audit.json"),
+                  drift=read_json(root / "drift" / "drift.json"))
         for path in sorted((root / "train").glob("*/eval.json")):
             run.training[path.parent.name] = read_json(path) or {}
         for path in sorted((root / "eval").glob("*/report.json")):
@@ -88,7 +90,7 @@ class RunOutputs:
                 run.predictions[path.parent.name] = path.parent / "predictions.parquet"
         if not run.found():
             raise ReportError(f"{root}: none of a run's outputs (scores/, match/, interview/, train/, "
-                              "audit/, demo_summary.json) are in it; give a run's output_root")
+                              "audit/, drift/, demo_summary.json) are in it; give a run's output_root")
         return run
 
     def found(self) -> list[str]:
@@ -96,7 +98,7 @@ class RunOutputs:
         named = {"demo summary": self.demo, "scores": self.scores, "quarantine": self.quarantine,
                  "shortlists": self.shortlists, "interview packs": self.questions,
                  "schedule": self.schedule, "training runs": self.training,
-                 "evaluations": self.evaluations, "bias audit": self.audit}
+                 "evaluations": self.evaluations, "bias audit": self.audit, "drift": self.drift}
         return [name for name, value in named.items() if value is not None and value != {}]
 
     def resume_texts(self, resume_ids: set[str]) -> dict[str, str]:

@@ -7,7 +7,8 @@ s3://bucket/prefix or gs://bucket/prefix, like inputs.resumes and inputs.jobs; r
   scores/<key>.parquet             resume_id, category_1..3, p_1..3, top_jobs
                                    list<struct<job_id, fit>>, best_job_id, best_fit,
                                    jobs_above_threshold, [embedding list<float32>], input_file,
-                                   input_row, model (name@sha256 of the weights), config_hash, run_id,
+                                   input_row, content_hash (of the text the model read), model
+                                   (name@sha256 of the weights), config_hash, jobs_hash, run_id,
                                    pii_redacted struct<email, url, phone, ...: int32> (personal-data
                                    spans removed from the text before scoring, per type; null with
                                    privacy.redact=false; recruit_core/privacy/redact.py),
@@ -22,7 +23,11 @@ s3://bucket/prefix or gs://bucket/prefix, like inputs.resumes and inputs.jobs; r
                                    object store: the provenance, and manifest/<...>.json per file)
   summary.json                     rows in = rows scored + rows quarantined, checked; files
                                    under inputs.resumes not read, with why (skipped_files);
-                                   pii_redacted: those spans summed over all scored rows
+                                   pii_redacted: those spans summed over all scored rows;
+                                   reused / rescored / removed with score.previous_run
+
+With score.previous_run=<an earlier output_dir> of the same model, config and requisitions, rows of
+resumes whose text is unchanged are copied from it instead of scored (recruit_core/score/reuse.py).
 
 Which files are read: every `*.parquet` under inputs.resumes, any case, also inside Spark-style
 `x.parquet/` folders; hidden and `_`-prefixed files (`.crc`, `_SUCCESS`) and others are skipped
@@ -53,7 +58,8 @@ from recruit_core.ray_env import connect, set_block_size
 from recruit_core.score.manifest import SUMMARY_FILE, Manifest, record_file_problems
 from recruit_core.score.near_duplicates_ray import near_duplicates_task
 from recruit_core.score.pipeline_ray import reference_task, score_files
-from recruit_core.score.scorer import result_config_hash
+from recruit_core.score.reuse import jobs_hash, removed_resumes, reuse_decision
+from recruit_core.score.scorer import load_requisitions, result_config_hash
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +78,8 @@ def preflight(cfg: RecruitConfig) -> tuple[InputListing, InputFiles, dict]:
     if score.model_path:
         check_model_folder(score.model_path, "score.model_path")
     provenance = {"model": model_fingerprint(score.model_path, cfg.model),
-                  "config_hash": result_config_hash(score, inputs, cfg.model, cfg.privacy, cfg.dedup)}
+                  "config_hash": result_config_hash(score, inputs, cfg.model, cfg.privacy, cfg.dedup),
+                  "jobs_hash": jobs_hash(load_requisitions(inputs.jobs) if inputs.jobs else None)}
     files = check_files(listing.files)
     if files.problems and score.on_unreadable_file == "fail":
         raise RuntimeError(f"{len(files.problems)} input files cannot be scored: "
@@ -100,12 +107,15 @@ def run(cfg: RecruitConfig) -> dict:
     unfinished = set(manifest.unfinished(files.paths))
     todo = [c for c in files.readable if c.path in unfinished]
     run_id = score.run_id or _run_id()
+    previous_dir, reuse = reuse_decision(score.previous_run, provenance)
+    log.info("score.previous_run: %s", reuse)
     if todo:
         score_files(todo, files, search, cfg, reference_ref, {**provenance, "run_id": run_id},
-                    manifest)
+                    manifest, previous_dir)
     totals = manifest.totals([c.path for c in files.checks])
     near_duplicates = ray.get(near_duplicates_task.options(num_cpus=score.cpus_per_task)
                               .remote(score.output_dir, cfg.dedup))
+    reused = totals["reused"]
     summary = {
         "scores": storage.join(output, "scores"), "quarantine": storage.join(output, "quarantine"),
         "manifest": str(manifest.path), "run_id": run_id, **provenance,
@@ -115,12 +125,17 @@ def run(cfg: RecruitConfig) -> dict:
         "rows_in": files.rows_in, "rows_scored": totals["scored"],
         "rows_quarantined": totals["quarantined"], "reasons": totals["reasons"],
         **near_duplicates,
+        "previous_run": score.previous_run, "reuse": reuse, "reused": reused,
+        "rescored": totals["scored"] - reused,
+        "removed": removed_resumes(previous_dir, str(output)) if previous_dir else 0,
         "pii_redacted": redaction_totals(storage.join(output, "scores")) if cfg.privacy.redact else None,
         "seconds": round(time.perf_counter() - started, 2)}
+    # rows_scored holds the reused rows: rows in = rescored + reused + quarantined
     summary["invariant_ok"] = files.rows_in == totals["scored"] + totals["quarantined"]
     write_json_atomic(summary, storage.join(output, SUMMARY_FILE))
     print(f"rows in {files.rows_in} = rows scored {totals['scored']} + rows quarantined "
-          f"{totals['quarantined']}: {'ok' if summary['invariant_ok'] else 'VIOLATED'}")
+          f"{totals['quarantined']}: {'ok' if summary['invariant_ok'] else 'VIOLATED'}"
+          + (f" (scored: {reused} reused, {summary['rescored']} rescored)" if previous_dir else ""))
     if not summary["invariant_ok"]:
         raise RuntimeError(f"rows in ({files.rows_in}) != scored + quarantined; see {manifest.path}")
     return summary

@@ -140,11 +140,11 @@ class Manifest:
         self.files.update((entry["input_file"], entry) for entry in entries)
 
     def totals(self, input_files: list[str] | None = None) -> dict:
-        """rows_in / scored / quarantined summed over `input_files` (default: all finished files),
-        and `reasons`: quarantined rows per reason."""
+        """rows_in / scored (reused rows included) / quarantined / reused summed over
+        `input_files` (default: all finished files), and `reasons`: quarantined rows per reason."""
         keys = self.files if input_files is None else [f for f in input_files if f in self.files]
         totals: dict = {name: sum(int(self.files[f].get(name, 0)) for f in keys)
-                        for name in ("rows_in", "scored", "quarantined")}
+                        for name in ("rows_in", "scored", "quarantined", "reused")}
         reasons: dict[str, int] = {}
         for entry in (self.files[f] for f in keys):
             for reason, n in (entry.get("reasons") or {}).items():
@@ -171,7 +171,8 @@ def commit_outputs(output_dir: str | Path, input_root: str, input_file: str) -> 
         parts = _staged_parts(staged, kind)
         if not parts:
             continue
-        table = pa.concat_tables([pq.read_table(part) for part in parts])
+        # reused parts were written from an earlier run's file: same columns, maybe other metadata
+        table = pa.concat_tables([pq.read_table(part) for part in parts], promote_options="default")
         table = table.take(pc.sort_indices(table, [("input_row", "ascending")]))
         write_parquet_atomic(table, storage.join(output_dir, kind, f"{key}.parquet"))
         counts[column] = table.num_rows

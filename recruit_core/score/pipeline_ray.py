@@ -24,6 +24,7 @@ from recruit_core.data.validate import QUARANTINE_SCHEMA, TEXT_COLUMN
 from recruit_core.io import write_parquet_atomic
 from recruit_core.privacy.redact import REDACTED_COLUMN
 from recruit_core.score.manifest import staging_folder
+from recruit_core.score.reuse import HASH_COLUMN, REUSED, mark_reused
 from recruit_core.text.near_duplicates import signatures
 
 # torch and transformers are imported inside the functions that need them: the read, staging and
@@ -31,9 +32,10 @@ from recruit_core.text.near_duplicates import signatures
 
 SIGNATURE_COLUMN = "minhash"  # near-duplicate signature (text/near_duplicates.py), null if quarantined
 PASSTHROUGH = ("resume_id", "input_file", "position", "reason", "detail", REDACTED_COLUMN,
-               SIGNATURE_COLUMN)
+               SIGNATURE_COLUMN, HASH_COLUMN)
 STATS_SCHEMA = pa.schema([("input_file", pa.string()), ("first_row", pa.int64()),
-                          ("scored", pa.int64()), ("quarantined", pa.int64())])
+                          ("scored", pa.int64()), ("quarantined", pa.int64()),
+                          ("reused", pa.int64())])
 TOKENS_TYPE = pa.list_(pa.int32())
 
 _TOKENIZERS: dict[tuple[str, str], object] = {}
@@ -131,6 +133,10 @@ def stage_parts(batch: pa.Table, *, output_dir: str, input_root: str, provenance
         rows = rows.rename_columns(["input_row" if c == "position" else c for c in rows.column_names])
         first_row = pc.min(rows.column("input_row")).as_py()
         staged = staging_folder(output_dir, input_root, path)
+        # reused rows were staged by mark_reused before the model: here they are only counted
+        reused_mask = pc.fill_null(pc.equal(rows.column("reason"), REUSED), False)
+        reused = pc.sum(reused_mask.cast(pa.int64())).as_py() or 0
+        rows = rows.filter(pc.invert(reused_mask))
         bad_mask = pc.is_valid(rows.column("reason"))
         scores = rows.filter(pc.invert(bad_mask)).drop_columns(["reason", "detail"])
         where = ["input_file", "input_row"]
@@ -142,7 +148,7 @@ def stage_parts(batch: pa.Table, *, output_dir: str, input_root: str, provenance
             if table.num_rows:
                 write_parquet_atomic(table, f"{staged}/{kind}-{first_row:012d}.parquet")
         stats.append({"input_file": path, "first_row": first_row, "scored": scores.num_rows,
-                      "quarantined": quarantine.num_rows})
+                      "quarantined": quarantine.num_rows, "reused": reused})
     return pa.Table.from_pylist(stats, schema=STATS_SCHEMA)
 
 
@@ -170,12 +176,16 @@ def actor_memory(megabytes: int) -> int:
 
 
 def scoring_pipeline(units: list[dict], search: list, cfg: RecruitConfig, reference_ref,
-                     provenance: dict) -> ray.data.Dataset:
-    """The streaming dataset of stats rows; iterating it does the work."""
+                     provenance: dict, previous_dir: str = "") -> ray.data.Dataset:
+    """The streaming dataset of stats rows; iterating it does the work. `previous_dir`: an
+    earlier run's output folder whose rows of unchanged resumes are reused (score/reuse.py)."""
     score, model, data = cfg.score, cfg.model, cfg.data
     tasks = {"batch_format": "pyarrow", "num_cpus": score.cpus_per_task}
     ds = resume_reader(units, search, cfg.inputs.max_text_chars, score.batch_size, tasks,
                        cfg.privacy)
+    ds = ds.map_batches(mark_reused, batch_size=None, **tasks,
+                        fn_kwargs={"previous_dir": previous_dir, "output_dir": score.output_dir,
+                                   "input_root": cfg.inputs.resumes})
     if not score.tokenize_in_actor:
         ds = ds.map_batches(tokenize_resumes, batch_size=score.batch_size, **tasks,
                             fn_kwargs={"model_path": score.model_path, "model": model,
@@ -207,6 +217,7 @@ class _Commits:
     def __init__(self, checks: list[FileCheck], cfg: RecruitConfig, manifest):
         self.expected = {c.path: c.rows for c in checks}
         self.parts: dict[str, dict[int, int]] = defaultdict(dict)  # path -> first_row -> rows
+        self.reused: dict[str, dict[int, int]] = defaultdict(dict)  # path -> first_row -> reused
         self.input_root, self.output_dir = cfg.inputs.resumes, cfg.score.output_dir
         self.manifest, self.cpus = manifest, cfg.score.cpus_per_task
         self.in_flight: dict = {}  # commit task ref -> input path
@@ -216,7 +227,8 @@ class _Commits:
         for row in stats.to_pylist():
             path = row["input_file"]
             # keyed by first row: a part reported twice (a retried task) is counted once
-            self.parts[path][row["first_row"]] = row["scored"] + row["quarantined"]
+            self.parts[path][row["first_row"]] = row["scored"] + row["quarantined"] + row["reused"]
+            self.reused[path][row["first_row"]] = row["reused"]
             if sum(self.parts[path].values()) == self.expected[path]:
                 self.commit(path)
         self.record(wait=False)
@@ -237,7 +249,9 @@ class _Commits:
             return
         paths = [self.in_flight.pop(ref) for ref in ready]
         counts = ray.get(ready)
-        self.manifest.record_many([(path, {"rows_in": self.expected[path], **c})
+        # `scored` counts the rows of scores/<key>.parquet, reused ones included
+        self.manifest.record_many([(path, {"rows_in": self.expected[path], **c,
+                                           "reused": sum(self.reused[path].values())})
                                    for path, c in zip(paths, counts)])
 
     def unfinished(self) -> list[str]:
@@ -245,7 +259,7 @@ class _Commits:
 
 
 def score_files(todo: list[FileCheck], files: InputFiles, search: list, cfg: RecruitConfig,
-                reference_ref, provenance: dict, manifest) -> None:
+                reference_ref, provenance: dict, manifest, previous_dir: str = "") -> None:
     """Score `todo` (readable files of `files` not finished yet), committing file by file;
     `search` (over all of `files.paths`) finds the duplicates."""
     commits = _Commits(todo, cfg, manifest)
@@ -254,7 +268,7 @@ def score_files(todo: list[FileCheck], files: InputFiles, search: list, cfg: Rec
         if not check.rows:  # an empty file: nothing to stream, finished at once
             commits.commit(check.path)
     if units:
-        pipeline = scoring_pipeline(units, search, cfg, reference_ref, provenance)
+        pipeline = scoring_pipeline(units, search, cfg, reference_ref, provenance, previous_dir)
         for stats in pipeline.iter_batches(batch_size=None, batch_format="pyarrow"):
             commits.add(stats)
     commits.record(wait=True)

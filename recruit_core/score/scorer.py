@@ -46,7 +46,7 @@ JOB_FIT_TYPE = pa.struct([("job_id", pa.string()), ("fit", pa.float32())])
 OPERATIONAL_FIELDS = frozenset({
     "output_dir", "batch_size", "pool_size", "num_gpus", "cpus_per_actor", "torch_threads",
     "on_unreadable_file", "target_max_block_mb", "tokenize_in_actor", "cpus_per_task", "overwrite",
-    "run_id", "actor_memory_mb", "windows_per_forward"})
+    "run_id", "actor_memory_mb", "windows_per_forward", "previous_run"})
 
 
 def result_config_hash(score: ScoreConfig, inputs: InputsConfig, model: ModelConfig,

@@ -1,0 +1,1 @@
+"""Drift between two runs: score distribution shift, category mix, quarantine rates, shortlist churn."""
