@@ -108,7 +108,8 @@ def run(cfg: RecruitConfig) -> dict:
     todo = [c for c in files.readable if c.path in unfinished]
     run_id = score.run_id or _run_id()
     previous_dir, reuse = reuse_decision(score.previous_run, provenance)
-    log.info("score.previous_run: %s", reuse)
+    if score.previous_run:
+        log.info("score.previous_run: %s", reuse)
     if todo:
         score_files(todo, files, search, cfg, reference_ref, {**provenance, "run_id": run_id},
                     manifest, previous_dir)
