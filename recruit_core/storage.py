@@ -64,6 +64,9 @@ def join(base: str | Path, *names: str) -> str:
     return str(Path(base, *names))
 
 
+NOT_FOUND = pafs.FileType.NotFound
+
+
 def info(path: str) -> pafs.FileInfo:
     filesystem, inner = resolve(path)
     return filesystem.get_file_info(inner)

@@ -198,8 +198,8 @@ class IngestManifest(Manifest):
             os.fsync(handle.fileno())
         self.files[input_file] = entry
 
-    def is_finished(self, input_file: str) -> bool:
+    def is_finished(self, input_file: str, remote: bool | None = None) -> bool:
         entry = self.files.get(input_file)
         if entry is not None and entry.get("size") is None:
             return not os.path.exists(input_file)
-        return super().is_finished(input_file)
+        return super().is_finished(input_file, remote)

@@ -70,12 +70,19 @@ def _object_key(input_root: str, path: str) -> str:
     return hashed_file_name(readable if inside else posixpath.basename(readable), relative)
 
 
-def file_identity(path: str | Path) -> dict:
-    """Size and mtime: a finished input that was rewritten since is scored again."""
-    if storage.is_remote(path):
+def file_identity(path: str | Path, remote: bool | None = None) -> dict | None:
+    """Size and mtime, None when the file is gone: a finished input that was rewritten since is
+    scored again. `remote`: whether `path` is an object-store URI, when the caller knows (the files
+    of one input listing share their root, so one check serves them all)."""
+    if storage.is_remote(path) if remote is None else remote:
         found = storage.info(str(path))
+        if found.type == storage.NOT_FOUND:
+            return None
         return {"size": found.size, "mtime_ns": found.mtime_ns}
-    stat = os.stat(path)
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
@@ -85,9 +92,12 @@ class Manifest:
     provenance: dict
     files: dict[str, dict] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.remote = storage.is_remote(self.path)  # asked once: every record and lookup needs it
+
     @property
     def output_dir(self) -> str:
-        return posixpath.dirname(self.path) if storage.is_remote(self.path) else str(Path(self.path).parent)
+        return posixpath.dirname(self.path) if self.remote else str(Path(self.path).parent)
 
     @classmethod
     def open(cls, output_dir: str | Path, provenance: dict, overwrite: bool = False) -> "Manifest":
@@ -108,15 +118,16 @@ class Manifest:
         files = {entry["input_file"]: entry for entry in lines[1:] if "input_file" in entry}
         return cls(path, provenance, files)
 
-    def is_finished(self, input_file: str) -> bool:
+    def is_finished(self, input_file: str, remote: bool | None = None) -> bool:
         entry = self.files.get(input_file)
-        if entry is None or not _exists(input_file):
-            return False
-        return all(entry.get(k) == v for k, v in file_identity(input_file).items())
+        identity = None if entry is None else file_identity(input_file, remote)
+        return identity is not None and all(entry.get(k) == v for k, v in identity.items())
 
     def unfinished(self, input_files) -> list[str]:
-        """The files of `input_files` that still have to be done, in their order."""
-        return [f for f in input_files if not self.is_finished(f)]
+        """The files of `input_files` (one listing: one root) that still have to be done, in order."""
+        input_files = list(input_files)
+        remote = bool(input_files) and storage.is_remote(input_files[0])
+        return [f for f in input_files if not self.is_finished(f, remote)]
 
     def record(self, input_file: str, counts: dict) -> None:
         """Append one finished file; call only after its outputs are in place."""
@@ -126,8 +137,10 @@ class Manifest:
         """Append finished files (input path, counts), one line each, with one fsync."""
         if not finished:
             return
-        entries = [{"input_file": path, **file_identity(path), **counts} for path, counts in finished]
-        if storage.is_remote(self.path):
+        remote = storage.is_remote(finished[0][0])  # one listing: one root
+        entries = [{"input_file": path, **(file_identity(path, remote) or {}), **counts}
+                   for path, counts in finished]
+        if self.remote:
             for entry in entries:  # each its own object: written whole, never appended to
                 write_text_atomic(json.dumps(entry, sort_keys=True) + "\n",
                                   _entry_path(self.output_dir, entry["input_file"]))
@@ -196,10 +209,6 @@ def _remove(path: str | Path) -> None:
         storage.delete(str(path))
     elif Path(path).is_dir():
         shutil.rmtree(path)
-
-
-def _exists(path: str) -> bool:
-    return storage.exists(path) if storage.is_remote(path) else os.path.exists(path)
 
 
 def record_file_problems(problems, manifest: Manifest, input_root: str) -> int:
