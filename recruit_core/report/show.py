@@ -24,6 +24,10 @@ class ShowError(ValueError):
     """What cannot be shown, and what to do instead."""
 
 
+# Columns left out of a table unless asked for with -c: 128 numbers a row that no one reads.
+UNSHOWN = ("minhash",)
+
+
 def show(path: str, rows: int = 10, columns: list[str] | None = None) -> None:
     """Print `path` (file or folder): tables show `rows` rows of `columns` (default: all)."""
     target = Path(path)
@@ -52,8 +56,8 @@ def _show_folder(folder: Path, rows: int, columns: list[str] | None) -> None:
         raise ShowError(f"{folder}: no Parquet files under it"
                         + (f"; it holds {', '.join(others)}: show one of them" if others else "")) from None
     by_folder = defaultdict(list)
-    for file in listing.files:
-        by_folder[file.parent].append(file)
+    for file in listing.files:  # a file at the top is a table of its own; a folder's files, one
+        by_folder[file if file.parent == folder else file.parent].append(file)
     for parent, files in sorted(by_folder.items()):
         _print_table(str(parent), _read_parquet(files), rows, columns)
     others = [p for p in sorted(folder.iterdir()) if p.is_file()
@@ -94,8 +98,9 @@ def _print_table(name: str, frame, rows: int, columns: list[str] | None) -> None
                             f"{', '.join(map(str, frame.columns))}")
         frame = frame[columns]
     print(f"{name}: {len(frame)} rows; columns: {', '.join(map(str, frame.columns))}")
-    with pd.option_context("display.max_columns", 12, "display.width", 160, "display.max_colwidth", 40):
-        print(frame.head(rows).to_string(index=False))
+    shown = frame if columns else frame.drop(columns=[c for c in UNSHOWN if c in frame.columns])
+    with pd.option_context("display.max_columns", 12, "display.width", 160):
+        print(shown.head(rows).to_string(index=False, max_colwidth=40))
 
 
 def _show_text(target: Path) -> None:
