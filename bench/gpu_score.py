@@ -100,7 +100,7 @@ def score_batch(model: RecruitModel, ids: torch.Tensor, mask: torch.Tensor, owne
     `windows_per_forward` windows per call, feeding the category head and the embedding."""
     pooled = pooled_rows(model, ids, mask, windows_per_forward)
     probs = category_logits(model, pooled, owner, n_texts).softmax(-1)
-    return text_embeddings(pooled, owner, n_texts), probs
+    return text_embeddings(model, pooled, owner, n_texts), probs
 
 
 def _sync(device: str) -> None:

@@ -121,6 +121,17 @@ class TrainConfig:
     max_grad_norm: float = 1.0  # gradient clipping: the BERT fine-tuning default (HF Trainer)
     head_lr_scale: float = 1.0  # learning-rate multiplier for the freshly initialised heads
     eval_candidates: int = 20  # jobs the cross-encoder reranks per dev resume: a shortlist's size
+    # biencoder: learn only an embedding head on the frozen encoder (train/embed_head.py): seconds
+    # of CPU where fine-tuning the encoder takes hours on 2 cores; data=postings always does
+    frozen_encoder: bool = False
+    head_steps: int = 400  # the dev figure stops rising within ~300 steps on the real postings
+    head_lr: float = 1e-3  # Adam's usual rate for a linear layer
+    head_hard_negatives: int = 8  # mined negatives per job per step (with train.hard_negatives)
+    head_identity_decay: float = 1e-2  # pull toward the identity: keep the pretrained geometry
+    # biencoder on the frozen encoder: labels from recruiters' decisions (job_id, resume_id, decision,
+    # decided_at, decided_by; recruit_core/train/decisions.py) instead of the data's own labels
+    decisions: str = ""
+    init_from: str = ""  # the bi-encoder in use: the new head starts from it and must beat it on dev
 
     def __post_init__(self) -> None:
         if self.task not in ("classify", "biencoder", "crossencoder"):

@@ -104,6 +104,10 @@ RANGES: dict[str, dict[str, Range]] = {
         "max_grad_norm": positive("gradient clipping norm"),
         "head_lr_scale": positive("learning-rate multiplier of the new heads", 1000),
         "eval_candidates": count("jobs reranked per dev resume"),
+        "head_steps": count("embedding-head training steps"),
+        "head_lr": positive("embedding-head learning rate", 1.0),
+        "head_hard_negatives": count("mined negatives per job", 0, 1024),
+        "head_identity_decay": Range("pull of the embedding head toward the identity", 0, 100),
     },
     "score": {
         "batch_size": count("resumes per actor call"),

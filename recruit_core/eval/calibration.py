@@ -11,11 +11,14 @@ score. A threshold on the calibrated number is then a probability, not a cosine.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+CALIBRATION_FILE = "calibration.json"  # in a bi-encoder's model folder: its cosine -> P(relevant)
 RELIABILITY_BINS = 10  # ten probability bins: enough pairs per bin at a few thousand pairs
 
 
@@ -31,6 +34,15 @@ class Platt:
 
     def to_json(self) -> dict:
         return {"method": "platt", "slope": self.slope, "intercept": self.intercept}
+
+
+def read_folder_calibration(folder: str | Path) -> Platt | None:
+    """The fit probability a model folder carries (written by its training run), if any."""
+    path = Path(folder) / CALIBRATION_FILE if folder else None
+    if path is None or not path.is_file():
+        return None
+    values = json.loads(path.read_text())
+    return Platt(float(values["slope"]), float(values["intercept"]))
 
 
 def fit_platt(scores: np.ndarray, relevant: np.ndarray) -> Platt:

@@ -74,8 +74,10 @@ def rerank_candidates(dev: PoolSplit, n_candidates: int, seed: int) -> list[np.n
 
 
 def evaluate_reranking(model: RecruitModel, tokenizer, dev: PoolSplit, cfg: ModelConfig,
-                       n_candidates: int, seed: int = 0) -> dict:
-    """Cross-encoder fit logits for each dev resume's candidate jobs: AUC and ranking metrics."""
+                       n_candidates: int, seed: int = 0, baseline: TextEncoder | None = None) -> dict:
+    """Cross-encoder fit logits for each dev resume's candidate jobs: AUC and ranking metrics, and
+    with a `baseline` bi-encoder the same metrics for its cosine order of the same candidates (what
+    the shortlist keeps when the reranker is not used): the reranker's gate."""
     candidates = rerank_candidates(dev, n_candidates, seed)
     resumes, jobs = dev.resumes["text"].tolist(), dev.jobs["text"].tolist()
     owners = np.concatenate([np.full(len(c), i) for i, c in enumerate(candidates)])
@@ -84,10 +86,22 @@ def evaluate_reranking(model: RecruitModel, tokenizer, dev: PoolSplit, cfg: Mode
     scores = encoder.fit_logits([jobs[j] for j in job_index],
                                 [resumes[r] for r in owners]).numpy()
     labels = dev.fit[owners, job_index]
+    figures = {"auc": auc(scores, labels.astype(int)), "pairs": int(len(labels)),
+               "positives": int(labels.sum()), **_candidate_ranking(dev, candidates, owners, scores)}
+    if baseline is not None:
+        resume_vectors = baseline.embed_texts(resumes)
+        job_vectors = baseline.embed_texts(jobs)
+        cosine = np.einsum("ij,ij->i", resume_vectors[owners], job_vectors[job_index])
+        order = _candidate_ranking(dev, candidates, owners, cosine)
+        figures["bi_encoder_order"] = {"auc": auc(cosine, labels.astype(int)), **order}
+    return figures
+
+
+def _candidate_ranking(dev: PoolSplit, candidates: list[np.ndarray], owners: np.ndarray,
+                       scores: np.ndarray) -> dict:
     ranked, relevant = [], []
     for row, jobs_of_row in enumerate(candidates):
         order = np.argsort(-scores[owners == row], kind="stable")
         ranked.append(jobs_of_row[order].tolist())
         relevant.append(set(np.flatnonzero(dev.fit[row]).tolist()) & set(jobs_of_row.tolist()))
-    return {"auc": auc(scores, labels.astype(int)), "pairs": int(len(labels)),
-            "positives": int(labels.sum()), **ranking_metrics(ranked, relevant)}
+    return ranking_metrics(ranked, relevant)

@@ -13,6 +13,7 @@ run. Embeddings and fit logits come from the forward pass the jobs run (recruit_
 """
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -23,11 +24,18 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from recruit_core.config import RecruitConfig
 from recruit_core.data.livecareer import load_livecareer
 from recruit_core.data.postings import Postings, load_postings
-from recruit_core.eval.calibration import fit_platt, reliability
+from recruit_core.eval.calibration import (
+    CALIBRATION_FILE,
+    Platt,
+    fit_platt,
+    read_folder_calibration,
+    reliability,
+)
 from recruit_core.eval.metrics import ndcg_at_k, precision_at_k
 from recruit_core.model.encoder import load_encoder
-from recruit_core.model.forward import TextEncoder
-from recruit_core.model.recruit import RecruitModel, row_stable_matmul
+from recruit_core.model.forward import TextEncoder, text_embeddings
+from recruit_core.model.pooled_cache import cache_dir, cached_pooled
+from recruit_core.model.recruit import META_FILE, RecruitModel, row_stable_matmul
 
 BM25_K1, BM25_B = 1.2, 0.75  # the usual Okapi settings (Robertson & Zaragoza 2009)
 
@@ -84,6 +92,24 @@ def _encoder(cfg: RecruitConfig, path: str) -> tuple[TextEncoder, str]:
 
 
 @torch.inference_mode()
+def head_cosine(model: RecruitModel, posting_pooled: np.ndarray, resume_pooled: np.ndarray) -> np.ndarray:
+    """[postings, resumes] cosine of pooled text vectors through the model's embedding head (if
+    any): the jobs' `text_embeddings`, on vectors the frozen encoder already gave."""
+    def vectors(pooled: np.ndarray) -> torch.Tensor:
+        rows = torch.from_numpy(pooled)
+        return text_embeddings(model, rows, torch.arange(len(rows)), len(rows))
+    return row_stable_matmul(vectors(posting_pooled), vectors(resume_pooled)).numpy()
+
+
+def frozen_head_of(path: str, fingerprint: str) -> RecruitModel | None:
+    """The model at `path` when it is an embedding head on exactly the pretrained encoder at hand."""
+    meta = json.loads((Path(path) / META_FILE).read_text()) if (Path(path) / META_FILE).is_file() else {}
+    if not meta.get("frozen_encoder") or meta.get("base_fingerprint") != fingerprint:
+        return None
+    return RecruitModel.load(path)[0].eval()
+
+
+@torch.inference_mode()
 def rerank(encoder: TextEncoder, bi_scores: np.ndarray, postings: list[str], resumes: list[str],
            top: int) -> np.ndarray:
     """The bi-encoder order with its first `top` per posting reordered by the cross-encoder's fit
@@ -95,6 +121,16 @@ def rerank(encoder: TextEncoder, bi_scores: np.ndarray, postings: list[str], res
     for (p, r), logit in zip(pairs, logits.tolist()):
         scores[p, r] = 1e6 + logit
     return scores
+
+
+def judge_calibration(method: str, platt: Platt, fitted_on, held_out_scores: np.ndarray,
+                      held_out_relevant: list[set[int]]) -> dict:
+    """Reliability, ECE and Brier of `platt` on the held-out pairs the table above ranks."""
+    truth = np.zeros(held_out_scores.shape, dtype=bool)
+    for row, rel in enumerate(held_out_relevant):
+        truth[row, list(rel)] = True
+    return {"method": method, "fitted_on": fitted_on, "judged_on_pairs": int(truth.size),
+            "platt": platt.to_json(), **reliability(platt(held_out_scores.ravel()), truth.ravel())}
 
 
 def calibrate(cfg: RecruitConfig, encoder: TextEncoder, method: str, train_half: Postings,
@@ -110,13 +146,9 @@ def calibrate(cfg: RecruitConfig, encoder: TextEncoder, method: str, train_half:
     scores = cosine_scores(encoder, train_half.texts, texts)
     labels = np.array([[c in rel for c in categories] for rel in train_half.relevant])
     platt = fit_platt(scores.ravel(), labels.ravel())
-    truth = np.zeros(held_out_scores.shape, dtype=bool)
-    for row, rel in enumerate(held_out_relevant):
-        truth[row, list(rel)] = True
-    return {"method": method, "fitted_on": {"postings": len(train_half), "resumes": len(texts),
-                                            "pairs": int(labels.size)},
-            "judged_on_pairs": int(truth.size), "platt": platt.to_json(),
-            **reliability(platt(held_out_scores.ravel()), truth.ravel())}
+    return judge_calibration(method, platt, {"postings": len(train_half), "resumes": len(texts),
+                                             "pairs": int(labels.size)},
+                             held_out_scores, held_out_relevant)
 
 
 def evaluate_postings(cfg: RecruitConfig) -> dict:
@@ -142,17 +174,33 @@ def evaluate_postings(cfg: RecruitConfig) -> dict:
     add("bm25", lambda: bm25_scores(postings.texts, resumes.texts))
     fit_encoder, name = _encoder(cfg, "")
     fit_method = f"pretrained {name} (cosine)"
-    fit = add(fit_method, lambda: cosine_scores(fit_encoder, postings.texts, resumes.texts))
+    cache = cache_dir(cfg.output_root)
+    pooled = {"postings": lambda: cached_pooled(fit_encoder, name, postings.texts, cache),
+              "resumes": lambda: cached_pooled(fit_encoder, name, resumes.texts, cache)}
+    fit = add(fit_method, lambda: head_cosine(fit_encoder.model, pooled["postings"](), pooled["resumes"]()))
+    platt = None
     if cfg.eval.model_path:
-        tuned, name = _encoder(cfg, cfg.eval.model_path)
-        fit_encoder, fit_method = tuned, f"bi-encoder {name} (cosine)"
-        fit = bi = add(fit_method, lambda: cosine_scores(tuned, postings.texts, resumes.texts))
+        head = frozen_head_of(cfg.eval.model_path, name)
+        tuned_name = Path(cfg.eval.model_path).name
+        if head is not None:
+            fit_method = f"bi-encoder {tuned_name} (embedding head on frozen {name}, cosine)"
+            fit = bi = add(fit_method, lambda: head_cosine(head, pooled["postings"](), pooled["resumes"]()))
+        else:
+            tuned, _ = _encoder(cfg, cfg.eval.model_path)
+            fit_encoder, fit_method = tuned, f"bi-encoder {tuned_name} (cosine)"
+            fit = bi = add(fit_method, lambda: cosine_scores(tuned, postings.texts, resumes.texts))
+        platt = read_folder_calibration(cfg.eval.model_path)
         if cfg.eval.crossencoder_path:
             cross, cname = _encoder(cfg, cfg.eval.crossencoder_path)
-            add(f"bi-encoder {name} + rerank {cname} (top {cfg.eval.rerank_top})",
+            add(f"bi-encoder {tuned_name} + rerank {cname} (top {cfg.eval.rerank_top})",
                 lambda: rerank(cross, bi, postings.texts, resumes.texts, cfg.eval.rerank_top))
-    calibration = (calibrate(cfg, fit_encoder, fit_method, train_half, fit, relevant)
-                   if cfg.eval.calibration_resumes else None)
+    if platt is not None:
+        calibration = judge_calibration(fit_method, platt, f"{cfg.eval.model_path}/{CALIBRATION_FILE}",
+                                        fit, relevant)
+    elif cfg.eval.calibration_resumes:
+        calibration = calibrate(cfg, fit_encoder, fit_method, train_half, fit, relevant)
+    else:
+        calibration = None
     return {"task": "real matching: livecareer dev resumes for held-out job postings",
             "columns": ["method", f"p@{k}", f"ndcg@{k}", "seconds"], "rows": rows,
             "calibration": calibration,

@@ -15,6 +15,7 @@ No Ray, and the config schema only as type names: a Ray Train worker and a bare 
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ from recruit_core.model.encoder import (
     weights_fingerprint,
     weights_sha256,
 )
-from recruit_core.model.recruit import RecruitModel, row_stable_linear
+from recruit_core.model.recruit import HEADS_FILE, RecruitModel, row_stable_linear
 from recruit_core.text.windows import Windows, encode_pairs, encode_windows, pool_windows
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
     """The fingerprint `load_scoring_model` will report, from the weights' hash alone (no loading),
     so the driver knows it before any worker has loaded the model; actors check they agree."""
     if model_path:
-        return weights_fingerprint(Path(model_path).name, weights_sha256(Path(model_path)))
+        return weights_fingerprint(Path(model_path).name, trained_folder_sha256(Path(model_path)))
     if model_cfg.source == "tiny":
         return encoder_fingerprint(model_cfg)
     folder = model_dir(model_cfg)
@@ -90,6 +91,17 @@ def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
                     "unnoticed; these weights hash to %s: pin them with model.sha256=%s",
                     folder / WEIGHTS_FILE, sha, sha)
     return encoder_fingerprint(model_cfg, sha)
+
+
+def trained_folder_sha256(folder: Path) -> str:
+    """sha256 of a trained folder's encoder weights and, when present, its heads file: a retrained
+    head on the same encoder (train/embed_head.py) is another model."""
+    heads = folder / HEADS_FILE
+    if not heads.is_file():
+        return weights_sha256(folder)
+    digest = hashlib.sha256(weights_sha256(folder).encode())
+    digest.update(hashlib.sha256(heads.read_bytes()).hexdigest().encode())
+    return digest.hexdigest()
 
 
 def tokenize_texts(tokenizer, texts: list[str], model_cfg: ModelConfig) -> Windows:
@@ -113,9 +125,14 @@ def pooled_rows(model: RecruitModel, input_ids: torch.Tensor, attention_mask: to
         return model.pooled_exact(input_ids, attention_mask, windows_per_forward, fixed_rows=on_gpu)
 
 
-def text_embeddings(pooled: torch.Tensor, owner: torch.Tensor, n_texts: int) -> torch.Tensor:
-    """L2-normalised mean of each text's pooled windows: [n_texts, hidden]."""
-    return F.normalize(pool_windows(pooled, owner, n_texts), dim=-1)
+def text_embeddings(model: RecruitModel, pooled: torch.Tensor, owner: torch.Tensor,
+                    n_texts: int) -> torch.Tensor:
+    """L2-normalised mean of each text's pooled windows, through the model's embedding head when
+    it has one: [n_texts, hidden]."""
+    vectors = pool_windows(pooled, owner, n_texts)
+    if model.embed_head is not None:
+        vectors = row_stable_linear(vectors, model.embed_head)
+    return F.normalize(vectors, dim=-1)
 
 
 def category_logits(model: RecruitModel, pooled: torch.Tensor, owner: torch.Tensor | None = None,
@@ -158,7 +175,7 @@ class TextEncoder:
 
     @torch.inference_mode()
     def embed(self, pooled: torch.Tensor, owner: np.ndarray, n_texts: int) -> torch.Tensor:
-        return text_embeddings(pooled, self._owner(owner), n_texts)
+        return text_embeddings(self.model, pooled, self._owner(owner), n_texts)
 
     @torch.inference_mode()
     def category_logits(self, pooled: torch.Tensor, owner: np.ndarray | None = None,
@@ -168,11 +185,20 @@ class TextEncoder:
 
     def embed_texts(self, texts: list[str], batch_texts: int = TEXTS_PER_STEP) -> np.ndarray:
         """Embeddings [len(texts), hidden] float32 of whole texts, windows pooled per text."""
+        return self._per_text(texts, batch_texts, self.embed)
+
+    def pooled_texts(self, texts: list[str], batch_texts: int = TEXTS_PER_STEP) -> np.ndarray:
+        """Each text's mean pooled window [len(texts), hidden] float32, before any embedding head
+        and normalisation: what an embedding head is trained on (train/embed_head.py)."""
+        return self._per_text(texts, batch_texts,
+                              lambda pooled, owner, n: pool_windows(pooled, self._owner(owner), n))
+
+    def _per_text(self, texts: list[str], batch_texts: int, per_text) -> np.ndarray:
         parts = []
         for start in range(0, len(texts), batch_texts):
             chunk = texts[start:start + batch_texts]
             windows = self.tokenize(chunk)
-            parts.append(self.embed(self.pooled_windows(windows), windows.owner, len(chunk))
+            parts.append(per_text(self.pooled_windows(windows), windows.owner, len(chunk))
                          .cpu().numpy())
         hidden = self.model.encoder.config.hidden_size
         return np.concatenate(parts) if parts else np.zeros((0, hidden), np.float32)

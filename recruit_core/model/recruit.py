@@ -2,7 +2,9 @@
 
 - `embed`: mean-pooled, L2-normalised embeddings (the bi-encoder; what all-MiniLM-L6-v2 was trained for);
 - `category_logits`: job-category screening (classify), pooled over a resume's windows;
-- `fit_logits`: cross-encoder fit score of a tokenized (job, resume) pair.
+- `fit_logits`: cross-encoder fit score of a tokenized (job, resume) pair;
+- `embed_head` (optional): a linear map applied to a text's pooled vector before it is normalised,
+  learned on the frozen encoder from labelled (job, resume) pairs (recruit_core/train/embed_head.py).
 
 Saved as a Hugging Face folder (config.json + model.safetensors + tokenizer) plus
 `recruit_heads.safetensors` and `recruit.json`, so `model=local model.name_or_path=DIR` loads the
@@ -25,6 +27,7 @@ from recruit_core.text.windows import pool_windows
 
 HEADS_FILE = "recruit_heads.safetensors"
 META_FILE = "recruit.json"
+HEADS = ("category_head", "fit_head", "embed_head")
 
 
 # A window is padded to its own length rounded up to this, never to its batch-mates' lengths:
@@ -86,13 +89,15 @@ def row_stable_linear(rows: torch.Tensor, layer: nn.Linear) -> torch.Tensor:
 
 
 class RecruitModel(nn.Module):
-    def __init__(self, encoder: nn.Module, categories: list[str] | None = None):
+    def __init__(self, encoder: nn.Module, categories: list[str] | None = None,
+                 embed_head: bool = False):
         super().__init__()
         self.encoder = encoder
         self.categories = list(categories or [])
         hidden = encoder.config.hidden_size
         self.category_head = nn.Linear(hidden, max(1, len(self.categories)))
         self.fit_head = nn.Linear(hidden, 1)
+        self.embed_head = nn.Linear(hidden, hidden) if embed_head else None
 
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                width: int | None = None) -> torch.Tensor:
@@ -132,6 +137,8 @@ class RecruitModel(nn.Module):
         vectors = self.pooled(input_ids, attention_mask)
         if owner is not None:
             vectors = pool_windows(vectors, owner, n_texts or int(owner.max()) + 1)
+        if self.embed_head is not None:
+            vectors = self.embed_head(vectors)
         return F.normalize(vectors.float(), dim=-1)
 
     def category_logits(self, input_ids, attention_mask, owner=None, n_texts: int | None = None):
@@ -148,7 +155,8 @@ class RecruitModel(nn.Module):
         transformers and sentence-transformers load it with the trained head (see `folders`)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        meta = {"categories": self.categories, **(extra or {})}
+        meta = {"categories": self.categories, "embed_head": self.embed_head is not None,
+                **(extra or {})}
         task = meta.get("task")
         if task == "classify" and not self.categories:
             raise ValueError(f"{folder}: task=classify but the model has no categories; build it "
@@ -158,7 +166,7 @@ class RecruitModel(nn.Module):
         tokenizer.save_pretrained(str(folder))
         folders.tokenizer_without_token_types(folder)
         heads = {f"{name}.{k}": v.detach().cpu().contiguous()
-                 for name in ("category_head", "fit_head") if name != in_layout
+                 for name in HEADS if name != in_layout and getattr(self, name) is not None
                  for k, v in getattr(self, name).state_dict().items()}
         save_file(heads, str(folder / HEADS_FILE))
         if in_layout:
@@ -178,10 +186,12 @@ class RecruitModel(nn.Module):
         meta = json.loads((folder / META_FILE).read_text()) if (folder / META_FILE).exists() else {}
         encoder = AutoModel.from_pretrained(str(folder), trust_remote_code=False, use_safetensors=True)
         tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False)
-        model = cls(encoder, meta.get("categories"))
+        model = cls(encoder, meta.get("categories"), bool(meta.get("embed_head")))
         heads = load_file(str(folder / HEADS_FILE)) if (folder / HEADS_FILE).exists() else {}
         heads.update(folders.read_layout_head(folder, meta.get("task")))
-        for name in ("category_head", "fit_head"):
+        for name in HEADS:
+            if getattr(model, name) is None:
+                continue
             state = {k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith(f"{name}.")}
             if state:
                 getattr(model, name).load_state_dict(state)

@@ -6,7 +6,7 @@ Outputs under score.output_dir (on a cluster: storage every node sees, e.g. NFS,
 s3://bucket/prefix or gs://bucket/prefix, like inputs.resumes and inputs.jobs; recruit_core/storage.py):
   scores/<key>.parquet             resume_id, category_1..3, p_1..3, top_jobs
                                    list<struct<job_id, fit>>, best_job_id, best_fit,
-                                   jobs_above_threshold, [embedding list<float32>], input_file,
+                                   best_fit_probability, jobs_above_threshold, [embedding list<float32>], input_file,
                                    input_row, content_hash (of the text the model read), model
                                    (name@sha256 of the weights), config_hash, jobs_hash, run_id,
                                    pii_redacted struct<email, url, phone, ...: int32> (personal-data
@@ -36,7 +36,9 @@ Paths, the model and the footers are checked before Ray starts, so a wrong path 
 
 Without score.model_path the categories are zero-shot occupations of the taxonomy (see
 recruit_core/score/scorer.py), so scoring works before any training. Fit is the cosine similarity of
-resume and requisition embeddings; `jobs_above_threshold` counts fits >= score.fit_threshold.
+resume and requisition embeddings; with a model folder that carries a calibration, also its
+probability (`best_fit_probability`), and `jobs_above_threshold` counts jobs whose fit probability
+(else cosine) is >= score.fit_threshold.
 """
 from __future__ import annotations
 

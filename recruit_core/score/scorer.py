@@ -11,7 +11,10 @@ Categories come from a trained model's category head (`score.model_path`, a fold
 `RecruitModel.save` with its category names) or, with no trained model, zero-shot from the pretrained
 encoder: the softmax over occupations of cosine(resume embedding, embedding of the occupation's
 title + core skills) / `score.zero_shot_temperature`. That works before any training has run.
-Fit against a requisition is the cosine of the resume and job (title + description) embeddings.
+Fit against a requisition is the cosine of the resume and job (title + description) embeddings;
+when the model folder carries calibration.json (a bi-encoder head's, recruit_core/train/embed_head_job.py),
+`best_fit_probability` is that cosine's P(relevant), the same number the match job writes as
+`fit_probability`, and `score.fit_threshold` is a probability.
 Embeddings and logits come from the one forward pass every job runs (`recruit_core.model.forward`).
 """
 from __future__ import annotations
@@ -33,6 +36,7 @@ from recruit_core.config import (
     ScoreConfig,
     config_hash,
 )
+from recruit_core.eval.calibration import read_folder_calibration
 from recruit_core.io import parquet_files
 from recruit_core.model.forward import ScoringModel, TextEncoder, load_scoring_model
 from recruit_core.model.recruit import row_stable_matmul
@@ -89,6 +93,8 @@ class ResumeScorer:
         self.category_vectors = _tensor(category_vectors, device)
         self.job_ids = job_ids or []
         self.job_vectors = _tensor(job_vectors, device)
+        # the model folder's fit probability (Platt on its cosine, fitted when it was trained)
+        self.fit_probability = read_folder_calibration(score.model_path) if score.model_path else None
         if not self.trained and self.category_vectors is None:
             raise ValueError("zero-shot scoring needs category_vectors (occupation embeddings)")
 
@@ -132,9 +138,15 @@ class ResumeScorer:
             pa.StructArray.from_arrays([pa.array(ids.ravel(), pa.string()),
                                         pa.array(values.ravel(), pa.float32())],
                                        fields=list(JOB_FIT_TYPE)))
-        above = (fit >= self.score_cfg.fit_threshold).sum(dim=1).cpu().numpy().astype(np.int32)
+        on_scale = fit.cpu().numpy()
+        best_probability = pa.nulls(len(ids), pa.float32())
+        if self.fit_probability is not None:  # the threshold is then a probability
+            on_scale = self.fit_probability(on_scale)
+            best_probability = pa.array(self.fit_probability(values[:, 0]).astype(np.float32))
+        above = (on_scale >= self.score_cfg.fit_threshold).sum(axis=1).astype(np.int32)
         return {"top_jobs": top, "best_job_id": pa.array(ids[:, 0], pa.string()),
                 "best_fit": pa.array(values[:, 0], pa.float32()),
+                "best_fit_probability": best_probability,
                 "jobs_above_threshold": pa.array(above, pa.int32())}
 
     def output_schema(self) -> pa.Schema:
@@ -143,7 +155,8 @@ class ResumeScorer:
             fields += [(f"category_{rank}", pa.string()), (f"p_{rank}", pa.float32())]
         if self.job_vectors is not None:
             fields += [("top_jobs", pa.list_(JOB_FIT_TYPE)), ("best_job_id", pa.string()),
-                       ("best_fit", pa.float32()), ("jobs_above_threshold", pa.int32())]
+                       ("best_fit", pa.float32()), ("best_fit_probability", pa.float32()),
+                       ("jobs_above_threshold", pa.int32())]
         if self.score_cfg.write_embeddings:
             fields.append(("embedding", pa.list_(pa.float32())))
         return pa.schema(fields)

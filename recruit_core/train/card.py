@@ -55,6 +55,10 @@ def evaluation_rows(task: str, dev: dict) -> list[dict]:
 
 def _training_data(cfg: RecruitConfig, figures: dict) -> str:
     rows = f"{figures['train_rows']} training and {figures['dev_rows']} dev examples"
+    if cfg.data.source == "postings":
+        return (f"Real job postings (`{cfg.data.postings_path}`, training half only) against real "
+                f"livecareer train resumes, a pair relevant when the resume's category is one the "
+                f"posting lists: {rows}. Only an embedding head was learned; the encoder is frozen.")
     if cfg.data.source == "livecareer":
         return (f"Real resumes with job categories (`{cfg.data.livecareer_path}`, read by path, not "
                 f"copied), split by the livecareer loader: {rows}.")
@@ -63,6 +67,12 @@ def _training_data(cfg: RecruitConfig, figures: dict) -> str:
             f"{rows}, the dev split held out by resume. Fit labels come from the generator's ground "
             "truth: occupation, share of required skills and seniority (README, 'Fit label'). No "
             "real person is in it. Demographics, when generated, are never part of any input.")
+
+
+def _selection(figures: dict) -> str:
+    if "selection" in figures:
+        return figures["selection"]
+    return f"best checkpoint by `{next(iter(figures.get('best_checkpoint_metrics') or {}), '')}`"
 
 
 def render_card(cfg: RecruitConfig, figures: dict) -> str:
@@ -89,7 +99,7 @@ def render_card(cfg: RecruitConfig, figures: dict) -> str:
         "Law 144) before use.", "",
         "## Training data", "", _training_data(cfg, figures), "",
         "## Evaluation", "",
-        f"This run's dev split (best checkpoint by `{next(iter(figures['best_checkpoint_metrics']), '')}`):", "",
+        f"This run's dev split ({_selection(figures)}):", "",
         format_table(rows, list(rows[0])), "",
         "Per group: the dev split carries no demographics, so no per-group figures are measured "
         "at training time; the bias audit below reports selection and scoring rates per group.", "",

@@ -25,6 +25,7 @@ from recruit_core.data.pool import PoolPaths
 from recruit_core.io import parquet_files, write_json_atomic
 from recruit_core.ray_env import connect
 from recruit_core.train.card import write_model_card
+from recruit_core.train.gates import write_reranker_gate
 from recruit_core.train.report import (
     SweepPoint,
     evaluate_on_dev,
@@ -114,6 +115,12 @@ def run(cfg: RecruitConfig, sweep: SweepPoint | None = None) -> dict:
 
 
 def _train(cfg: RecruitConfig) -> dict:
+    if cfg.data.source == "postings" or (cfg.train.frozen_encoder and cfg.train.task == "biencoder"):
+        if cfg.train.task != "biencoder":
+            raise ValueError(f"data=postings has relevance labels for (posting, resume) pairs: use "
+                             f"train=biencoder, not train.task={cfg.train.task}")
+        from recruit_core.train.embed_head_job import train_head
+        return train_head(cfg)
     from recruit_core.train.trainer_ray import (
         CHECKPOINT_METRIC,
         build_trainer,
@@ -138,12 +145,13 @@ def _train(cfg: RecruitConfig) -> dict:
     model_dir = publish_model(best.path, run_dir)
     train_seconds = time.perf_counter() - started
     dev, tables = evaluate_on_dev(cfg, model_dir, data)
+    gate = write_reranker_gate(model_dir, dev) if cfg.train.task == "crossencoder" else None
     best_metrics = dict(next(m for c, m in result.best_checkpoints if c.path == best.path))
     figures = {"task": cfg.train.task, "run_name": cfg.train.run_name, "model": str(model_dir),
                "best_checkpoint": best.path, "best_checkpoint_metrics": best_metrics,
                "training": result.return_value, "train_rows": n_train,
                "dev_rows": len(next(iter(rows["dev"].values()))), "dev": dev,
-               "train_seconds": round(train_seconds, 1),
+               "train_seconds": round(train_seconds, 1), "gate": gate,
                "train_samples_per_s": samples_per_second(result.return_value, cfg.train),
                "seconds": round(time.perf_counter() - started, 1)}
     eval_path = write_json_atomic(figures, run_dir / "eval.json")
@@ -151,6 +159,7 @@ def _train(cfg: RecruitConfig) -> dict:
     print("\n\n".join(tables))
     return {"model": str(model_dir), "eval": str(eval_path), "dev_score": best_metrics[CHECKPOINT_METRIC],
             **headline(cfg.train.task, dev), "train_samples_per_s": figures["train_samples_per_s"],
+            **({"gate": gate} if gate else {}),
             **{k: v for k, v in (result.return_value or {}).items()
                if k not in ("losses", "step_seconds")},
             "seconds": figures["seconds"]}
