@@ -29,10 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ray_jobs._entry import compose_config  # noqa: E402
-from recruit_core.data.livecareer import load_livecareer  # noqa: E402
-from recruit_core.data.postings import load_postings  # noqa: E402
-from recruit_core.eval.metrics import ndcg_at_k, precision_at_k  # noqa: E402
-from recruit_core.eval.postings import head_cosine, ranking  # noqa: E402
+from recruit_core.eval.postings import head_cosine, held_out_pooled  # noqa: E402
 from recruit_core.model.encoder import load_encoder  # noqa: E402
 from recruit_core.model.forward import TextEncoder  # noqa: E402
 from recruit_core.model.pooled_cache import cache_dir, cached_pooled  # noqa: E402
@@ -68,15 +65,10 @@ def main(batches: int, reviewed: int, overrides: list[str]) -> dict:
     cache = cache_dir(cfg.output_root)
     train_jobs = cached_pooled(text, fingerprint, texts["job_texts"], cache)
     train_resumes = cached_pooled(text, fingerprint, texts["resume_texts"], cache)
-    held_out = load_postings(cfg.data.postings_path, "eval")
-    dev = load_livecareer(cfg.data).dev
-    eval_jobs = cached_pooled(text, fingerprint, held_out.texts, cache)
-    eval_resumes = cached_pooled(text, fingerprint, dev.texts, cache)
-    relevant = [{i for i, c in enumerate(dev.labels) if dev.categories[c] in rel} for rel in held_out.relevant]
+    held_out = held_out_pooled(cfg, text, fingerprint)
 
     def held_out_figures(model: RecruitModel) -> dict:
-        ranked = ranking(head_cosine(model, eval_jobs, eval_resumes))
-        return {"p@10": precision_at_k(ranked, relevant, 10), "ndcg@10": ndcg_at_k(ranked, relevant, 10)}
+        return held_out.figures(model, 10)
 
     arrival = np.array([batch_of(j, batches) for j in texts["job_ids"]])
     model, model_path, decided = plain, "", []
@@ -100,7 +92,8 @@ def main(batches: int, reviewed: int, overrides: list[str]) -> dict:
                       **held_out_figures(model)})
         print(curve[-1], flush=True)
     return {"name": "learning_curve", "rows": curve, "batches": batches, "reviewed": reviewed,
-            "eval_postings": len(held_out), "dev_resumes": len(dev), "overrides": " ".join(overrides),
+            "eval_postings": len(held_out.postings), "dev_resumes": len(held_out.resumes),
+            "overrides": " ".join(overrides),
             "ratio": round(curve[-1]["p@10"] / curve[0]["p@10"], 3),
             "ratio_meaning": "held-out P@10 after the last batch / the pretrained encoder's"}
 

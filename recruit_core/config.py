@@ -128,6 +128,8 @@ class TrainConfig:
     head_lr: float = 1e-3  # Adam's usual rate for a linear layer
     head_hard_negatives: int = 8  # mined negatives per job per step (with train.hard_negatives)
     head_identity_decay: float = 1e-2  # pull toward the identity: keep the pretrained geometry
+    # also fit category-space towers (train/fit_towers.py); the better of head and towers on dev is kept
+    fit_towers: bool = True
     # biencoder on the frozen encoder: labels from recruiters' decisions (job_id, resume_id, decision,
     # decided_at, decided_by; recruit_core/train/decisions.py) instead of the data's own labels
     decisions: str = ""

@@ -52,8 +52,8 @@ def ranking_metrics(ranked: list[list[int]], relevant: list[set]) -> dict:
 def evaluate_retrieval(model: RecruitModel, tokenizer, dev: PoolSplit, cfg: ModelConfig) -> dict:
     """Every job ranked for every dev resume by the fit the score job writes (embedding cosine)."""
     encoder = TextEncoder.for_model(model, tokenizer, cfg)
-    resumes = torch.from_numpy(encoder.embed_texts(dev.resumes["text"].tolist()))
-    jobs = torch.from_numpy(encoder.embed_texts(dev.jobs["text"].tolist()))
+    resumes = torch.from_numpy(encoder.embed_texts(dev.resumes["text"].tolist(), side="resume"))
+    jobs = torch.from_numpy(encoder.embed_texts(dev.jobs["text"].tolist(), side="job"))
     ranked = torch.argsort(row_stable_matmul(resumes, jobs), dim=1, descending=True,
                            stable=True).tolist()
     relevant = [set(np.flatnonzero(row).tolist()) for row in dev.fit]

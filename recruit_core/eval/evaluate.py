@@ -259,9 +259,11 @@ def render_markdown(report: dict) -> str:
 def calibration_markdown(calibration: dict) -> list[str]:
     """The fit probability's reliability table, ECE and Brier score."""
     fitted, platt = calibration["fitted_on"], calibration["platt"]
+    where = (f"{fitted['pairs']} pairs ({fitted['postings']} training-half postings x "
+             f"{fitted['resumes']} train resumes)" if isinstance(fitted, dict) else
+             f"the dev pairs of the model's own training data ({fitted})")
     return ["", f"## Fit probability: {calibration['method']}, Platt-scaled", "",
-            f"Fitted on {fitted['pairs']} pairs ({fitted['postings']} training-half postings x "
-            f"{fitted['resumes']} train resumes): P = sigmoid({platt['slope']:.3f} * cosine "
+            f"Fitted on {where}: P = sigmoid({platt['slope']:.3f} * fit "
             f"{platt['intercept']:+.3f}). Judged on the {calibration['judged_on_pairs']} held-out "
             f"pairs above: ECE {calibration['ece']:.4f}, Brier {calibration['brier']:.4f}.", "",
             format_table(calibration["bins"], ["bin", "pairs", "mean_probability", "share_relevant"]),

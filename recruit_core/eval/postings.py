@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,7 @@ from recruit_core.eval.calibration import (
 )
 from recruit_core.eval.metrics import ndcg_at_k, precision_at_k
 from recruit_core.model.encoder import load_encoder
-from recruit_core.model.forward import TextEncoder, text_embeddings
+from recruit_core.model.forward import TextEncoder, fit_vectors, text_embeddings
 from recruit_core.model.pooled_cache import cache_dir, cached_pooled
 from recruit_core.model.recruit import META_FILE, RecruitModel, row_stable_matmul
 
@@ -77,8 +78,8 @@ def bm25_scores(postings: list[str], resumes: list[str]) -> np.ndarray:
 
 @torch.inference_mode()
 def cosine_scores(encoder: TextEncoder, postings: list[str], resumes: list[str]) -> np.ndarray:
-    posting_vectors = torch.from_numpy(encoder.embed_texts(postings))
-    resume_vectors = torch.from_numpy(encoder.embed_texts(resumes))
+    posting_vectors = torch.from_numpy(encoder.embed_texts(postings, side="job"))
+    resume_vectors = torch.from_numpy(encoder.embed_texts(resumes, side="resume"))
     return row_stable_matmul(posting_vectors, resume_vectors).numpy()
 
 
@@ -93,12 +94,36 @@ def _encoder(cfg: RecruitConfig, path: str) -> tuple[TextEncoder, str]:
 
 @torch.inference_mode()
 def head_cosine(model: RecruitModel, posting_pooled: np.ndarray, resume_pooled: np.ndarray) -> np.ndarray:
-    """[postings, resumes] cosine of pooled text vectors through the model's embedding head (if
-    any): the jobs' `text_embeddings`, on vectors the frozen encoder already gave."""
-    def vectors(pooled: np.ndarray) -> torch.Tensor:
+    """[postings, resumes] fit of pooled text vectors through the model's embedding head and fit
+    towers (if any): the jobs' `text_embeddings` and `fit_vectors`, on vectors the frozen encoder
+    already gave."""
+    def vectors(pooled: np.ndarray, side: str) -> torch.Tensor:
         rows = torch.from_numpy(pooled)
-        return text_embeddings(model, rows, torch.arange(len(rows)), len(rows))
-    return row_stable_matmul(vectors(posting_pooled), vectors(resume_pooled)).numpy()
+        return fit_vectors(model, text_embeddings(model, rows, torch.arange(len(rows)), len(rows)), side)
+    return row_stable_matmul(vectors(posting_pooled, "job"), vectors(resume_pooled, "resume")).numpy()
+
+
+@dataclass
+class HeldOut:
+    """The evaluation half and the dev resumes as the frozen encoder's pooled vectors."""
+
+    postings: np.ndarray
+    resumes: np.ndarray
+    relevant: list[set[int]]
+
+    def figures(self, model: RecruitModel, k: int) -> dict:
+        """P@k and nDCG@k of `model`'s embedding head (or none) on these pairs."""
+        return figures(head_cosine(model, self.postings, self.resumes), self.relevant, k)
+
+
+def held_out_pooled(cfg: RecruitConfig, encoder: TextEncoder, fingerprint: str) -> HeldOut:
+    postings = load_postings(cfg.data.postings_path, "eval")
+    resumes = load_livecareer(cfg.data).dev
+    cache = cache_dir(cfg.output_root)
+    relevant = [{i for i, c in enumerate(resumes.labels) if resumes.categories[c] in rel}
+                for rel in postings.relevant]
+    return HeldOut(cached_pooled(encoder, fingerprint, postings.texts, cache),
+                   cached_pooled(encoder, fingerprint, resumes.texts, cache), relevant)
 
 
 def frozen_head_of(path: str, fingerprint: str) -> RecruitModel | None:
@@ -183,7 +208,8 @@ def evaluate_postings(cfg: RecruitConfig) -> dict:
         head = frozen_head_of(cfg.eval.model_path, name)
         tuned_name = Path(cfg.eval.model_path).name
         if head is not None:
-            fit_method = f"bi-encoder {tuned_name} (embedding head on frozen {name}, cosine)"
+            kind = "fit towers" if head.job_tower is not None else "embedding head"
+            fit_method = f"bi-encoder {tuned_name} ({kind} on frozen {name})"
             fit = bi = add(fit_method, lambda: head_cosine(head, pooled["postings"](), pooled["resumes"]()))
         else:
             tuned, _ = _encoder(cfg, cfg.eval.model_path)

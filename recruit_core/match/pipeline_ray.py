@@ -97,7 +97,7 @@ def embed_requisitions(match: MatchConfig, model: ModelConfig, jobs: pa.Table):
     torch.set_num_threads(match.torch_threads * match.pool_size)
     encoder = TextEncoder(load_scoring_model(match.biencoder_path, model), model,
                           device_for(match.num_gpus))
-    return encoder.embed_texts(requisition_texts(jobs))
+    return encoder.embed_texts(requisition_texts(jobs), side="job")
 
 
 def prepare_resumes(batch: pa.Table, *, paths: list[str], model_path: str, model: ModelConfig,
@@ -149,7 +149,8 @@ class MatchActor:
         windows = columns_to_windows(batch.column("tokens"), batch.column("window_lengths"),
                                      self.encoder.model_cfg.max_length,
                                      self.encoder.tokenizer.pad_token_id)
-        embedded = self.encoder.embed(self.encoder.pooled_windows(windows), windows.owner, n)
+        embedded = self.encoder.embed(self.encoder.pooled_windows(windows), windows.owner, n,
+                                      side="resume")
         blocks = self.matcher.add(embedded, torch.tensor(batch.column("resume_key").to_numpy()))
         recommended = [(np.arange(b.start, b.stop), b.top_scores.cpu().numpy(),
                         b.top_jobs.cpu().numpy()) for b in blocks]

@@ -135,6 +135,18 @@ def text_embeddings(model: RecruitModel, pooled: torch.Tensor, owner: torch.Tens
     return F.normalize(vectors, dim=-1)
 
 
+def fit_vectors(model: RecruitModel, embeddings: torch.Tensor, side: str | None) -> torch.Tensor:
+    """What a fit is the dot product of: the embeddings themselves (cosine), or with fit towers,
+    P(category) for a resume and P(category counts) for a job (their dot product: P(fit))."""
+    if side is None or model.job_tower is None:
+        return embeddings
+    if side == "resume":
+        return torch.softmax(row_stable_linear(embeddings, model.resume_tower), dim=-1)
+    if side == "job":
+        return torch.sigmoid(row_stable_linear(embeddings, model.job_tower))
+    raise ValueError(f"side={side!r}: resume, job or None")
+
+
 def category_logits(model: RecruitModel, pooled: torch.Tensor, owner: torch.Tensor | None = None,
                     n_texts: int = 0) -> torch.Tensor:
     """The category head on every window; averaged over each text's windows when `owner` is given."""
@@ -174,8 +186,11 @@ class TextEncoder:
         return torch.from_numpy(owner).to(self.device)
 
     @torch.inference_mode()
-    def embed(self, pooled: torch.Tensor, owner: np.ndarray, n_texts: int) -> torch.Tensor:
-        return text_embeddings(self.model, pooled, self._owner(owner), n_texts)
+    def embed(self, pooled: torch.Tensor, owner: np.ndarray, n_texts: int,
+              side: str | None = None) -> torch.Tensor:
+        """Text embeddings; with `side` ("resume" or "job"), the vectors a fit is the dot product of."""
+        return fit_vectors(self.model, text_embeddings(self.model, pooled, self._owner(owner), n_texts),
+                           side)
 
     @torch.inference_mode()
     def category_logits(self, pooled: torch.Tensor, owner: np.ndarray | None = None,
@@ -183,9 +198,12 @@ class TextEncoder:
         return category_logits(self.model, pooled, None if owner is None else self._owner(owner),
                                n_texts)
 
-    def embed_texts(self, texts: list[str], batch_texts: int = TEXTS_PER_STEP) -> np.ndarray:
-        """Embeddings [len(texts), hidden] float32 of whole texts, windows pooled per text."""
-        return self._per_text(texts, batch_texts, self.embed)
+    def embed_texts(self, texts: list[str], batch_texts: int = TEXTS_PER_STEP,
+                    side: str | None = None) -> np.ndarray:
+        """Embeddings [len(texts), hidden] float32 of whole texts, windows pooled per text (the fit
+        vectors of that `side`, see `fit_vectors`)."""
+        return self._per_text(texts, batch_texts,
+                              lambda pooled, owner, n: self.embed(pooled, owner, n, side))
 
     def pooled_texts(self, texts: list[str], batch_texts: int = TEXTS_PER_STEP) -> np.ndarray:
         """Each text's mean pooled window [len(texts), hidden] float32, before any embedding head

@@ -4,7 +4,10 @@
 - `category_logits`: job-category screening (classify), pooled over a resume's windows;
 - `fit_logits`: cross-encoder fit score of a tokenized (job, resume) pair;
 - `embed_head` (optional): a linear map applied to a text's pooled vector before it is normalised,
-  learned on the frozen encoder from labelled (job, resume) pairs (recruit_core/train/embed_head.py).
+  learned on the frozen encoder from labelled (job, resume) pairs (recruit_core/train/embed_head.py);
+- `resume_tower` / `job_tower` (optional, with `fit_categories`): fit in category space, learned on
+  the frozen encoder (recruit_core/train/fit_towers.py): a resume's embedding becomes P(category),
+  a job's the chance it counts each category relevant, and their dot product is the fit.
 
 Saved as a Hugging Face folder (config.json + model.safetensors + tokenizer) plus
 `recruit_heads.safetensors` and `recruit.json`, so `model=local model.name_or_path=DIR` loads the
@@ -27,7 +30,7 @@ from recruit_core.text.windows import pool_windows
 
 HEADS_FILE = "recruit_heads.safetensors"
 META_FILE = "recruit.json"
-HEADS = ("category_head", "fit_head", "embed_head")
+HEADS = ("category_head", "fit_head", "embed_head", "resume_tower", "job_tower")
 
 
 # A window is padded to its own length rounded up to this, never to its batch-mates' lengths:
@@ -90,7 +93,7 @@ def row_stable_linear(rows: torch.Tensor, layer: nn.Linear) -> torch.Tensor:
 
 class RecruitModel(nn.Module):
     def __init__(self, encoder: nn.Module, categories: list[str] | None = None,
-                 embed_head: bool = False):
+                 embed_head: bool = False, fit_categories: list[str] | None = None):
         super().__init__()
         self.encoder = encoder
         self.categories = list(categories or [])
@@ -98,6 +101,10 @@ class RecruitModel(nn.Module):
         self.category_head = nn.Linear(hidden, max(1, len(self.categories)))
         self.fit_head = nn.Linear(hidden, 1)
         self.embed_head = nn.Linear(hidden, hidden) if embed_head else None
+        self.fit_categories = list(fit_categories or [])
+        towers = len(self.fit_categories)
+        self.resume_tower = nn.Linear(hidden, towers) if towers else None
+        self.job_tower = nn.Linear(hidden, towers) if towers else None
 
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                width: int | None = None) -> torch.Tensor:
@@ -156,7 +163,7 @@ class RecruitModel(nn.Module):
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         meta = {"categories": self.categories, "embed_head": self.embed_head is not None,
-                **(extra or {})}
+                "fit_categories": self.fit_categories, **(extra or {})}
         task = meta.get("task")
         if task == "classify" and not self.categories:
             raise ValueError(f"{folder}: task=classify but the model has no categories; build it "
@@ -186,7 +193,8 @@ class RecruitModel(nn.Module):
         meta = json.loads((folder / META_FILE).read_text()) if (folder / META_FILE).exists() else {}
         encoder = AutoModel.from_pretrained(str(folder), trust_remote_code=False, use_safetensors=True)
         tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False)
-        model = cls(encoder, meta.get("categories"), bool(meta.get("embed_head")))
+        model = cls(encoder, meta.get("categories"), bool(meta.get("embed_head")),
+                    meta.get("fit_categories"))
         heads = load_file(str(folder / HEADS_FILE)) if (folder / HEADS_FILE).exists() else {}
         heads.update(folders.read_layout_head(folder, meta.get("task")))
         for name in HEADS:

@@ -38,7 +38,7 @@ from recruit_core.config import (
 )
 from recruit_core.eval.calibration import read_folder_calibration
 from recruit_core.io import parquet_files
-from recruit_core.model.forward import ScoringModel, TextEncoder, load_scoring_model
+from recruit_core.model.forward import ScoringModel, TextEncoder, fit_vectors, load_scoring_model
 from recruit_core.model.recruit import row_stable_matmul
 from recruit_core.text.requisition import requisition_texts
 from recruit_core.text.windows import Windows
@@ -123,7 +123,8 @@ class ResumeScorer:
                       / self.score_cfg.zero_shot_temperature)
         columns = _top_categories(torch.softmax(logits.float(), dim=-1), self.categories)
         if self.job_vectors is not None:
-            columns.update(self._fit_columns(row_stable_matmul(embedding, self.job_vectors)))
+            resume_fit = fit_vectors(self.model, embedding, "resume")
+            columns.update(self._fit_columns(row_stable_matmul(resume_fit, self.job_vectors)))
         if self.score_cfg.write_embeddings:
             columns["embedding"] = _list_column(embedding.cpu().numpy())
         return columns
@@ -184,7 +185,7 @@ def reference_vectors(scoring_model: ScoringModel, model_cfg: ModelConfig, data:
     if jobs_path:
         jobs = load_requisitions(jobs_path)
         reference.update(job_ids=jobs.column("job_id").to_pylist(),
-                         job_vectors=encoder.embed_texts(requisition_texts(jobs)))
+                         job_vectors=encoder.embed_texts(requisition_texts(jobs), side="job"))
     return reference
 
 

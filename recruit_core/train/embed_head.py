@@ -23,8 +23,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from recruit_core.eval.calibration import Platt, fit_platt
-
 HARD_EVERY = 20  # steps between hard-negative mining passes: the head moves little in 20 steps
 DEV_PERCENT = 25  # share of jobs and of resumes held out from fitting to choose the step
 
@@ -164,11 +162,3 @@ def fit_head(pairs: LabelledPairs, settings: HeadSettings,
             if figure > best[0]:
                 best = (figure, step, weight.detach().clone(), bias.detach().clone())
     return HeadResult(best[2], best[3], best[1], dev_before, best[0], curve)
-
-
-def calibrate_head(pairs: LabelledPairs, weight: torch.Tensor, bias: torch.Tensor) -> Platt:
-    """P(relevant | cosine) fitted on the dev pairs, which the head was not fitted on."""
-    jobs, resumes, relevant = pairs.part(dev=True)
-    with torch.no_grad():
-        scores = cosine(weight, bias, torch.from_numpy(jobs), torch.from_numpy(resumes)).numpy()
-    return fit_platt(scores.ravel(), relevant.ravel())

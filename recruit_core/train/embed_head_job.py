@@ -26,19 +26,14 @@ import numpy as np
 import torch
 
 from recruit_core.config import RecruitConfig, config_hash
-from recruit_core.eval.calibration import CALIBRATION_FILE, Platt
+from recruit_core.eval.calibration import CALIBRATION_FILE, fit_platt
 from recruit_core.io import write_json_atomic
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.forward import TextEncoder, check_model_folder
 from recruit_core.model.pooled_cache import cache_dir, cached_pooled
 from recruit_core.model.recruit import RecruitModel
-from recruit_core.train.embed_head import (
-    HeadSettings,
-    LabelledPairs,
-    calibrate_head,
-    fit_head,
-    in_dev,
-)
+from recruit_core.train.embed_head import HeadSettings, LabelledPairs, fit_head, in_dev, precision_at_k
+from recruit_core.train.fit_towers import fit_towers, install_towers
 
 
 def head_settings(cfg: RecruitConfig) -> HeadSettings:
@@ -74,7 +69,8 @@ def data_texts(cfg: RecruitConfig) -> dict:
         resumes = load_livecareer(cfg.data).train
         names = [resumes.categories[label] for label in resumes.labels]
         return {"job_ids": postings.job_ids, "job_texts": postings.texts,
-                "resume_ids": resumes.resume_ids,
+                "resume_ids": resumes.resume_ids, "categories": list(resumes.categories),
+                "resume_category": np.asarray(resumes.labels),
                 "resume_texts": redact_column(resumes.texts, cfg.privacy),
                 "relevant": np.array([[n in rel for n in names] for rel in postings.relevant], dtype=bool),
                 "resume_dev": np.array([in_dev(r, "resume") for r in resumes.resume_ids], dtype=bool),
@@ -84,8 +80,11 @@ def data_texts(cfg: RecruitConfig) -> dict:
     pool = read_pool(cfg.data, load_taxonomy(cfg.data))
     owners = [d if isinstance(d, str) and d else r  # a near-duplicate goes where its original goes
               for r, d in zip(pool.resumes["resume_id"], pool.resumes["duplicate_of"])]
+    occupations = sorted(set(pool.resumes["occupation"]))
+    index = {o: i for i, o in enumerate(occupations)}
     return {"job_ids": pool.jobs["job_id"].astype(str).tolist(), "job_texts": pool.jobs["text"].tolist(),
-            "resume_ids": pool.resumes["resume_id"].astype(str).tolist(),
+            "resume_ids": pool.resumes["resume_id"].astype(str).tolist(), "categories": occupations,
+            "resume_category": np.array([index[o] for o in pool.resumes["occupation"]]),
             "resume_texts": redact_column(pool.resumes["text"].tolist(), cfg.privacy),
             "relevant": pool.fit.T.copy(),
             "resume_dev": np.array([in_dev(o, "resume") for o in owners], dtype=bool),
@@ -103,66 +102,84 @@ def encode_pairs_data(cfg: RecruitConfig, texts: dict) -> tuple[LabelledPairs, o
     return pairs, tokenizer, encoder, fingerprint
 
 
-def write_head_model(folder: Path, encoder, tokenizer, head, platt: Platt, meta: dict) -> Path:
-    """The model folder: the frozen encoder, the head when it passed its gate, the calibration."""
-    model = RecruitModel(encoder, embed_head=head is not None)
+def candidate_model(encoder, head=None, towers=None, categories=None) -> RecruitModel:
+    """A frozen-encoder model with an embedding head or fit towers (or neither: the pretrained cosine)."""
+    model = RecruitModel(encoder, embed_head=head is not None,
+                         fit_categories=categories if towers is not None else None)
     if head is not None:
         with torch.no_grad():
-            model.embed_head.weight.copy_(head.weight)
-            model.embed_head.bias.copy_(head.bias)
-    model.save(folder, tokenizer, meta)
-    write_json_atomic({**platt.to_json(), "score": "cosine of this folder's embeddings",
-                       "fitted_on": "dev pairs of the training data (not used to fit the head)"},
-                      folder / CALIBRATION_FILE)
-    return folder
+            model.embed_head.weight.copy_(head[0])
+            model.embed_head.bias.copy_(head[1])
+    if towers is not None:
+        install_towers(model, towers, categories)
+    return model.eval()
 
 
-def starting_head(cfg: RecruitConfig, fingerprint: str) -> tuple[tuple | None, str]:
-    """(W, b) of train.init_from (the model in use, to be replaced only by a better one), or None."""
+def previous_model(cfg: RecruitConfig, encoder, fingerprint: str) -> tuple[RecruitModel, str]:
+    """train.init_from (the model in use, to be replaced only by a better one), else the pretrained
+    encoder's cosine."""
     if not cfg.train.init_from:
-        return None, "pretrained encoder"
+        return candidate_model(encoder), "pretrained encoder"
     model, _, meta = RecruitModel.load(check_model_folder(cfg.train.init_from, "train.init_from"))
     if meta.get("base_fingerprint") != fingerprint:
         raise ValueError(f"train.init_from={cfg.train.init_from}: built on "
                          f"{meta.get('base_fingerprint') or 'a fine-tuned encoder'}, not on {fingerprint} "
                          "(model=...): start from a frozen-encoder bi-encoder of the same base")
-    name = f"previous model {Path(cfg.train.init_from).name}"
-    if model.embed_head is None:
-        return None, name
-    return (model.embed_head.weight.detach(), model.embed_head.bias.detach()), name
+    return model.eval(), f"previous model {Path(cfg.train.init_from).name}"
+
+
+def dev_fit(model: RecruitModel, pairs: LabelledPairs) -> np.ndarray:
+    from recruit_core.eval.postings import head_cosine
+    jobs, resumes, _ = pairs.part(dev=True)
+    return head_cosine(model, jobs, resumes)
 
 
 def train_head(cfg: RecruitConfig) -> dict:
-    """Fit, gate, calibrate and publish; the figures eval.json holds."""
-    started = time.perf_counter()
+    """Fit the head and the towers, keep whichever of them and the model in use is best on dev,
+    calibrate it on the dev pairs and publish it; the figures eval.json holds."""
+    started, k = time.perf_counter(), cfg.eval.k
     texts = labelled_texts(cfg)
     pairs, tokenizer, encoder, fingerprint = encode_pairs_data(cfg, texts)
-    init, previous = starting_head(cfg, fingerprint)
+    previous, previous_name = previous_model(cfg, encoder, fingerprint)
     encoded = time.perf_counter()
-    result = fit_head(pairs, head_settings(cfg), init)
-    kept = ("new embedding head" if result.improves
-            else f"{previous} (the new head did not beat it on dev)")
-    platt = calibrate_head(pairs, result.weight, result.bias)
+    start = ((previous.embed_head.weight.detach(), previous.embed_head.bias.detach())
+             if previous.embed_head is not None else None)
+    head = fit_head(pairs, head_settings(cfg), start)
+    candidates = {previous_name: previous,
+                  "new embedding head": candidate_model(encoder, head=(head.weight, head.bias))}
+    towers = None
+    if cfg.train.fit_towers:
+        towers = fit_towers(pairs, texts["resume_category"], len(texts["categories"]), k)
+        candidates["new fit towers"] = candidate_model(encoder, towers=towers, categories=texts["categories"])
+    _, _, dev_relevant = pairs.part(dev=True)
+    dev = {name: precision_at_k(dev_fit(model, pairs), dev_relevant, k) for name, model in candidates.items()}
+    kept = max(dev, key=lambda name: (dev[name], name == previous_name))  # ties keep the model in use
+    model = candidates[kept]
+    platt = fit_platt(dev_fit(model, pairs).ravel(), dev_relevant.ravel())
     run_dir = Path(cfg.train.storage_path) / cfg.train.run_name
     meta = {"task": "biencoder", "data": cfg.data.source, "frozen_encoder": True,
             "base_fingerprint": fingerprint, "train_config_hash": config_hash(cfg.train),
             "base_model": asdict(cfg.model), "window_stride": cfg.model.window_stride,
-            "max_length": cfg.model.max_length, "max_windows": cfg.model.max_windows}
-    head = result if result.improves or init is not None else None
-    model_dir = write_head_model(run_dir / "model", encoder, tokenizer, head, platt, meta)
-    k = cfg.eval.k
+            "max_length": cfg.model.max_length, "max_windows": cfg.model.max_windows,
+            "fit": kept}
+    model_dir = model.save(run_dir / "model", tokenizer, meta)
+    write_json_atomic({**platt.to_json(), "score": "fit of this folder's embeddings (dot product)",
+                       "fitted_on": {"pairs": int(dev_relevant.size), "postings": int(pairs.job_dev.sum()),
+                                     "resumes": int(pairs.resume_dev.sum()),
+                                     "note": "dev pairs of the training data, not used to fit"}},
+                      model_dir / CALIBRATION_FILE)
     dev_jobs, dev_resumes = int(pairs.job_dev.sum()), int(pairs.resume_dev.sum())
     figures = {"task": "biencoder", "run_name": cfg.train.run_name, "model": str(model_dir),
-               "data": texts["source"], "train_rows": int((~pairs.job_dev).sum()),
-               "dev_rows": dev_jobs,
-               "gate": {"kept": kept, "previous": previous, f"dev_p@{k}_previous": result.dev_before,
-                        f"dev_p@{k}_head": result.dev_after, "best_step": result.best_step},
-               "dev": {"retrieval": {f"p@{k}": max(result.dev_after, result.dev_before),
-                                     f"p@{k}_previous": result.dev_before,
+               "data": texts["source"], "train_rows": int((~pairs.job_dev).sum()), "dev_rows": dev_jobs,
+               "gate": {"kept": kept, "previous": previous_name,
+                        **{f"dev_p@{k} {name}": round(value, 4) for name, value in dev.items()}},
+               "selection": f"the candidate with the best dev p@{k} ({kept}); the head's step and the "
+                            "towers' regularisation chosen on the same dev split",
+               "dev": {"retrieval": {f"p@{k}": dev[kept], f"p@{k}_previous": dev[previous_name],
                                      "dev_jobs": dev_jobs, "dev_resumes": dev_resumes}},
-               "selection": f"the head of the step with the best dev p@{k}, step {result.best_step}; "
-                            f"kept: {kept}",
-               "curve": result.curve, "calibration": platt.to_json(),
+               "head": {"best_step": head.best_step, "curve": head.curve},
+               "towers": None if towers is None else {"resume_c": towers.resume_c, "job_c": towers.job_c},
+               "calibration": platt.to_json(),
                "fit_jobs": int((~pairs.job_dev).sum()), "fit_resumes": int((~pairs.resume_dev).sum()),
                "encode_seconds": round(encoded - started, 1),
                "fit_seconds": round(time.perf_counter() - encoded, 1),
@@ -170,7 +187,7 @@ def train_head(cfg: RecruitConfig) -> dict:
     write_json_atomic(figures, run_dir / "eval.json")
     from recruit_core.train.card import write_model_card
     write_model_card(model_dir, cfg, figures)
-    print(f"bi-encoder head: dev p@{k} {result.dev_before:.4f} ({previous}) -> {result.dev_after:.4f} "
-          f"(step {result.best_step}); kept: {kept}")
+    print(f"bi-encoder on the frozen encoder: dev p@{k} "
+          + ", ".join(f"{name} {value:.4f}" for name, value in dev.items()) + f"; kept: {kept}")
     return {"model": str(model_dir), "eval": str(run_dir / "eval.json"), "kept": kept,
-            "dev_score": figures["dev"]["retrieval"][f"p@{k}"], "seconds": figures["seconds"]}
+            "dev_score": dev[kept], "seconds": figures["seconds"]}
