@@ -97,27 +97,39 @@ def test_decisions_without_a_column_fail(tmp_path):
         read_decisions(path)
 
 
-def test_head_model_folder_scores_through_the_jobs_forward_pass(smoke_config):
-    """Tiny model on a small generated pool: the folder loads, its embeddings go through the head,
-    its fingerprint names the head, and it carries its calibration."""
+def test_the_train_job_keeps_the_best_candidate_on_dev_with_its_calibration(smoke_config):
     from recruit_core.train.embed_head_job import train_head
     cfg = smoke_config("train=biencoder", "train.frozen_encoder=true", "train.hard_negatives=true",
                        "train.head_steps=40", "train.head_lr=0.01")
     write_resume_shard(cfg.data, 0)
     write_jobs(cfg.data)
     result = train_head(cfg)
-    folder = result["model"]
-    figures = json.loads(open(result["eval"]).read())
-    assert figures["gate"]["dev_p@10_head"] >= figures["gate"]["dev_p@10_previous"]
-    assert read_folder_calibration(folder) is not None
-    scoring = load_scoring_model(folder, cfg.model)
-    encoder = TextEncoder(scoring, cfg.model)
+    gate = json.loads(open(result["eval"]).read())["gate"]
+    dev = {k.removeprefix("dev_p@10 "): v for k, v in gate.items() if k.startswith("dev_p@10 ")}
+    assert set(dev) == {"pretrained encoder", "new embedding head", "new fit towers"}
+    assert dev[gate["kept"]] == max(dev.values())
+    assert read_folder_calibration(result["model"]) is not None
+
+
+def test_fit_towers_run_in_the_jobs_forward_pass(smoke_config, tmp_path):
+    """A towers model saved and loaded: resumes become category distributions, jobs per-category
+    chances, each text's bits its own, and the fingerprint names the towers."""
+    from recruit_core.model.encoder import load_encoder
+    from recruit_core.train.embed_head_job import candidate_model
+    from recruit_core.train.fit_towers import Towers
+    cfg = smoke_config()
+    tokenizer, encoder, _ = load_encoder(cfg.model)
+    rng = np.random.default_rng(0)
+    hidden, categories = encoder.config.hidden_size, ["nurse", "engineer", "accountant"]
+    towers = Towers(*(rng.normal(size=shape) for shape in ((3, hidden), 3, (3, hidden), 3)), 1.0, 1.0, 0.0)
+    folder = candidate_model(encoder, towers=towers, categories=categories).save(tmp_path / "m", tokenizer,
+                                                                               {"task": "biencoder"})
+    scoring = load_scoring_model(str(folder), cfg.model)
+    text = TextEncoder(scoring, cfg.model)
     texts = ["Senior data engineer: Spark, Airflow and SQL.", "Registered nurse, ICU, 6 years."]
-    together = encoder.embed_texts(texts)
-    alone = encoder.embed_texts(texts[1:])
-    assert np.array_equal(together[1], alone[0])  # a text's bits depend on itself alone
-    if scoring.model.embed_head is not None:
-        plain = load_scoring_model("", cfg.model)
-        assert not np.allclose(TextEncoder(plain, cfg.model).embed_texts(texts), together)
-    # a retrained head is another model, even on the same encoder weights
-    assert model_fingerprint(folder, cfg.model) == scoring.fingerprint
+    resumes, jobs = text.embed_texts(texts, side="resume"), text.embed_texts(texts, side="job")
+    assert resumes.shape == (2, 3) and np.allclose(resumes.sum(1), 1.0, atol=1e-5)
+    assert ((jobs > 0) & (jobs < 1)).all() and not np.allclose(jobs.sum(1), 1.0)
+    assert np.array_equal(text.embed_texts(texts[1:], side="resume")[0], resumes[1])
+    plain = candidate_model(encoder).save(tmp_path / "plain", tokenizer, {"task": "biencoder"})
+    assert model_fingerprint(str(folder), cfg.model) != model_fingerprint(str(plain), cfg.model)
