@@ -76,6 +76,10 @@ def models_page(training: dict[str, dict], evaluations: dict[str, dict],
                      f'<p class="note">model {esc(figures.get("model"))} · {esc(figures.get("train_rows"))} '
                      f"training rows, {esc(figures.get('dev_rows'))} dev rows · "
                      f"{esc(figures.get('train_seconds'))} s training</p>")
+        gate = figures.get("gate")
+        if gate:  # which stage the jobs downstream use, and the dev figures that decided it
+            parts.append("<h3>Stage gate</h3>" + table([{"item": k, "value": v} for k, v in gate.items()],
+                                                       ["item", "value"]))
         if "windows" in dev:
             parts.append(classifier_section(dev))
         else:
