@@ -1,0 +1,70 @@
+"""The drift report between a generated pool's score run and a run on the same pool with a planted
+shift (recruit_core/drift/planted.py, bench/drift_demo.py): the planted pool is what was asked for,
+and the score job plus `recruit drift` flag the planted shifts and nothing else."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import compose_config
+
+from recruit_core.data.pool import shard_count, write_jobs, write_resume_shard
+from recruit_core.drift.planted import EMPTY_ID_PREFIX, plant_shift
+
+FAMILY, EMPTY = "software", 20
+
+
+@pytest.fixture(scope="module")
+def pools(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("drift_demo")
+    settings = ["experiment=smoke", f"data.dir={root / 'pool'}", "data.n_resumes=200"]
+    data = compose_config(settings).data
+    write_jobs(data)
+    for shard in range(shard_count(data)):
+        write_resume_shard(data, shard)
+    planted = plant_shift(root / "pool", root / "shifted", FAMILY, EMPTY)
+    return {"root": root, "settings": settings, "planted": planted}
+
+
+def _family_ids(pool: Path) -> set[str]:
+    truth = pq.read_table(pool / "truth").to_pylist()
+    return {r["resume_id"] for r in truth if r["family"] == FAMILY}
+
+
+def test_the_planted_pool_halves_one_family_adds_empty_resumes_and_keeps_the_rest(pools):
+    root, planted = pools["root"], pools["planted"]
+    before = {r["resume_id"]: r["text"] for r in pq.read_table(root / "pool" / "resumes").to_pylist()}
+    after = {r["resume_id"]: r["text"] for r in pq.read_table(root / "shifted" / "resumes").to_pylist()}
+    family = _family_ids(root / "pool")
+    kept = family & set(after)
+    assert len(kept) == len(family) - planted.dropped == (len(family) + 1) // 2
+    assert sorted(i for i in after if i.startswith(EMPTY_ID_PREFIX)) == [
+        f"{EMPTY_ID_PREFIX}{i:05d}" for i in range(EMPTY)]
+    assert all(after[i] == "" for i in after if i.startswith(EMPTY_ID_PREFIX))
+    others = set(before) - family
+    assert all(after[i] == before[i] for i in others)  # every other resume, unchanged
+    with pytest.raises(ValueError, match="family 'astronauts' is not in"):
+        plant_shift(root / "pool", root / "nowhere", "astronauts", 1)
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_the_drift_report_flags_the_planted_shift_and_nothing_else(ray_local, pools):
+    from recruit_core.drift.job import run as drift
+    from recruit_core.score.job_ray import run as score
+    root, settings = pools["root"], pools["settings"]
+    for name in ("pool", "shifted"):
+        score(compose_config([*settings, f"inputs.resumes={root / name / 'resumes'}",
+                              f"inputs.jobs={root / name / 'jobs'}", f"score.output_dir={root / name / 'scores'}"]))
+    report = drift(compose_config([*settings, f"drift.baseline={root / 'pool' / 'scores'}",
+                                   f"drift.current={root / 'shifted' / 'scores'}",
+                                   f"drift.output_dir={root / 'drift'}"]))
+    quarantine = {r["reason"]: r for r in report["quarantine"]}
+    assert quarantine["empty_text"]["flagged"]
+    assert quarantine["empty_text"]["current_rate"] == pytest.approx(EMPTY / pools["planted"].resumes)
+    assert not any(r["flagged"] for r in report["score_shift"])
+    unplanted = [line for line in report["flagged"]
+                 if not line.startswith(("category mix", "quarantine empty_text"))]
+    assert unplanted == []
+    assert "quarantine empty_text" in (root / "drift" / "drift.md").read_text()
