@@ -3,8 +3,10 @@ shift (recruit_core/drift/planted.py, bench/drift_demo.py): the planted pool is 
 and the score job plus `recruit drift` flag the planted shifts and nothing else."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import compose_config
@@ -18,7 +20,7 @@ FAMILY, EMPTY = "software", 20
 @pytest.fixture(scope="module")
 def pools(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("drift_demo")
-    settings = ["experiment=smoke", f"data.dir={root / 'pool'}", "data.n_resumes=200"]
+    settings = ["experiment=smoke", f"data.dir={root / 'pool'}", "data.n_resumes=600"]
     data = compose_config(settings).data
     write_jobs(data)
     for shard in range(shard_count(data)):
@@ -48,6 +50,41 @@ def test_the_planted_pool_halves_one_family_adds_empty_resumes_and_keeps_the_res
         plant_shift(root / "pool", root / "nowhere", "astronauts", 1)
 
 
+def _oracle_run(pool: Path, out: Path) -> Path:
+    """A score run of a model that knows each resume's occupation (category_1 from the pool's
+    truth, p_1 a hash of the text), empty resumes quarantined as the score job does."""
+    truth = {r["resume_id"]: r["occupation"] for r in pq.read_table(pool / "truth").to_pylist()}
+    rows = pq.read_table(pool / "resumes").to_pylist()
+    scored = [r for r in rows if r["text"]]
+    unit = [int(hashlib.sha256(r["text"].encode()).hexdigest()[:8], 16) / 2**32 for r in scored]
+    for folder, table in (("scores", pa.table({
+            "resume_id": [r["resume_id"] for r in scored],
+            "category_1": [truth[r["resume_id"]] for r in scored],
+            "p_1": pa.array([0.3 + 0.6 * u for u in unit], pa.float32()),
+            "best_fit": pa.array([0.2 + 0.5 * u for u in unit], pa.float32())})),
+            ("quarantine", pa.table({"resume_id": [r["resume_id"] for r in rows if not r["text"]],
+                                     "reason": pa.array(["empty_text"] * (len(rows) - len(scored)),
+                                                        pa.string())}))):
+        (out / folder).mkdir(parents=True)
+        pq.write_table(table, out / folder / "part-00000.parquet")
+    return out
+
+
+def test_a_halved_family_is_flagged_by_its_share_not_by_its_occupations(pools):
+    from recruit_core.drift.job import run as drift
+    root = pools["root"]
+    report = drift(compose_config([
+        *pools["settings"], f"drift.baseline={_oracle_run(root / 'pool', root / 'oracle_a')}",
+        f"drift.current={_oracle_run(root / 'shifted', root / 'oracle_b')}",
+        f"drift.output_dir={root / 'oracle_drift'}"]))
+    family = report["family_mix"]
+    assert family["flagged"] and family["largest_change"]["category"] == FAMILY
+    assert family["largest_change"]["change"] < -0.05
+    assert not report["category_mix"]["flagged"]  # spread over 7 occupations, each moves too little
+    assert [line.split(":")[0] for line in report["flagged"]] == ["family mix", "quarantine empty_text"]
+    assert "## Job family mix" in (root / "oracle_drift" / "drift.md").read_text()
+
+
 @pytest.mark.slow
 @pytest.mark.ray
 def test_the_drift_report_flags_the_planted_shift_and_nothing_else(ray_local, pools):
@@ -65,6 +102,6 @@ def test_the_drift_report_flags_the_planted_shift_and_nothing_else(ray_local, po
     assert quarantine["empty_text"]["current_rate"] == pytest.approx(EMPTY / pools["planted"].resumes)
     assert not any(r["flagged"] for r in report["score_shift"])
     unplanted = [line for line in report["flagged"]
-                 if not line.startswith(("category mix", "quarantine empty_text"))]
+                 if not line.startswith(("category mix", "family mix", "quarantine empty_text"))]
     assert unplanted == []
     assert "quarantine empty_text" in (root / "drift" / "drift.md").read_text()
