@@ -99,7 +99,7 @@ def test_the_drift_report_flags_the_planted_shift_and_nothing_else(ray_local, po
                                    f"drift.output_dir={root / 'drift'}"]))
     quarantine = {r["reason"]: r for r in report["quarantine"]}
     assert quarantine["empty_text"]["flagged"]
-    assert quarantine["empty_text"]["current_rate"] == pytest.approx(EMPTY / pools["planted"].resumes)
+    assert quarantine["empty_text"]["current_rate"] == pytest.approx(EMPTY / pools["planted"].resumes, abs=1e-6)
     assert not any(r["flagged"] for r in report["score_shift"])
     unplanted = [line for line in report["flagged"]
                  if not line.startswith(("category mix", "family mix", "quarantine empty_text"))]

@@ -150,6 +150,7 @@ def test_a_pack_built_with_the_table_ranks_a_planted_noise_question_down(tmp_pat
         return build_pack(TAXONOMY, extractor, job, text, no_relevance, TemplateGenerator(), 6, 10, demote)[1]
 
     before = pack()
+    assert all(q.question_id == stable_id(q) for q in before)  # the template wording's id
     noise = before[0]  # the pack's first question, planted as noise; the rest as signal
     roles = [PlantedQuestion(q, "noise" if q is noise else "signal") for q in before]
     decisions, feedback = planted_feedback(roles)
