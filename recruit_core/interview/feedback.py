@@ -80,8 +80,8 @@ def decided_outcomes(table: pa.Table, what: str = "decisions") -> dict[tuple[str
     latest: dict[tuple[str, str], tuple] = {}
     rows = table.select(["job_id", "resume_id", "decision", "decided_at"]).to_pylist()
     for i, row in enumerate(rows):
-        pair, seen = (str(row["job_id"]), str(row["resume_id"])), latest.get((str(row["job_id"]),
-                                                                             str(row["resume_id"])))
+        pair = (str(row["job_id"]), str(row["resume_id"]))
+        seen = latest.get(pair)
         if seen and seen[0] == row["decided_at"] and seen[1] != row["decision"]:
             raise ValueError(f"{what}: {_row(table, i)}: decided {row['decision']} and {seen[1]} at "
                              f"the same decided_at {row['decided_at']}; keep the one that stands")

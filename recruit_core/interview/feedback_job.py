@@ -62,10 +62,10 @@ def run(cfg: RecruitConfig) -> dict:
     markdown = write_text_atomic(quality_markdown(quality, settings), folder / "question_quality.md")
     questions = quality.filter(pc.equal(quality.column("level"), "question"))
     verdicts = questions.column("verdict").to_pylist()
-    decided = {(j, r) for j, r in zip(feedback.column("job_id").to_pylist(),
+    rated = {(j, r) for j, r in zip(feedback.column("job_id").to_pylist(),
                                       feedback.column("resume_id").to_pylist())}
     return {"question_quality": str(parquet), "markdown": str(markdown),
             "decisions": len(outcomes), "ratings": feedback.num_rows,
-            "rated_candidates_without_decision": len(decided - set(outcomes)),
+            "rated_candidates_without_decision": len(rated - set(outcomes)),
             "questions": questions.num_rows, "discriminating": verdicts.count(DISCRIMINATES),
             "not_discriminating": verdicts.count(DOES_NOT), "too_few_ratings": verdicts.count(TOO_FEW)}
