@@ -173,3 +173,23 @@ def test_a_missing_question_quality_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="interview.question_quality=.*nope.parquet"):
         Demotion.from_config(interview)
     assert Demotion.from_config(compose_config([]).interview) is None
+
+
+def test_questions_rated_by_id_only_get_their_kind_and_wording_from_the_interview_questions(tmp_path):
+    from recruit_core.interview.feedback_job import run
+    questions = default_questions(TAXONOMY)
+    decisions, feedback = planted_feedback(questions)
+    pq.write_table(decisions, tmp_path / "decisions.parquet")
+    pq.write_table(feedback.drop_columns(["kind", "question"]), tmp_path / "feedback.parquet")
+    (tmp_path / "questions").mkdir()
+    pq.write_table(pa.table({"question_id": [stable_id(p.question) for p in questions],
+                             "kind": [p.question.kind for p in questions],
+                             "question": [p.question.question for p in questions]}),
+                   tmp_path / "questions" / "part-00000.parquet")
+    run(compose_config([f"feedback.decisions={tmp_path / 'decisions.parquet'}",
+                        f"feedback.feedback={tmp_path / 'feedback.parquet'}",
+                        f"feedback.questions={tmp_path / 'questions'}", f"output_root={tmp_path}"]))
+    quality = pq.read_table(tmp_path / "feedback" / "question_quality.parquet").to_pylist()
+    named = {r["question_id"]: (r["kind"], r["question"]) for r in quality if r["level"] == "question"}
+    assert named == {stable_id(p.question): (p.question.kind, p.question.question) for p in questions}
+    assert "unknown" not in {r["kind"] for r in quality}
