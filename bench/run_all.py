@@ -41,6 +41,7 @@ SUITE_ARGS = {
     "train_throughput": ["--steps", "6"],
     "match_topk": ["--resumes", "200000"],
     "counterfactual": ["--resumes", "12", "--jobs", "30"],
+    "drift_demo": ["--resumes", "400"],
 }
 FIRST, LAST = ("limits",), ("demo_stages",)
 # Longer than the suite's whole budget: run on their own.

@@ -7,6 +7,7 @@
     recruit train -m train.lr=2e-5,5e-5            # Hydra multirun sweeps work the same way
     recruit audit audit.scores=outputs/scores      # bias audit of the recommendations
     recruit drift outputs/a/scores outputs/b/scores   # what changed between two score runs
+    recruit feedback feedback.decisions=d.parquet feedback.feedback=f.parquet   # question quality
     recruit score --help                           # score's settings, their values and meaning
     recruit serve inputs.jobs=outputs/pool/jobs    # the scoring model over HTTP on 127.0.0.1:8000
     recruit show outputs/demo/match/shortlists     # any output: Parquet, .jsonl, .json, .md, .ics
@@ -25,7 +26,7 @@ from pathlib import Path
 
 JOBS_DIR = Path(__file__).resolve().parent
 VERBS = ("demo", "generate", "ingest", "train", "score", "match", "interview_pack", "schedule",
-         "evaluate", "audit", "serve", "drift")
+         "evaluate", "audit", "serve", "drift", "feedback")
 # `recruit drift A B`: the two folders given by position are these settings
 POSITIONAL = {"drift": ("drift.baseline", "drift.current")}
 USAGE = 2

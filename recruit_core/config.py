@@ -243,6 +243,15 @@ class InterviewConfig:
     buffer_minutes: int = 15  # an interviewer's free time between two interviews
     panel_size: int = 2  # two interviewers: one probes the skills, one the behaviour
     min_skill_coverage: float = 1.0  # share of the job's required skills the panel must know
+    # The feedback job's question_quality.parquet (`recruit feedback`): questions it judged not to
+    # discriminate are ranked down in the packs built after it; "" ranks without feedback
+    question_quality: str = ""
+    # 1.0: a question judged not to discriminate drops by about one question type (packs.PRIORITY
+    # types are 0.4-1.0 apart), so it gives way to its peers but is still asked when nothing replaces it
+    demote_question: float = 1.0
+    # A question with no verdict of its own whose kind was judged not to discriminate: half as much,
+    # the kind's verdict being weaker evidence about one question than the question's own
+    demote_kind: float = 0.5
 
     def __post_init__(self) -> None:
         if not 1 <= self.questions_min <= self.questions_max:
@@ -328,6 +337,33 @@ class DriftConfig:
     quarantine_rate_change: float = 0.01  # a reason's quarantine rate moving 1 point is flagged
     churn_threshold: float = 0.5  # a job whose shortlist lost half its resumes is flagged
     min_rows: int = 30  # a score's PSI and KS need this many rows in each run to mean anything
+
+
+@dataclass
+class FeedbackConfig:
+    """`recruit feedback`: which interview questions separate candidates later advanced or hired
+    from those rejected, and whether interviewers agree on them (recruit_core/interview/feedback.py)."""
+
+    decisions: str = ""  # Parquet/CSV of job_id, resume_id, decision, decided_at, decided_by
+    feedback: str = ""  # Parquet/CSV of job_id, resume_id, question_id, interviewer, score
+    # optional: the interview job's questions/ (question_id, kind, question), to name the questions
+    # and their kinds when the feedback table holds only their ids
+    questions: str = ""
+    output_dir: str = "${output_root}/feedback"  # question_quality.parquet and question_quality.md
+    scale: int = 3  # the rubric's points: 3 (weak, adequate, strong, as the packs write) or 5
+    # AUC is judged only with this many candidates on each side (advanced or hired; rejected): with
+    # 10 and 10, an AUC of 0.73 is significant at 5% one-sided (exact Mann-Whitney), 0.65 is not
+    min_per_outcome: int = 10
+    min_auc: float = 0.65  # an AUC this far above chance (0.5) is worth an interviewer's minutes
+    alpha: float = 0.05  # ... and must be significant at this level (one-sided Mann-Whitney U)
+    # Krippendorff's alpha from which raters agree: 0.667 is Krippendorff's lowest for tentative
+    # conclusions (0.8 for firm ones)
+    min_agreement: float = 0.667
+    min_rated_twice: int = 5  # candidates rated by two or more interviewers before alpha is judged
+
+    def __post_init__(self) -> None:
+        if self.scale not in (3, 5):
+            raise ValueError(f"feedback.scale={self.scale}: use 3 (weak/adequate/strong) or 5")
 
 
 @dataclass
@@ -419,6 +455,7 @@ class RecruitConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     drift: DriftConfig = field(default_factory=DriftConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)

@@ -32,6 +32,7 @@ JOB_SECTIONS = {
     "evaluate": ("eval", "model", "data"),
     "audit": ("audit",),
     "drift": ("drift",),
+    "feedback": ("feedback",),
     "serve": ("serve", "score", "inputs", "ingest", "model", "data", "privacy", "cluster"),
 }
 TOP_LEVEL = ("experiment", "output_root")

@@ -153,6 +153,8 @@ RANGES: dict[str, dict[str, Range]] = {
         "buffer_minutes": count("minutes an interviewer rests between interviews", 0, 1440),
         "panel_size": count("interviewers per interview"),
         "min_skill_coverage": share("share of the job's required skills the panel must know"),
+        "demote_question": Range("priority a question judged not to discriminate loses", 0, 10),
+        "demote_kind": Range("priority a question loses when its kind does not discriminate", 0, 10),
     },
     "eval": {
         "sample_resumes": count("resumes evaluated"),
@@ -190,6 +192,14 @@ RANGES: dict[str, dict[str, Range]] = {
         "quarantine_rate_change": share("change of a quarantine reason's rate that is flagged"),
         "churn_threshold": share("share of a shortlist changed from which a job is flagged"),
         "min_rows": count("rows each run needs for a score's PSI and KS"),
+    },
+    "feedback": {
+        "scale": count("points of the rubric's scale", 3, 5),
+        "min_per_outcome": count("candidates per outcome before a question's AUC is judged"),
+        "min_auc": Range("AUC from which a question discriminates", 0.5, 1),
+        "alpha": share("significance level of the AUC's Mann-Whitney test"),
+        "min_agreement": Range("Krippendorff's alpha from which interviewers agree", -1, 1),
+        "min_rated_twice": count("candidates rated by two interviewers before agreement is judged"),
     },
     "ingest": {
         "max_file_mb": positive("largest resume file read, in MiB", 2**20),

@@ -115,7 +115,7 @@ def test_the_run_report_gets_a_drift_page(pools, tmp_path):
     _drift(tmp_path, pools["root"] / "night1", pools["root"] / "shifted")
     write_report(tmp_path / "run")
     html = (tmp_path / "run" / "report" / "drift.html").read_text()
-    assert "Category mix" in html and "empty_text" in html
+    assert "Category mix" in html and "empty_text" in html and "Job family mix" in html
     assert 'href="drift.html"' in (tmp_path / "run" / "report" / "index.html").read_text()
 
 

@@ -21,7 +21,7 @@ from recruit_core.config import RecruitConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 VERBS = ("demo", "generate", "ingest", "train", "score", "match", "interview_pack", "schedule",
-         "evaluate", "audit", "serve", "drift")
+         "evaluate", "audit", "serve", "drift", "feedback")
 
 
 def _python(code: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess:

@@ -6,8 +6,10 @@ A score run is the score job's output folder (scores/*.parquet, quarantine/*.par
 is the match job's (shortlists/*.parquet). The thresholds are DriftConfig's (recruit_core/config.py).
 Per top category (category_1 of the baseline) and for best_fit: PSI and KS of the score, computed
 where both runs hold at least `drift.min_rows` rows of it; the category mix (share of each
-category_1) as PSI and its largest share change; the quarantine rate per reason; with two match
-runs, each job's shortlist churn: the share of the baseline shortlist not in the current one.
+category_1) as PSI and its largest share change; the same mix rolled up to job families when the
+categories are taxonomy occupations (a family halved moves each of its occupations too little to
+flag, the family's share enough); the quarantine rate per reason; with two match runs, each job's
+shortlist churn: the share of the baseline shortlist not in the current one.
 """
 from __future__ import annotations
 
@@ -86,6 +88,15 @@ def category_mix(base: pa.Table, cur: pa.Table, drift: DriftConfig) -> dict:
                             or (names and abs(change[largest]) >= drift.mix_change))}
 
 
+def family_mix(base: pa.Table, cur: pa.Table, families: dict[str, str], drift: DriftConfig) -> dict | None:
+    """`category_mix` of the job families of the categories (None when no category has one)."""
+    rolled = [pa.table({"category_1": pa.array([families.get(c) for c in t.column("category_1").to_pylist()],
+                                               pa.string())}) for t in (base, cur)]
+    if rolled[0].column("category_1").null_count == base.num_rows:
+        return None
+    return category_mix(*rolled, drift)
+
+
 def quarantine_rates(runs: list[tuple[pa.Table, pa.Table | None]], drift: DriftConfig) -> list[dict]:
     """Quarantined rows per reason over rows in (scored + quarantined), in both runs."""
     rates = []
@@ -122,14 +133,18 @@ def shortlist_churn(base_folder: str, cur_folder: str, drift: DriftConfig) -> li
     return rows
 
 
-def compare_runs(drift: DriftConfig) -> dict:
-    """The drift report of drift.current against drift.baseline (and of their match runs)."""
+def compare_runs(drift: DriftConfig, families: dict[str, str] | None = None) -> dict:
+    """The drift report of drift.current against drift.baseline (and of their match runs);
+    `families` maps a category to its job family (the taxonomy's occupations)."""
     base_run, cur_run = read_score_run(drift.baseline), read_score_run(drift.current)
     report = {"baseline": drift.baseline, "current": drift.current,
               "rows": {"baseline": base_run[0].num_rows, "current": cur_run[0].num_rows},
               "score_shift": score_shifts(base_run[0], cur_run[0], drift),
               "category_mix": category_mix(base_run[0], cur_run[0], drift),
               "quarantine": quarantine_rates([base_run, cur_run], drift)}
+    mix = family_mix(base_run[0], cur_run[0], families or {}, drift)
+    if mix is not None:
+        report["family_mix"] = mix
     if drift.baseline_match and drift.current_match:
         report["shortlist_churn"] = shortlist_churn(drift.baseline_match, drift.current_match, drift)
     report["flagged"] = flagged_findings(report)
@@ -145,6 +160,10 @@ def flagged_findings(report: dict) -> list[str]:
     if mix["flagged"]:
         lines.append(f"category mix: PSI {mix['psi']}, {mix['largest_change']['category']} "
                      f"share {mix['largest_change']['change']:+.3f}")
+    family = report.get("family_mix")
+    if family and family["flagged"]:
+        lines.append(f"family mix: PSI {family['psi']}, {family['largest_change']['category']} "
+                     f"share {family['largest_change']['change']:+.3f}")
     lines += [f"quarantine {r['reason']}: rate {r['baseline_rate']} -> {r['current_rate']}"
               for r in report["quarantine"] if r["flagged"]]
     lines += [f"shortlist of {r['job_id']}: {r['churn']:.0%} changed"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from recruit_core.config import RecruitConfig
+from recruit_core.data.taxonomy import load_taxonomy
 from recruit_core.drift.compare import compare_runs
 from recruit_core.io import write_json_atomic, write_text_atomic
 
@@ -27,7 +28,8 @@ def run(cfg: RecruitConfig) -> dict:
     if bool(drift.baseline_match) != bool(drift.current_match):
         raise ValueError("drift.baseline_match and drift.current_match: give both match output "
                          "folders for shortlist churn, or neither")
-    report = compare_runs(drift)
+    taxonomy = load_taxonomy(cfg.data)
+    report = compare_runs(drift, {o.id: o.family for o in taxonomy.occupations})
     folder = Path(drift.output_dir)
     report["drift_json"], report["drift_md"] = str(folder / "drift.json"), str(folder / "drift.md")
     write_json_atomic(report, folder / "drift.json")
@@ -56,6 +58,10 @@ def render_markdown(report: dict) -> str:
         mix["categories"], ["category", "baseline_share", "current_share", "change"]) + [""]
     lines += ["## Quarantine rate by reason", ""] + _table(
         report["quarantine"], ["reason", "baseline_rate", "current_rate", "flagged"]) + [""]
+    if "family_mix" in report:
+        family = report["family_mix"]
+        lines += [f"## Job family mix (PSI {family['psi']})", ""] + _table(
+            family["categories"], ["category", "baseline_share", "current_share", "change"]) + [""]
     if "shortlist_churn" in report:
         lines += ["## Shortlist churn per job", ""] + _table(
             report["shortlist_churn"], ["job_id", "baseline", "current", "churn", "flagged"]) + [""]

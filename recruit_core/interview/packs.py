@@ -7,11 +7,16 @@ skills, a seniority probe, checks of the strongest claimed required skills, and 
 questions on the job's tasks. Each comes with a rubric (what a weak, adequate and strong answer
 shows) built from templates per skill kind, and the reason it was chosen. `select_questions` then
 ranks them by question type and by relevance to the job description, and keeps
-`questions_min..questions_max`; `build_pack` does all of it for one pair.
+`questions_min..questions_max`; `build_pack` does all of it for one pair. With interview feedback
+(`recruit feedback`, recruit_core/interview/feedback.py), questions judged not to discriminate are
+ranked down first (`demote`). Every question has a stable `question_id` from its kind, skill and
+template wording, so feedback on one question asked of many candidates adds up.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from recruit_core.data.synth_text import SENIORITY
 from recruit_core.data.taxonomy import Taxonomy
@@ -101,6 +106,17 @@ class Question:
     reason: str
     priority: float  # from the question type and the evidence behind it; ranking adds relevance
     relevance: float = 0.0
+    question_id: str = ""  # `stable_id` of the template wording; set on the questions a pack keeps
+
+
+def content_id(kind: str, skill_id: str, wording: str) -> str:
+    """12 hex characters of sha256(kind, skill, wording): the same for every candidate asked it."""
+    return hashlib.sha256("\x1f".join((kind, skill_id or "", wording)).encode()).hexdigest()[:12]
+
+
+def stable_id(question: Question) -> str:
+    """The question's `content_id`, from its template wording (call it before any rewording)."""
+    return content_id(question.kind, question.skill_id, question.question)
 
 
 def _facet(taxonomy: Taxonomy, skill_id: str) -> tuple[str, Facet]:
@@ -226,9 +242,14 @@ def rank_questions(questions: list[Question], relevance: list[float]) -> list[Qu
     return sorted(scored, key=_rank_key)
 
 
-def select_questions(ranked: list[Question], questions_min: int, questions_max: int) -> list[Question]:
+def select_questions(ranked: list[Question], questions_min: int, questions_max: int,
+                     demote: Callable[[Question], float] | None = None) -> list[Question]:
     """The best `questions_max` within each type's quota, topped up past the quotas and then with
-    general questions to reach `questions_min`; `ranked` is best first, and so is the result."""
+    general questions to reach `questions_min`; `ranked` is best first, and so is the result.
+    `demote(question) -> priority to take off` (feedback.Demotion: questions that did not
+    discriminate) re-ranks first; it reads only the question, so packs stay deterministic."""
+    if demote is not None:
+        ranked = sorted((replace(q, priority=q.priority - demote(q)) for q in ranked), key=_rank_key)
     chosen, used = [], dict.fromkeys(QUOTA, 0)
     for question in ranked:
         if len(chosen) < questions_max and used[question.kind] < QUOTA[question.kind]:
@@ -237,21 +258,26 @@ def select_questions(ranked: list[Question], questions_min: int, questions_max: 
     chosen += [q for q in ranked if q not in chosen][:max(0, questions_min - len(chosen))]
     asked = {q.question for q in chosen}
     fillers = [q for q in map(general_question, range(len(GENERAL_QUESTIONS))) if q.question not in asked]
+    if demote is not None:
+        fillers = sorted((replace(q, priority=q.priority - demote(q)) for q in fillers), key=_rank_key)
     chosen += fillers[:max(0, questions_min - len(chosen))]
     return sorted(chosen, key=_rank_key)
 
 
 def build_pack(taxonomy: Taxonomy, extractor: SkillExtractor, job: dict, resume_text: str,
                relevance, generator: QuestionGenerator, questions_min: int,
-               questions_max: int) -> tuple[Gap, list[Question]]:
+               questions_max: int, demote: Callable[[Question], float] | None = None,
+               ) -> tuple[Gap, list[Question]]:
     """The gap and the ranked, phrased questions for one pair.
 
     `relevance(job_description, texts) -> list[float]` scores the template wording (see
-    `generators.EncoderRelevance`); only the chosen questions are then phrased by `generator`.
+    `generators.EncoderRelevance`); only the chosen questions are then phrased by `generator`,
+    each keeping the `question_id` of its template wording. `demote`: see `select_questions`.
     """
     gap = analyse_gap(job, extractor.extract(resume_text), resume_text=resume_text)
     proposed = propose_questions(taxonomy, job, gap)
     scores = relevance(job.get("description", ""), [q.question for q in proposed])
-    chosen = select_questions(rank_questions(proposed, scores), questions_min, questions_max)
+    chosen = select_questions(rank_questions(proposed, scores), questions_min, questions_max, demote)
     wording = generator.phrase(job, [q.question for q in chosen])
-    return gap, [replace(q, question=text) for q, text in zip(chosen, wording, strict=True)]
+    return gap, [replace(q, question=text, question_id=stable_id(q))
+                 for q, text in zip(chosen, wording, strict=True)]

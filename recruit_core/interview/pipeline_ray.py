@@ -24,6 +24,7 @@ from recruit_core.text.gaps import Gap
 
 QUESTION_SCHEMA = pa.schema([
     ("job_id", pa.string()), ("resume_id", pa.string()), ("question_no", pa.int32()),
+    ("question_id", pa.string()),  # packs.stable_id: what interview feedback names a question by
     ("kind", pa.string()), ("skill_id", pa.string()), ("question", pa.string()),
     ("rubric_weak", pa.string()), ("rubric_adequate", pa.string()), ("rubric_strong", pa.string()),
     ("reason", pa.string()), ("relevance", pa.float32()),
@@ -137,6 +138,7 @@ class InterviewPackBuilder:
                  jobs: list[dict], torch_threads: int = 1):
         import torch
 
+        from recruit_core.interview.feedback import Demotion
         from recruit_core.interview.wording import EncoderRelevance, make_generator
         from recruit_core.text.skills import SkillExtractor
 
@@ -145,6 +147,7 @@ class InterviewPackBuilder:
         self.extractor = SkillExtractor.from_taxonomy(self.taxonomy)
         self.relevance = EncoderRelevance.from_config(model)
         self.generator = make_generator(interview)
+        self.demote = Demotion.from_config(interview)
         self.cfg = interview
         self.jobs = {job["job_id"]: job for job in jobs}
 
@@ -156,13 +159,14 @@ class InterviewPackBuilder:
                                                  batch["text"]):
             job = self.jobs[str(job_id)]
             gap, questions = build_pack(self.taxonomy, self.extractor, job, str(text), self.relevance,
-                                        self.generator, self.cfg.questions_min, self.cfg.questions_max)
+                                        self.generator, self.cfg.questions_min, self.cfg.questions_max,
+                                        self.demote)
             markdown = pack_markdown(self.taxonomy, job, str(resume_id), int(rank), gap, questions)
             pack = pack_path(str(job_id), str(resume_id))
             write_text_atomic(markdown, Path(self.cfg.output_dir) / pack)
             for number, q in enumerate(questions, start=1):
                 values = {"job_id": str(job_id), "resume_id": str(resume_id), "question_no": number,
-                          "kind": q.kind, "skill_id": q.skill_id, "question": q.question,
+                          "question_id": q.question_id, "kind": q.kind, "skill_id": q.skill_id, "question": q.question,
                           "rubric_weak": q.rubric_weak, "rubric_adequate": q.rubric_adequate,
                           "rubric_strong": q.rubric_strong, "reason": q.reason, "relevance": q.relevance,
                           "pack": pack}

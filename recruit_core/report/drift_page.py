@@ -20,6 +20,11 @@ def drift_page(drift: dict) -> str:
     mix = drift.get("category_mix") or {}
     parts += [f"<h2>Category mix (PSI {esc(mix.get('psi'))})</h2>",
               table(mix.get("categories", []), ["category", "baseline_share", "current_share", "change"])]
+    if "family_mix" in drift:
+        family = drift["family_mix"]
+        parts += [f"<h2>Job family mix (PSI {esc(family.get('psi'))})</h2>",
+                  table(family.get("categories", []), ["category", "baseline_share", "current_share",
+                                                       "change"])]
     parts += ["<h2>Quarantine rate by reason</h2>",
               table(drift.get("quarantine", []), ["reason", "baseline_rate", "current_rate", "flagged"])]
     if "shortlist_churn" in drift:
