@@ -15,19 +15,26 @@ import argparse
 import shutil
 from pathlib import Path
 
+import torch
+
 from recruit_core.eval.calibration import CALIBRATION_FILE
-from recruit_core.model.encoder import weights_sha256
 from recruit_core.model.recruit import RecruitModel
+
+
+def same_encoder(one: RecruitModel, other: RecruitModel) -> bool:
+    """Equal encoder weights, compared as tensors (folders lay the same weights out differently)."""
+    mine, theirs = one.encoder.state_dict(), other.encoder.state_dict()
+    return mine.keys() == theirs.keys() and all(torch.equal(mine[k], theirs[k]) for k in mine)
 
 
 def combine(classifier: str | Path, biencoder: str | Path, output: str | Path) -> Path | None:
     """The classifier's folder with the bi-encoder's fit heads and calibration, or None when their
     encoder weights differ."""
     classifier, biencoder, output = Path(classifier), Path(biencoder), Path(output)
-    if weights_sha256(classifier) != weights_sha256(biencoder):
-        return None
     model, tokenizer, meta = RecruitModel.load(classifier)
     fit, _, fit_meta = RecruitModel.load(biencoder)
+    if not same_encoder(model, fit):
+        return None
     model.embed_head, model.resume_tower, model.job_tower = fit.embed_head, fit.resume_tower, fit.job_tower
     model.fit_categories = fit.fit_categories
     folder = model.save(output, tokenizer, {**meta, "fit": fit_meta.get("fit"),
