@@ -22,8 +22,11 @@ from recruit_core.model.recruit import RecruitModel
 
 
 def same_encoder(one: RecruitModel, other: RecruitModel) -> bool:
-    """Equal encoder weights, compared as tensors (folders lay the same weights out differently)."""
-    mine, theirs = one.encoder.state_dict(), other.encoder.state_dict()
+    """Equal encoder weights, compared as tensors (folders lay the same weights out differently);
+    the pooler is left out: BERT's next-sentence leftover, unused by mean pooling and not kept by
+    every folder layout."""
+    mine, theirs = ({k: v for k, v in model.encoder.state_dict().items() if not k.startswith("pooler.")}
+                    for model in (one, other))
     return mine.keys() == theirs.keys() and all(torch.equal(mine[k], theirs[k]) for k in mine)
 
 
