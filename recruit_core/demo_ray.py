@@ -78,6 +78,15 @@ def _stages() -> list[tuple[str, object]]:
             ("schedule", _on_shortlist(schedule))]
 
 
+def _shortlist_quality(cfg: RecruitConfig, results: dict) -> dict:
+    """The packs and the schedule read each job's first candidates: how many are true fits."""
+    from recruit_core.eval.shortlist_quality import quality_line, read_shortlists, shortlist_quality
+    figures = shortlist_quality(read_shortlists(results["match"]["shortlists"]), cfg.data.dir,
+                                cfg.interview.top_candidates_per_job, cfg.data)
+    print(quality_line(figures), flush=True)
+    return figures
+
+
 def run(cfg: RecruitConfig) -> dict:
     connect(cfg.cluster, trains=True)
     results, timings = {}, {}
@@ -86,7 +95,8 @@ def run(cfg: RecruitConfig) -> dict:
         results[name] = stage(cfg, results)
         timings[name] = round(time.perf_counter() - started, 2)
         print(f"stage {name}: {timings[name]} s", flush=True)
-    summary = {"experiment": cfg.experiment, "stage_seconds": timings, "outputs": results}
+    summary = {"experiment": cfg.experiment, "stage_seconds": timings, "outputs": results,
+               "quality": {"shortlists": _shortlist_quality(cfg, results)}}
     write_json_atomic(summary, Path(cfg.output_root) / "demo_summary.json")
     from recruit_core.report.build import write_report
     summary["report"] = str(write_report(Path(cfg.output_root)).resolve())
