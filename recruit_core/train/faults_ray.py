@@ -26,6 +26,7 @@ def drill_training(compose, address: str, work: Path) -> dict:
     from recruit_core.train import job_ray as train
     work.mkdir(parents=True, exist_ok=True)
     cfg = compose(["experiment=smoke", f"output_root={work}", f"data.dir={work / 'pool'}",
+                   "data.shard_rows=120",  # one shard of the 120 resumes: 6 steps per epoch
                    f"train.run_name=drill-{uuid.uuid4().hex[:8]}", f"train.epochs={EPOCHS}",
                    "cluster=remote", f"cluster.address={address}"])
     write_resume_shard(cfg.data, 0)
@@ -41,9 +42,10 @@ def drill_training(compose, address: str, work: Path) -> dict:
             os.environ.pop(key, None)
     injected = marker.read_text().strip() if marker.exists() else ""
     losses = json.loads(Path(result["eval"]).read_text())["training"]["losses"] if result else []
-    resumed = (result.get("start_step") == STEPS_PER_EPOCH
-               and result.get("final_step") == EPOCHS * STEPS_PER_EPOCH
-               and len(losses) == EPOCHS * STEPS_PER_EPOCH - STEPS_PER_EPOCH
+    per_epoch = result.get("steps_per_epoch")
+    resumed = (per_epoch == STEPS_PER_EPOCH and result.get("start_step") == per_epoch
+               and result.get("final_step") == EPOCHS * per_epoch
+               and len(losses) == EPOCHS * per_epoch - per_epoch
                and Path(result.get("model", "/nonexistent"), "model.safetensors").is_file())
     return {"fault": "train_worker", "injected": injected, "error": error or ("" if resumed else
             f"did not resume as expected: start {result.get('start_step')}, final "
