@@ -29,16 +29,29 @@ def _train(task: str):
     return stage
 
 
+def _screening_model(cfg: RecruitConfig, results: dict) -> dict:
+    """One folder with the classifier's categories and the bi-encoder's fit when both stages kept
+    the frozen encoder, so scores and matches carry the same fit probability (train/combine.py)."""
+    from recruit_core.train.combine import combine
+    classifier, biencoder = results["train_classify"]["model"], results["train_biencoder"]["model"]
+    folder = combine(classifier, biencoder, Path(cfg.output_root) / "models" / "screening")
+    if folder is None:
+        return {"score_model": classifier, "match_model": biencoder,
+                "why": "the classifier and the bi-encoder hold different encoders: each job reads its own"}
+    return {"score_model": str(folder), "match_model": str(folder),
+            "why": "classifier and bi-encoder on the same frozen encoder: one folder, one fit number"}
+
+
 def _score(cfg: RecruitConfig, results: dict) -> dict:
     from recruit_core.score.job_ray import run
-    model = results["train_classify"]["model"]
+    model = results["screening_model"]["score_model"]
     return run(replace(cfg, score=replace(cfg.score, model_path=model, overwrite=True)))
 
 
 def _match(cfg: RecruitConfig, results: dict) -> dict:
     from recruit_core.match.job_ray import run
     return run(replace(cfg, match=replace(
-        cfg.match, biencoder_path=results["train_biencoder"]["model"],
+        cfg.match, biencoder_path=results["screening_model"]["match_model"],
         crossencoder_path=results["train_crossencoder"]["model"])))
 
 
@@ -60,8 +73,18 @@ def _stages() -> list[tuple[str, object]]:
     from recruit_core.schedule.job_ray import run as schedule
     return [("generate", _generate), ("train_classify", _train("classify")),
             ("train_biencoder", _train("biencoder")), ("train_crossencoder", _train("crossencoder")),
-            ("score", _score), ("match", _match), ("interview_pack", _on_shortlist(interview_packs)),
+            ("screening_model", _screening_model), ("score", _score), ("match", _match),
+            ("interview_pack", _on_shortlist(interview_packs)),
             ("schedule", _on_shortlist(schedule))]
+
+
+def _shortlist_quality(cfg: RecruitConfig, results: dict) -> dict:
+    """The packs and the schedule read each job's first candidates: how many are true fits."""
+    from recruit_core.eval.shortlist_quality import quality_line, read_shortlists, shortlist_quality
+    figures = shortlist_quality(read_shortlists(results["match"]["shortlists"]), cfg.data.dir,
+                                cfg.interview.top_candidates_per_job, cfg.data)
+    print(quality_line(figures), flush=True)
+    return figures
 
 
 def run(cfg: RecruitConfig) -> dict:
@@ -72,7 +95,8 @@ def run(cfg: RecruitConfig) -> dict:
         results[name] = stage(cfg, results)
         timings[name] = round(time.perf_counter() - started, 2)
         print(f"stage {name}: {timings[name]} s", flush=True)
-    summary = {"experiment": cfg.experiment, "stage_seconds": timings, "outputs": results}
+    summary = {"experiment": cfg.experiment, "stage_seconds": timings, "outputs": results,
+               "quality": {"shortlists": _shortlist_quality(cfg, results)}}
     write_json_atomic(summary, Path(cfg.output_root) / "demo_summary.json")
     from recruit_core.report.build import write_report
     summary["report"] = str(write_report(Path(cfg.output_root)).resolve())

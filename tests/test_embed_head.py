@@ -133,3 +133,27 @@ def test_fit_towers_run_in_the_jobs_forward_pass(smoke_config, tmp_path):
     assert np.array_equal(text.embed_texts(texts[1:], side="resume")[0], resumes[1])
     plain = candidate_model(encoder).save(tmp_path / "plain", tokenizer, {"task": "biencoder"})
     assert model_fingerprint(str(folder), cfg.model) != model_fingerprint(str(plain), cfg.model)
+
+
+def test_a_classifier_and_a_bi_encoder_on_one_frozen_encoder_share_one_folder(smoke_config, tmp_path):
+    from recruit_core.model.encoder import load_encoder
+    from recruit_core.model.recruit import RecruitModel
+    from recruit_core.train.combine import combine
+    from recruit_core.train.embed_head_job import candidate_model
+    from recruit_core.train.fit_towers import Towers
+    cfg = smoke_config()
+    tokenizer, encoder, _ = load_encoder(cfg.model)
+    hidden = encoder.config.hidden_size
+    classifier = RecruitModel(encoder, ["nurse", "engineer"]).save(tmp_path / "c", tokenizer, {"task": "classify"})
+    rng = np.random.default_rng(1)
+    towers = Towers(*(rng.normal(size=shape) for shape in ((2, hidden), 2, (2, hidden), 2)), 1.0, 1.0, 0.0)
+    bi = candidate_model(encoder, towers=towers, categories=["a", "b"]).save(tmp_path / "b", tokenizer,
+                                                                            {"task": "biencoder"})
+    (bi / "calibration.json").write_text('{"method": "platt", "slope": 5.0, "intercept": -2.0}')
+    folder = combine(classifier, bi, tmp_path / "both")
+    model, _, _ = RecruitModel.load(folder)
+    assert model.categories == ["nurse", "engineer"] and model.fit_categories == ["a", "b"]
+    assert read_folder_calibration(folder).slope == 5.0
+    other_tokenizer, other, _ = load_encoder(smoke_config("model.tiny.seed=7").model)
+    moved = RecruitModel(other, ["nurse"]).save(tmp_path / "o", other_tokenizer, {"task": "classify"})
+    assert combine(moved, bi, tmp_path / "none") is None

@@ -162,8 +162,8 @@ class RecruitModel(nn.Module):
         transformers and sentence-transformers load it with the trained head (see `folders`)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        meta = {"categories": self.categories, "embed_head": self.embed_head is not None,
-                "fit_categories": self.fit_categories, **(extra or {})}
+        meta = {"categories": self.categories, **(extra or {}),
+                "embed_head": self.embed_head is not None, "fit_categories": self.fit_categories}
         task = meta.get("task")
         if task == "classify" and not self.categories:
             raise ValueError(f"{folder}: task=classify but the model has no categories; build it "
