@@ -104,6 +104,11 @@ RANGES: dict[str, dict[str, Range]] = {
         "max_grad_norm": positive("gradient clipping norm"),
         "head_lr_scale": positive("learning-rate multiplier of the new heads", 1000),
         "eval_candidates": count("jobs reranked per dev resume"),
+        "keep_checkpoints": count("checkpoints kept: the latest and the best by dev score", 2),
+        "lora_r": count("rank of each LoRA update", 1, 1024),
+        "lora_alpha": count("LoRA scale numerator (updates scaled by alpha / r)", 1, 4096),
+        "lora_dropout": Range("dropout on the LoRA adapters' input", 0, 0.9),
+        "lora_lr_scale": positive("learning-rate multiplier of the LoRA adapters", 1000),
     },
     "score": {
         "batch_size": count("resumes per actor call"),
