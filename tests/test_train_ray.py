@@ -86,7 +86,7 @@ def test_run_keeps_best_and_latest_checkpoint_with_optimizer_state_in_the_latest
     """Three checkpoints written (steps 6, 12, 18), train.keep_checkpoints=2 of them left; only the
     one a resumed run starts from keeps the optimizer state."""
     result, figures = interrupted_run
-    checkpoints = sorted(Path(result["eval"]).parent.glob("checkpoint_*"))  # named by time
+    checkpoints = sorted(p for p in Path(result["eval"]).parent.glob("checkpoint_*") if p.is_dir())
     assert 1 <= len(checkpoints) <= 2 and Path(figures["best_checkpoint"]) in checkpoints
     assert [c for c in checkpoints if (c / "train_state.pt").exists()] == [checkpoints[-1]]
 
