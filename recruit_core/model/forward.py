@@ -35,7 +35,7 @@ from recruit_core.model.encoder import (
     weights_fingerprint,
     weights_sha256,
 )
-from recruit_core.model.recruit import RecruitModel, row_stable_linear
+from recruit_core.model.recruit import META_FILE, RecruitModel, row_stable_linear
 from recruit_core.text.windows import Windows, encode_pairs, encode_windows, pool_windows
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def check_model_folder(model_path: str, key: str = "score.model_path") -> Path:
     so a wrong path fails at once rather than in a worker after Ray has started."""
     folder = Path(model_path)
     if adapters.is_adapter_folder(folder):  # a LoRA run: adapter weights, base named in recruit.json
-        required = (adapters.ADAPTER_WEIGHTS, "recruit.json")
+        required = (adapters.ADAPTER_WEIGHTS, META_FILE)
     else:
         required = ("config.json", WEIGHTS_FILE)
     for name in required:
@@ -86,7 +86,7 @@ def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
     """The fingerprint `load_scoring_model` will report, from the weights' hash alone (no loading),
     so the driver knows it before any worker has loaded the model; actors check they agree."""
     if model_path and adapters.is_adapter_folder(model_path):
-        base = json.loads((Path(model_path) / "recruit.json").read_text())["adapter"]
+        base = json.loads((Path(model_path) / META_FILE).read_text())["adapter"]
         return weights_fingerprint(Path(model_path).name, adapters.adapter_sha256(Path(model_path), base))
     if model_path:
         return weights_fingerprint(Path(model_path).name, weights_sha256(Path(model_path)))
