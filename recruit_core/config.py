@@ -134,10 +134,34 @@ class TrainConfig:
     # decided_at, decided_by; recruit_core/train/decisions.py) instead of the data's own labels
     decisions: str = ""
     init_from: str = ""  # the bi-encoder in use: the new head starts from it and must beat it on dev
+    # Checkpoints left on disk: the latest (a resumed run continues from it) and the best
+    # keep_checkpoints - 1 by dev score. 2: the best and the last, nothing a finished run reads
+    # more. Only the latest keeps the optimizer state (AdamW's two moments: 2x the weights).
+    keep_checkpoints: int = 2
+    # none: fine-tune every weight; lora: train low-rank updates of the encoder's linear layers
+    # and the heads, the pretrained weights frozen (recruit_core/model/adapters.py): a run stores
+    # a few MB and a pointer to its base instead of a full copy of the encoder.
+    adapter: str = "none"
+    lora_r: int = 8  # rank of each update: 8 is the LoRA paper's GLUE setting for base-size models
+    lora_alpha: int = 16  # updates scaled by alpha / r = 2, peft's usual pairing with r=8
+    lora_dropout: float = 0.1  # on the adapter's input, the dropout BERT uses everywhere else
+    # Every linear layer of a BERT block (attention q/k/v and output, feed-forward in and out), not
+    # the pooler, which recruit never uses (mean pooling): with q/v alone LoRA trails full
+    # fine-tuning more on small data sets (LoRA paper, section 7.1; QLoRA, section 4).
+    lora_targets: list[str] = field(default_factory=lambda: [
+        "query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"])
+    # Learning-rate multiplier of the adapter weights: LoRA's published rates for base-size
+    # encoders (4e-4 to 5e-4) are ~10x full fine-tuning's (5e-5); the heads keep head_lr_scale.
+    lora_lr_scale: float = 10.0
 
     def __post_init__(self) -> None:
         if self.task not in ("classify", "biencoder", "crossencoder"):
             raise ValueError(f"train.task={self.task!r}: use classify, biencoder or crossencoder")
+        if self.adapter not in ("none", "lora"):
+            raise ValueError(f"train.adapter={self.adapter!r}: use none (full fine-tuning) or lora")
+        if self.adapter == "lora" and not self.lora_targets:
+            raise ValueError("train.adapter=lora with no train.lora_targets: name the encoder's "
+                             "linear layers to adapt, e.g. [query,value]")
 
 
 @dataclass

@@ -108,6 +108,11 @@ RANGES: dict[str, dict[str, Range]] = {
         "head_lr": positive("embedding-head learning rate", 1.0),
         "head_hard_negatives": count("mined negatives per job", 0, 1024),
         "head_identity_decay": Range("pull of the embedding head toward the identity", 0, 100),
+        "keep_checkpoints": count("checkpoints kept: the latest and the best by dev score", 2),
+        "lora_r": count("rank of each LoRA update", 1, 1024),
+        "lora_alpha": count("LoRA scale numerator (updates scaled by alpha / r)", 1, 4096),
+        "lora_dropout": Range("dropout on the LoRA adapters' input", 0, 0.9),
+        "lora_lr_scale": positive("learning-rate multiplier of the LoRA adapters", 1000),
     },
     "score": {
         "batch_size": count("resumes per actor call"),

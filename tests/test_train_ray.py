@@ -82,6 +82,21 @@ def test_published_model_carries_a_card_with_this_runs_figures(interrupted_run):
     assert "**Not for automated rejection.**" in card.text and "## Bias audit" in card.text
 
 
+def test_run_keeps_best_and_latest_checkpoint_with_optimizer_state_in_the_latest_only(interrupted_run):
+    """Three checkpoints written (steps 6, 12, 18), train.keep_checkpoints=2 of them left; only the
+    one a resumed run starts from keeps the optimizer state."""
+    result, figures = interrupted_run
+    checkpoints = sorted(p for p in Path(result["eval"]).parent.glob("checkpoint_*") if p.is_dir())
+    assert 1 <= len(checkpoints) <= 2 and Path(figures["best_checkpoint"]) in checkpoints
+    assert [c for c in checkpoints if (c / "train_state.pt").exists()] == [checkpoints[-1]]
+
+
+def test_published_model_shares_the_best_checkpoints_bytes_on_disk(interrupted_run):
+    result, figures = interrupted_run
+    checkpoint = Path(figures["best_checkpoint"]) / "model" / "model.safetensors"
+    assert os.stat(checkpoint).st_ino == os.stat(Path(result["model"]) / "model.safetensors").st_ino
+
+
 @pytest.mark.slow
 def test_interrupted_run_resumes_at_its_checkpointed_step(interrupted_run, run_overrides):
     from recruit_core.train import job_ray as train

@@ -31,6 +31,10 @@ What matches recruit, for a text that fits in one window (a pair within `max_len
   sentence-transformers classes for recruit's outputs.
 - Token types: recruit feeds none (all zeros), so the saved tokenizer makes none
   (`model_input_names`), and a library tokenizing a (job, resume) pair calls the model as recruit did.
+A LoRA run (`train.adapter=lora`) writes an adapter folder instead: peft's adapter_config.json and
+adapter_model.safetensors, every head in the heads file, the tokenizer, and in `recruit.json` the
+base it adapts (settings, folder, sha256); no layout above, since those libraries would need the
+merged weights. `RecruitModel.load` merges it (`recruit_core.model.adapters`).
 The library layout for the classifier is BERT's; an encoder of another family keeps its head in
 `recruit_heads.safetensors` (a warning says so) and still gets the sentence-transformers files.
 """

@@ -16,6 +16,7 @@ No Ray, and the config schema only as type names: a Ray Train worker and a bare 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from recruit_core.model import adapters
 from recruit_core.model.encoder import (
     WEIGHTS_FILE,
     encoder_fingerprint,
@@ -34,7 +36,7 @@ from recruit_core.model.encoder import (
     weights_fingerprint,
     weights_sha256,
 )
-from recruit_core.model.recruit import HEADS_FILE, RecruitModel, row_stable_linear
+from recruit_core.model.recruit import HEADS_FILE, META_FILE, RecruitModel, row_stable_linear
 from recruit_core.text.windows import Windows, encode_pairs, encode_windows, pool_windows
 
 if TYPE_CHECKING:
@@ -70,7 +72,11 @@ def check_model_folder(model_path: str, key: str = "score.model_path") -> Path:
     """A trained model folder holds config.json and safetensors weights: checked on the driver,
     so a wrong path fails at once rather than in a worker after Ray has started."""
     folder = Path(model_path)
-    for name in ("config.json", WEIGHTS_FILE):
+    if adapters.is_adapter_folder(folder):  # a LoRA run: adapter weights, base named in recruit.json
+        required = (adapters.ADAPTER_WEIGHTS, META_FILE)
+    else:
+        required = ("config.json", WEIGHTS_FILE)
+    for name in required:
         if not (folder / name).is_file():
             raise FileNotFoundError(f"{key}={model_path}: no {name} there; point it at a folder "
                                     "written by RecruitModel.save, or leave it empty")
@@ -80,6 +86,9 @@ def check_model_folder(model_path: str, key: str = "score.model_path") -> Path:
 def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
     """The fingerprint `load_scoring_model` will report, from the weights' hash alone (no loading),
     so the driver knows it before any worker has loaded the model; actors check they agree."""
+    if model_path and adapters.is_adapter_folder(model_path):
+        base = json.loads((Path(model_path) / META_FILE).read_text())["adapter"]
+        return weights_fingerprint(Path(model_path).name, adapters.adapter_sha256(Path(model_path), base))
     if model_path:
         return weights_fingerprint(Path(model_path).name, trained_folder_sha256(Path(model_path)))
     if model_cfg.source == "tiny":

@@ -13,6 +13,8 @@ Saved as a Hugging Face folder (config.json + model.safetensors + tokenizer) plu
 `recruit_heads.safetensors` and `recruit.json`, so `model=local model.name_or_path=DIR` loads the
 encoder alone and `RecruitModel.load(DIR)` loads everything; the folder is also laid out for the
 task so that transformers and sentence-transformers load it with its trained head (`folders`).
+A LoRA run's folder holds the adapter and a pointer to its base instead of the encoder's weights;
+`load` merges it (`adapters`).
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
-from recruit_core.model import folders
+from recruit_core.model import adapters, folders
 from recruit_core.text.windows import pool_windows
 
 HEADS_FILE = "recruit_heads.safetensors"
@@ -168,8 +170,12 @@ class RecruitModel(nn.Module):
         if task == "classify" and not self.categories:
             raise ValueError(f"{folder}: task=classify but the model has no categories; build it "
                              "as RecruitModel(encoder, categories)")
-        in_layout = folders.layout_head(self.encoder, task)
-        self.encoder.save_pretrained(str(folder), safe_serialization=True)
+        adapter = adapters.is_adapted(self.encoder)
+        in_layout = None if adapter else folders.layout_head(self.encoder, task)
+        if adapter:
+            adapters.save_adapter(self.encoder, folder, meta)
+        else:
+            self.encoder.save_pretrained(str(folder), safe_serialization=True)
         tokenizer.save_pretrained(str(folder))
         folders.tokenizer_without_token_types(folder)
         heads = {f"{name}.{k}": v.detach().cpu().contiguous()
@@ -180,23 +186,31 @@ class RecruitModel(nn.Module):
             labels = self.categories if in_layout == "category_head" else ["fit"]
             folders.write_sequence_classifier(folder, self.encoder, getattr(self, in_layout), labels)
         task_head = getattr(self, folders.LAYOUT_HEAD[task]) if task in folders.LAYOUT_HEAD else None
-        folders.write_sentence_transformers(folder, task, self.encoder.config.hidden_size, task_head,
-                                            meta.get("max_length"))
+        if not adapter:  # sentence-transformers would need the merged weights: load with `load`
+            folders.write_sentence_transformers(folder, task, self.encoder.config.hidden_size,
+                                                task_head, meta.get("max_length"))
         (folder / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path) -> tuple["RecruitModel", object, dict]:
+    def load(cls, folder: str | Path, merge: bool = True) -> tuple["RecruitModel", object, dict]:
         """(model, tokenizer, metadata) from a folder written by `save`, today's or an older one
-        (all heads in the heads file); a head found in neither place starts fresh."""
+        (all heads in the heads file); a head found in neither place starts fresh. An adapter
+        folder's base is checked and the adapter merged into it (`merge=False`: kept trainable)."""
         folder = Path(folder)
         meta = json.loads((folder / META_FILE).read_text()) if (folder / META_FILE).exists() else {}
-        encoder = AutoModel.from_pretrained(str(folder), trust_remote_code=False, use_safetensors=True)
+        adapter = adapters.is_adapter_folder(folder)
+        if adapter:
+            encoder = adapters.load_adapted_encoder(folder, meta["adapter"], merge)
+        else:
+            encoder = AutoModel.from_pretrained(str(folder), trust_remote_code=False,
+                                                use_safetensors=True)
         tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False)
         model = cls(encoder, meta.get("categories"), bool(meta.get("embed_head")),
                     meta.get("fit_categories"))
         heads = load_file(str(folder / HEADS_FILE)) if (folder / HEADS_FILE).exists() else {}
-        heads.update(folders.read_layout_head(folder, meta.get("task")))
+        if not adapter:  # an adapter folder keeps every head in the heads file
+            heads.update(folders.read_layout_head(folder, meta.get("task")))
         for name in HEADS:
             if getattr(model, name) is None:
                 continue

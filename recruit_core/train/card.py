@@ -39,7 +39,24 @@ def _front_matter(cfg: RecruitConfig) -> dict:
               "datasets": [f"recruit-{cfg.data.source}"], "metrics": metrics}
     if cfg.model.source in BASE_MODELS:
         matter["base_model"] = BASE_MODELS[cfg.model.source]
+    if cfg.train.adapter == "lora":  # the Hub's convention for an adapter folder
+        matter.update(library_name="peft", tags=[*matter["tags"], "lora"])
     return matter
+
+
+def _how_it_loads(cfg: RecruitConfig, base: str, adapter: dict | None) -> str:
+    """The card's sentence on what the folder holds and what loads it."""
+    if not adapter:
+        return ("loads with `SentenceTransformer(folder)` or `CrossEncoder(folder)` and with "
+                "`score.model_path` / `match.*_path`.")
+    train = cfg.train
+    return (f"A LoRA adapter (r={train.lora_r}, alpha={train.lora_alpha}, on "
+            f"{', '.join(train.lora_targets)}) of `{base}`, whose `model.safetensors` has sha256 "
+            f"`{adapter['sha256']}`: this folder holds the adapter and the heads, not the encoder. "
+            "`score.model_path` / `match.*_path` (`RecruitModel.load`) find the base from "
+            "`recruit.json`, refuse any other weights and merge the adapter into them; peft's "
+            "`PeftModel.from_pretrained(base, folder)` loads it too. `SentenceTransformer(folder)` "
+            "does not: it needs the merged weights.")
 
 
 def evaluation_rows(task: str, dev: dict) -> list[dict]:
@@ -87,8 +104,7 @@ def render_card(cfg: RecruitConfig, figures: dict) -> str:
         f"# recruit {task} model `{figures['run_name']}`", "",
         f"Task: the {what}. Fine-tuned from `{base}` by recruit's train job "
         f"(`python ray_jobs/train.py train.task={task}`){f', {steps} steps' if steps else ''}; "
-        "loads with `SentenceTransformer(folder)` or `CrossEncoder(folder)` and with "
-        "`score.model_path` / `match.*_path`.", "",
+        + _how_it_loads(cfg, base, figures.get("adapter")), "",
         "## Intended use", "",
         "Ranking recommendations for a human reviewer: which candidates a recruiter looks at "
         "first, with the matched and missing skills as evidence. A person reviews every "

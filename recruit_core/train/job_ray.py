@@ -6,7 +6,10 @@
     python ray_jobs/train.py -m train.lr=2e-5,5e-5 train.epochs=1,2    # sweep, summary in the sweep dir
 
 Re-running with the same `train.run_name` and `train.storage_path` continues from the latest
-checkpoint. The best checkpoint's model is copied to `<storage_path>/<run_name>/model` (load it with
+checkpoint. A finished run keeps the latest checkpoint and the best ones by dev score
+(`train.keep_checkpoints`), the optimizer state in the latest only: nothing else reads it.
+The best checkpoint's model is published, hard-linked (no second copy on disk), as
+`<storage_path>/<run_name>/model` (load it with
 `model=local model.name_or_path=...` or `score.model_path=...`), with `eval.json` beside it and its
 model card, README.md, inside it (`recruit_core.train.card`). The dev tables and sweep summaries
 are `recruit_core.train.report`.
@@ -80,11 +83,22 @@ def load_task_data(cfg: RecruitConfig) -> dict:
     return {"rows": rows, "categories": categories, "dev_pool": dev_pool}
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link where the file system allows one: the published weights and the best
+    checkpoint's are the same bytes, and nothing rewrites either in place (writers here replace
+    files by rename), so they need not take the disk twice."""
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copy2(source, target)
+
+
 def publish_model(checkpoint_dir: str, run_dir: Path) -> Path:
-    """Copy the checkpoint's model folder to `<run_dir>/model`: temp folder, then renames."""
+    """Put the checkpoint's model folder at `<run_dir>/model`: temp folder, then renames."""
     target = run_dir / "model"
     staging = Path(tempfile.mkdtemp(prefix=".model.", dir=run_dir))
-    shutil.copytree(Path(checkpoint_dir) / "model", staging, dirs_exist_ok=True)
+    shutil.copytree(Path(checkpoint_dir) / "model", staging, dirs_exist_ok=True,
+                    copy_function=_link_or_copy)
     retired = None
     if target.exists():
         retired = Path(tempfile.mkdtemp(prefix=".model-old.", dir=run_dir))
@@ -93,6 +107,34 @@ def publish_model(checkpoint_dir: str, run_dir: Path) -> Path:
     if retired:
         shutil.rmtree(retired)
     return target
+
+
+def drop_optimizer_state(result) -> list[str]:
+    """Delete `train_state.pt` from every kept checkpoint but the latest, the one a resumed run
+    starts from: AdamW's moments are twice the weights. Done after `fit`, never during it: until
+    Ray has registered a new checkpoint, a restarted worker resumes from the previous one."""
+    from recruit_core.train.trainer_ray import STATE_FILE
+    latest = result.checkpoint.path if result.checkpoint else None
+    dropped = []
+    for checkpoint, _ in result.best_checkpoints or []:
+        state = f"{checkpoint.path.rstrip('/')}/{STATE_FILE}"
+        if checkpoint.path != latest and \
+                checkpoint.filesystem.get_file_info(state).type.name == "File":
+            checkpoint.filesystem.delete_file(state)
+            dropped.append(state)
+    return dropped
+
+
+def run_metadata(cfg: RecruitConfig) -> dict:
+    """What every checkpoint's recruit.json records about the run (an adapter: its base too)."""
+    meta = {"task": cfg.train.task, "data": cfg.data.source, "train_config_hash": config_hash(cfg.train),
+            "base_model": asdict(cfg.model), "window_stride": cfg.model.window_stride,
+            "max_length": cfg.model.max_length, "max_windows": cfg.model.max_windows}
+    if cfg.train.adapter == "lora":
+        from recruit_core.model.adapters import base_record
+        from recruit_core.model.encoder import load_tokenizer
+        meta["adapter"] = base_record(asdict(cfg.model), len(load_tokenizer(cfg.model)))
+    return meta
 
 
 def samples_per_second(training: dict, train) -> float | None:
@@ -132,9 +174,7 @@ def _train(cfg: RecruitConfig) -> dict:
     data = load_task_data(cfg)
     rows = data["rows"]
     datasets = {name: tokenized_dataset(part, cfg.train.task, cfg) for name, part in rows.items()}
-    meta = {"task": cfg.train.task, "data": cfg.data.source, "train_config_hash": config_hash(cfg.train),
-            "base_model": asdict(cfg.model), "window_stride": cfg.model.window_stride,
-            "max_length": cfg.model.max_length, "max_windows": cfg.model.max_windows}
+    meta = run_metadata(cfg)
     n_train = len(next(iter(rows["train"].values())))
     trainer = build_trainer(cfg, datasets, loop_config(cfg, data["categories"], n_train, meta))
     result = trainer.fit()
@@ -143,13 +183,14 @@ def _train(cfg: RecruitConfig) -> dict:
         raise RuntimeError(f"run {cfg.train.run_name} reported no checkpoint; see the worker log")
     run_dir = Path(result.path)
     model_dir = publish_model(best.path, run_dir)
+    drop_optimizer_state(result)
     train_seconds = time.perf_counter() - started
     dev, tables = evaluate_on_dev(cfg, model_dir, data)
     gate = write_reranker_gate(model_dir, dev) if cfg.train.task == "crossencoder" else None
     best_metrics = dict(next(m for c, m in result.best_checkpoints if c.path == best.path))
     figures = {"task": cfg.train.task, "run_name": cfg.train.run_name, "model": str(model_dir),
                "best_checkpoint": best.path, "best_checkpoint_metrics": best_metrics,
-               "training": result.return_value, "train_rows": n_train,
+               "training": result.return_value, "adapter": meta.get("adapter"), "train_rows": n_train,
                "dev_rows": len(next(iter(rows["dev"].values()))), "dev": dev,
                "train_seconds": round(train_seconds, 1), "gate": gate,
                "train_samples_per_s": samples_per_second(result.return_value, cfg.train),

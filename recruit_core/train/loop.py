@@ -33,7 +33,8 @@ from recruit_core.text.windows import encode_pairs, encode_windows
 
 TASKS = ("classify", "biencoder", "crossencoder")
 # Parameters a task never touches: DDP refuses to train with parameters that get no gradient, and
-# the pooler is an unused leftover of BERT's next-sentence objective (we mean-pool).
+# the pooler is an unused leftover of BERT's next-sentence objective (we mean-pool). An adapter
+# run's frozen base weights are frozen by peft already (no gradient asked, none expected by DDP).
 UNUSED = {"classify": ("encoder.pooler.", "fit_head."),
           "biencoder": ("encoder.pooler.", "category_head.", "fit_head."),
           "crossencoder": ("encoder.pooler.", "category_head.")}
@@ -140,7 +141,8 @@ class TaskModel(nn.Module):
             raise ValueError(f"train.task={task!r}: use one of {', '.join(TASKS)}")
         self.model, self.task, self.temperature = model, task, temperature
         for name, param in model.named_parameters():
-            param.requires_grad_(not name.startswith(UNUSED[task]))
+            if name.startswith(UNUSED[task]):
+                param.requires_grad_(False)
 
     def scores(self, batch: dict) -> torch.Tensor:
         """classify: [B, classes] logits; biencoder: [B, candidates] cosine; crossencoder: [B] logits."""
@@ -184,14 +186,16 @@ class TaskModel(nn.Module):
 # ---- optimisation -----------------------------------------------------------------------------------
 
 def build_optimizer(task_model: TaskModel, cfg: TrainConfig) -> torch.optim.AdamW:
-    """AdamW; no weight decay on biases and LayerNorm; the fresh heads at lr x head_lr_scale."""
+    """AdamW; no weight decay on biases and LayerNorm; the fresh heads at lr x head_lr_scale and,
+    in an adapter run, the adapters (the only other trainable weights) at lr x lora_lr_scale."""
+    encoder_scale = cfg.lora_lr_scale if cfg.adapter == "lora" else 1.0
     groups: dict[tuple[bool, bool], list] = {}
     for name, param in task_model.model.named_parameters():
         if param.requires_grad:
             key = (name.startswith(("category_head.", "fit_head.")), name.endswith(NO_DECAY))
             groups.setdefault(key, []).append(param)
     return torch.optim.AdamW(
-        [{"params": params, "lr": cfg.lr * (cfg.head_lr_scale if head else 1.0),
+        [{"params": params, "lr": cfg.lr * (cfg.head_lr_scale if head else encoder_scale),
           "weight_decay": 0.0 if no_decay else cfg.weight_decay}
          for (head, no_decay), params in sorted(groups.items())], lr=cfg.lr)
 

@@ -6,7 +6,8 @@ The loop is thin over `recruit_core.train.loop`: it restores the latest checkpoi
 schedule, epoch, step, RNGs) when the run is resumed, skips as many batches of the epoch as it had
 trained on (Ray Data's split keeps no row order, so not always the same rows), and at each
 checkpoint scores the dev split on all workers together. Rank 0 writes the checkpoint: the model as
-a Hugging Face folder (`model/`) plus `train_state.pt`. A run resumes the same way by itself when a
+a Hugging Face folder (`model/`; with `train.adapter=lora` the adapter and its base's fingerprint,
+`recruit_core.model.adapters`) plus `train_state.pt`. A run resumes the same way by itself when a
 worker dies, up to `train.max_failures` times; re-running the same run name resumes it after that.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ import torch
 import torch.distributed as dist
 
 from recruit_core.config import RecruitConfig, TrainConfig
+from recruit_core.model.adapters import add_lora
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.recruit import RecruitModel
 from recruit_core.train.loop import (
@@ -82,10 +84,13 @@ def _build(config: dict, train: TrainConfig):
     checkpoint = ray.train.get_checkpoint()
     if checkpoint is None:
         tokenizer, encoder, _ = load_encoder(model_config_from_dict(config["model"]))
+        if train.adapter == "lora":
+            encoder = add_lora(encoder, train.lora_r, train.lora_alpha, train.lora_dropout,
+                               train.lora_targets)
         return TaskModel(RecruitModel(encoder, config["categories"]), train.task,
                          train.temperature), tokenizer, None
-    with checkpoint.as_directory() as folder:
-        model, tokenizer, _ = RecruitModel.load(Path(folder) / MODEL_DIR)
+    with checkpoint.as_directory() as folder:  # an adapter stays unmerged: it is still training
+        model, tokenizer, _ = RecruitModel.load(Path(folder) / MODEL_DIR, merge=False)
         state = load_train_state(Path(folder) / STATE_FILE)
     return TaskModel(model, train.task, train.temperature), tokenizer, state
 
@@ -234,9 +239,9 @@ def train_loop_per_worker(config: dict) -> dict:
 
 
 def build_trainer(cfg: RecruitConfig, datasets: dict, loop_config: dict) -> ray.train.torch.TorchTrainer:
-    """TorchTrainer on `train.num_workers` workers; gloo on CPU, NCCL on GPU; keeps the 2 best
-    checkpoints by dev score (and always the latest, so a resumed run continues from it); restarts
-    the workers from that latest checkpoint up to `train.max_failures` times."""
+    """TorchTrainer on `train.num_workers` workers; gloo on CPU, NCCL on GPU; keeps the latest
+    checkpoint (a resumed run continues from it) and the `train.keep_checkpoints - 1` best by dev
+    score; restarts the workers from that latest checkpoint up to `train.max_failures` times."""
     train = cfg.train
     scaling = ray.train.ScalingConfig(num_workers=train.num_workers, use_gpu=train.use_gpu,
                                       resources_per_worker={"CPU": train.cpus_per_worker})
@@ -245,7 +250,8 @@ def build_trainer(cfg: RecruitConfig, datasets: dict, loop_config: dict) -> ray.
         name=train.run_name, storage_path=os.path.abspath(train.storage_path),
         failure_config=ray.train.FailureConfig(max_failures=train.max_failures),
         checkpoint_config=ray.train.CheckpointConfig(
-            num_to_keep=2, checkpoint_score_attribute=CHECKPOINT_METRIC,
+            # Ray keeps the latest on top of the num_to_keep best
+            num_to_keep=train.keep_checkpoints - 1, checkpoint_score_attribute=CHECKPOINT_METRIC,
             checkpoint_score_order="max"),
         worker_runtime_env={"env_vars": fault_injection} if fault_injection else None)
     return ray.train.torch.TorchTrainer(
