@@ -5,6 +5,7 @@
     recruit ingest ingest.input=/data/cvs ingest.output_dir=/data/ingested   # PDF/DOCX/text in
     recruit score score.model_path=outputs/train/recruit-train/model
     recruit train -m train.lr=2e-5,5e-5            # Hydra multirun sweeps work the same way
+    recruit sweep train.lr=2e-5,5e-5               # the same sweep, trials side by side on Ray
     recruit audit audit.scores=outputs/scores      # bias audit of the recommendations
     recruit drift outputs/a/scores outputs/b/scores   # what changed between two score runs
     recruit score --help                           # score's settings, their values and meaning
@@ -24,7 +25,7 @@ import sys
 from pathlib import Path
 
 JOBS_DIR = Path(__file__).resolve().parent
-VERBS = ("demo", "generate", "ingest", "train", "score", "match", "interview_pack", "schedule",
+VERBS = ("demo", "generate", "ingest", "train", "sweep", "score", "match", "interview_pack", "schedule",
          "evaluate", "audit", "serve", "drift")
 # `recruit drift A B`: the two folders given by position are these settings
 POSITIONAL = {"drift": ("drift.baseline", "drift.current")}

@@ -121,6 +121,11 @@ class TrainConfig:
     max_grad_norm: float = 1.0  # gradient clipping: the BERT fine-tuning default (HF Trainer)
     head_lr_scale: float = 1.0  # learning-rate multiplier for the freshly initialised heads
     eval_candidates: int = 20  # jobs the cross-encoder reranks per dev resume: a shortlist's size
+    # `recruit sweep`: each trial's driver (data loading, dev evaluation) runs as a Ray task holding
+    # this many CPUs. A quarter: it mostly waits on its workers, and two trials of 2 x 0.5-CPU
+    # workers plus their drivers still fit 2 cores but for one Ray Data task at a time.
+    trial_cpus: float = 0.25
+    sweep_dir: str = "${output_root}/sweeps/${train.run_name}"  # the sweep's summary table
 
     def __post_init__(self) -> None:
         if self.task not in ("classify", "biencoder", "crossencoder"):

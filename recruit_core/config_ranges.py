@@ -104,6 +104,7 @@ RANGES: dict[str, dict[str, Range]] = {
         "max_grad_norm": positive("gradient clipping norm"),
         "head_lr_scale": positive("learning-rate multiplier of the new heads", 1000),
         "eval_candidates": count("jobs reranked per dev resume"),
+        "trial_cpus": Range("CPUs held by each sweep trial's driver task", 0, 1024),
     },
     "score": {
         "batch_size": count("resumes per actor call"),

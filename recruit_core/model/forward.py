@@ -34,6 +34,7 @@ from recruit_core.model.encoder import (
     weights_sha256,
 )
 from recruit_core.model.recruit import RecruitModel, row_stable_linear
+from recruit_core.model.store import local_model_folder
 from recruit_core.text.windows import Windows, encode_pairs, encode_windows, pool_windows
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def load_scoring_model(model_path: str, model_cfg: ModelConfig) -> ScoringModel:
 def check_model_folder(model_path: str, key: str = "score.model_path") -> Path:
     """A trained model folder holds config.json and safetensors weights: checked on the driver,
     so a wrong path fails at once rather than in a worker after Ray has started."""
-    folder = Path(model_path)
+    folder = Path(local_model_folder(model_path))  # an s3:// or gs:// folder: its cached copy
     for name in ("config.json", WEIGHTS_FILE):
         if not (folder / name).is_file():
             raise FileNotFoundError(f"{key}={model_path}: no {name} there; point it at a folder "
@@ -80,7 +81,8 @@ def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
     """The fingerprint `load_scoring_model` will report, from the weights' hash alone (no loading),
     so the driver knows it before any worker has loaded the model; actors check they agree."""
     if model_path:
-        return weights_fingerprint(Path(model_path).name, weights_sha256(Path(model_path)))
+        folder = Path(local_model_folder(model_path))  # keeps the folder's name: same fingerprint
+        return weights_fingerprint(folder.name, weights_sha256(folder))
     if model_cfg.source == "tiny":
         return encoder_fingerprint(model_cfg)
     folder = model_dir(model_cfg)
