@@ -12,6 +12,7 @@
     recruit serve inputs.jobs=outputs/pool/jobs    # the scoring model over HTTP on 127.0.0.1:8000
     recruit show outputs/demo/match/shortlists     # any output: Parquet, .jsonl, .json, .md, .ics
     recruit report outputs/demo                    # a run's HTML report: outputs/demo/report/index.html
+    recruit report s3://bucket/runs/demo           # a run in an object store: its report there too
     recruit -v demo                                # with Ray's own logs (also RECRUIT_VERBOSE=1)
 
 Exit codes: 0 done; 2 a wrong command, setting or input (one line says which); 1 a job failed.
@@ -103,8 +104,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"recruit show: {error}", file=sys.stderr)
             return USAGE
         return 0
+    from recruit_core import storage
     from recruit_core.report.build import ReportError, write_report
     try:
+        if storage.is_remote(args.output_dir) or storage.is_remote(args.out or ""):
+            from recruit_core.report.remote import write_report_from_store
+            print(f"report: {write_report_from_store(args.output_dir, args.out)}")
+            return 0
         index = write_report(Path(args.output_dir), Path(args.out) if args.out else None)
     except ReportError as error:
         print(f"recruit report: {error}", file=sys.stderr)

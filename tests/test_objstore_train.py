@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from conftest import compose_config
 
@@ -54,10 +55,17 @@ def test_a_run_on_s3_publishes_a_model_that_scores_like_its_local_copy(
         (copy / uri[len(run) + 7:]).parent.mkdir(parents=True, exist_ok=True)
         (copy / uri[len(run) + 7:]).write_bytes(storage.read_bytes(uri))
     assert model_fingerprint(result["model"], None) == model_fingerprint(str(copy), None)
+    few = tmp_path / "few.parquet"  # a handful of resumes: scoring is not what is tested here
+    pq.write_table(pq.read_table(f"{local_pool}/resumes").slice(0, 6), few)
     scored = {}
     for name, model_path in (("s3", result["model"]), ("local", str(copy))):
-        scored[name] = score.run(compose_config([
-            "experiment=smoke", f"inputs.resumes={local_pool}/resumes", f"inputs.jobs={local_pool}/jobs",
-            f"score.model_path={model_path}", f"score.output_dir={tmp_path / name}"]))
-    assert scored["s3"]["rows_scored"] == scored["local"]["rows_scored"] == 120
-    assert scored["s3"]["model"] == scored["local"]["model"] == model_fingerprint(str(copy), None)
+        summary = score.run(compose_config([
+            "experiment=smoke", f"inputs.resumes={few}", f"inputs.jobs={local_pool}/jobs",
+            f"score.model_path={model_path}", f"score.output_dir={tmp_path / name}",
+            "score.pool_size=1", "score.run_id=fixed"]))
+        assert summary["rows_scored"] == 6
+        table = pq.read_table(tmp_path / name / "scores")
+        # config_hash hashes score.model_path, which names where the model was read from
+        scored[name] = (summary["model"], table.drop_columns(["config_hash"]))
+    assert scored["s3"][0] == scored["local"][0] == model_fingerprint(str(copy), None)
+    assert scored["s3"][1].equals(scored["local"][1])  # same model: same scores and fingerprint

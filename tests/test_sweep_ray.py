@@ -49,6 +49,7 @@ def pool_dir(tmp_path_factory) -> str:
 
 
 @pytest.mark.ray
+@pytest.mark.slow  # two training runs side by side: ~3 minutes on a loaded 2-core machine
 def test_sweep_runs_each_trial_as_a_ray_task_and_summarises_both(ray_local, pool_dir, tmp_path):
     from ray_jobs.sweep import main
     sweep_dir = tmp_path / "sweep"
