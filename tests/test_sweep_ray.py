@@ -68,3 +68,17 @@ def test_sweep_runs_each_trial_as_a_ray_task_and_summarises_both(ray_local, pool
                                                            reverse=True)
     table = (sweep_dir / "sweep_summary.md").read_text().splitlines()
     assert "dev_score" in table[0] and len(table) == 2 + len(rows)
+
+
+@pytest.mark.ray
+def test_failed_trials_are_named_and_the_sweep_fails(ray_local, tmp_path):
+    """Both trials stop at once (livecareer data has categories, not fit labels): the sweep
+    reports each by run name instead of stopping at the first."""
+    from ray_jobs.sweep import main
+    with pytest.raises(RuntimeError, match="2 of 2 sweep trials failed") as failure:
+        main(["experiment=smoke", "data=livecareer", f"output_root={tmp_path}",
+              "train.run_name=bad", f"train.sweep_dir={tmp_path / 'sweep'}",
+              "train.task=biencoder,crossencoder"])
+    assert "bad-0-" in str(failure.value) and "bad-1-" in str(failure.value)
+    assert "has categories, not fit labels" in str(failure.value)
+    assert not (tmp_path / "sweep" / "sweep_summary.md").exists()

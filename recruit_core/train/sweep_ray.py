@@ -9,7 +9,8 @@ The entry point composes each trial's config; here each becomes one task holding
 `train.trial_cpus` CPUs that runs the training job (its TorchTrainer's workers hold
 `train.num_workers x train.cpus_per_worker` more), and Ray starts a trial when its CPUs are free.
 A trial's run name is `<train.run_name>-<number>-<hash of its overrides>`: distinct per trial, and
-the same when the sweep is rerun, which resumes each unfinished trial from its last checkpoint.
+the same when the sweep is rerun, which resumes each unfinished trial from its last checkpoint (as
+does Ray's own retry of a trial whose node died).
 
 The driver writes the summary (`train.sweep_dir`/sweep_summary.md and .csv, best dev score first,
 the table `-m` writes) as each trial finishes, so trials on other machines need no shared folder
@@ -65,7 +66,8 @@ def run_sweep(trials: list[Trial]) -> dict:
         raise ValueError("a sweep needs at least one trial")
     first = trials[0].cfg
     connect(first.cluster, trains=True, gpus={"train.use_gpu": float(first.train.use_gpu)})
-    _prepare_data(first)
+    for cfg in {t.cfg.data.dir: t.cfg for t in trials}.values():  # a swept data.dir: each once
+        _prepare_data(cfg)
     Path(first.train.sweep_dir).mkdir(parents=True, exist_ok=True)
     running = {}
     for trial in trials:
@@ -79,7 +81,7 @@ def run_sweep(trials: list[Trial]) -> dict:
         try:
             result = ray.get(ready)
         except Exception as error:  # noqa: BLE001 -- one trial's failure must not lose the others
-            failed[trial.run_name] = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
+            failed[trial.run_name] = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:300]}"
             log.error("sweep trial %s (%s) failed: %s", trial.number, trial.override_dirname,
                       failed[trial.run_name])
             continue
