@@ -32,6 +32,7 @@ def pools(tmp_path_factory, object_store) -> tuple[Path, str]:
     return Path(cfg.dir), f"{object_store}/pool"
 
 
+@pytest.mark.slow  # a Ray Train run and a score run: 345 s on the 2-core machine at load ~100
 def test_a_run_on_s3_publishes_a_model_that_scores_like_its_local_copy(
         ray_with_endpoint, pools, object_store, tmp_path):
     from recruit_core.model.forward import model_fingerprint
