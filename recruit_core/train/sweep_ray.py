@@ -81,7 +81,7 @@ def run_sweep(trials: list[Trial]) -> dict:
         try:
             result = ray.get(ready)
         except Exception as error:  # noqa: BLE001 -- one trial's failure must not lose the others
-            failed[trial.run_name] = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:300]}"
+            failed[trial.run_name] = _reason(error)
             log.error("sweep trial %s (%s) failed: %s", trial.number, trial.override_dirname,
                       failed[trial.run_name])
             continue
@@ -94,6 +94,13 @@ def run_sweep(trials: list[Trial]) -> dict:
         raise RuntimeError(f"{len(failed)} of {len(trials)} sweep trials failed: {failed}; rerun "
                            "the same sweep to resume them (finished trials are kept)")
     return outcome
+
+
+def _reason(error: Exception) -> str:
+    """What went wrong in the trial: the error raised in its task (a RayTaskError's `cause`), not
+    the traceback header Ray wraps it in."""
+    cause = getattr(error, "cause", None) or error
+    return f"{type(cause).__name__}: {(str(cause).splitlines() or [''])[0][:300]}"
 
 
 def _prepare_data(cfg: RecruitConfig) -> None:
