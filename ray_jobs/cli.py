@@ -5,6 +5,7 @@
     recruit ingest ingest.input=/data/cvs ingest.output_dir=/data/ingested   # PDF/DOCX/text in
     recruit score score.model_path=outputs/train/recruit-train/model
     recruit train -m train.lr=2e-5,5e-5            # Hydra multirun sweeps work the same way
+    recruit sweep train.lr=2e-5,5e-5               # the same sweep, trials side by side on Ray
     recruit audit audit.scores=outputs/scores      # bias audit of the recommendations
     recruit drift outputs/a/scores outputs/b/scores   # what changed between two score runs
     recruit feedback feedback.decisions=d.parquet feedback.feedback=f.parquet   # question quality
@@ -12,6 +13,7 @@
     recruit serve inputs.jobs=outputs/pool/jobs    # the scoring model over HTTP on 127.0.0.1:8000
     recruit show outputs/demo/match/shortlists     # any output: Parquet, .jsonl, .json, .md, .ics
     recruit report outputs/demo                    # a run's HTML report: outputs/demo/report/index.html
+    recruit report s3://bucket/runs/demo           # a run in an object store: its report there too
     recruit -v demo                                # with Ray's own logs (also RECRUIT_VERBOSE=1)
 
 Exit codes: 0 done; 2 a wrong command, setting or input (one line says which); 1 a job failed.
@@ -25,7 +27,7 @@ import sys
 from pathlib import Path
 
 JOBS_DIR = Path(__file__).resolve().parent
-VERBS = ("demo", "generate", "ingest", "train", "score", "match", "interview_pack", "schedule",
+VERBS = ("demo", "generate", "ingest", "train", "sweep", "score", "match", "interview_pack", "schedule",
          "evaluate", "audit", "serve", "drift", "feedback")
 # `recruit drift A B`: the two folders given by position are these settings
 POSITIONAL = {"drift": ("drift.baseline", "drift.current")}
@@ -103,8 +105,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"recruit show: {error}", file=sys.stderr)
             return USAGE
         return 0
+    from recruit_core import storage
     from recruit_core.report.build import ReportError, write_report
     try:
+        if storage.is_remote(args.output_dir) or storage.is_remote(args.out or ""):
+            from recruit_core.report.remote import write_report_from_store
+            print(f"report: {write_report_from_store(args.output_dir, args.out)}")
+            return 0
         index = write_report(Path(args.output_dir), Path(args.out) if args.out else None)
     except ReportError as error:
         print(f"recruit report: {error}", file=sys.stderr)

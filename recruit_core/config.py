@@ -153,6 +153,11 @@ class TrainConfig:
     # Learning-rate multiplier of the adapter weights: LoRA's published rates for base-size
     # encoders (4e-4 to 5e-4) are ~10x full fine-tuning's (5e-5); the heads keep head_lr_scale.
     lora_lr_scale: float = 10.0
+    # `recruit sweep`: each trial's driver (data loading, dev evaluation) runs as a Ray task holding
+    # this many CPUs. A quarter: it mostly waits on its workers, and two trials of 2 x 0.5-CPU
+    # workers plus their drivers still fit 2 cores but for one Ray Data task at a time.
+    trial_cpus: float = 0.25
+    sweep_dir: str = "${output_root}/sweeps/${train.run_name}"  # the sweep's summary table
 
     def __post_init__(self) -> None:
         if self.task not in ("classify", "biencoder", "crossencoder"):

@@ -25,6 +25,7 @@ JOB_SECTIONS = {
     "generate": ("data", "cluster"),
     "ingest": ("ingest", "cluster"),
     "train": ("train", "model", "data", "privacy", "cluster"),
+    "sweep": ("train", "model", "data", "privacy", "cluster"),
     "score": ("score", "inputs", "model", "data", "privacy", "cluster"),
     "match": ("match", "inputs", "model", "data", "privacy", "cluster"),
     "interview_pack": ("interview", "inputs", "model", "data", "privacy", "cluster"),

@@ -113,6 +113,7 @@ RANGES: dict[str, dict[str, Range]] = {
         "lora_alpha": count("LoRA scale numerator (updates scaled by alpha / r)", 1, 4096),
         "lora_dropout": Range("dropout on the LoRA adapters' input", 0, 0.9),
         "lora_lr_scale": positive("learning-rate multiplier of the LoRA adapters", 1000),
+        "trial_cpus": Range("CPUs held by each sweep trial's driver task", 0, 1024),
     },
     "score": {
         "batch_size": count("resumes per actor call"),

@@ -13,6 +13,9 @@ from recruit_core import env  # noqa: E402
 # Tests start local Ray in subprocesses too, which inherit this environment.
 env.apply(env.LOCAL_RAY_ENV)
 
+# the S3-API server fixtures (object_store, ray_with_endpoint), for every module that uses s3://
+from objstore_server import object_store, ray_with_endpoint  # noqa: E402,F401
+
 from ray_jobs._entry import compose_config  # noqa: E402,F401  (the entry points' own composition)
 from recruit_core.config import RecruitConfig  # noqa: E402
 

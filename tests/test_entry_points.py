@@ -20,7 +20,7 @@ import yaml
 from recruit_core.config import RecruitConfig
 
 ROOT = Path(__file__).resolve().parent.parent
-VERBS = ("demo", "generate", "ingest", "train", "score", "match", "interview_pack", "schedule",
+VERBS = ("demo", "generate", "ingest", "train", "sweep", "score", "match", "interview_pack", "schedule",
          "evaluate", "audit", "serve", "drift", "feedback")
 
 

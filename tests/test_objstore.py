@@ -4,7 +4,6 @@ with no half objects and no row twice. The S3 API is moto's server on 127.0.0.1 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,46 +16,10 @@ from recruit_core import storage
 from recruit_core.data.synth import job_table, resume_tables
 from recruit_core.data.taxonomy import load_builtin
 
-moto_server = pytest.importorskip("moto.server")
+pytest.importorskip("moto.server")
 pytestmark = pytest.mark.ray
 
-BUCKET = "recruit-pool"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-               "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
 SMOKE = ["experiment=smoke", "score.batch_size=4", "score.target_max_block_mb=1", "score.run_id=fixed"]
-
-
-@pytest.fixture(scope="module")
-def object_store():
-    """moto's S3 server on 127.0.0.1 with one bucket; its endpoint in AWS_ENDPOINT_URL."""
-    import boto3
-
-    saved = {key: os.environ.get(key) for key in [*CREDENTIALS, "AWS_ENDPOINT_URL"]}
-    os.environ.update(CREDENTIALS)
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    yield f"s3://{BUCKET}"
-    server.stop()
-    storage._bucket_filesystem.cache_clear()
-    for key, value in saved.items():
-        os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-
-
-@pytest.fixture(scope="module")
-def ray_with_endpoint(object_store):
-    """Local Ray started after the endpoint is set, so its workers get it (ray_env ships it); a Ray
-    started earlier in the session without it is restarted."""
-    import ray
-
-    from recruit_core.config import ClusterConfig
-    from recruit_core.ray_env import connect
-    if ray.is_initialized():
-        ray.shutdown()
-    connect(ClusterConfig(mode="local", num_cpus=2, include_dashboard=False))
-    yield ray
 
 
 @pytest.fixture(scope="module")

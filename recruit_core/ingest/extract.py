@@ -5,7 +5,8 @@
 `extract_file` never raises for a bad file: a file that cannot be used gets one reason, with a
 detail that names the file and what to do:
 
-    unreadable_path   the path cannot be stat'ed or opened (deleted since listing, permissions)
+    unreadable_path   the path cannot be stat'ed or opened (deleted since listing, permissions);
+                      the same for an object in a store (s3://, gs://)
     oversized_file    larger than ingest.max_file_mb; checked on the size before any byte is read
     unsupported_type  not .pdf, .docx, .txt or .md (a scanned image, a legacy .doc, an archive)
     corrupt_file      the parser cannot read it (truncated, not the format its name says)
@@ -27,8 +28,9 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from recruit_core import storage
 from recruit_core.ingest import pdf_layout
 from recruit_core.ingest.quality import detect_language, normalise, word_share
 
@@ -94,7 +96,7 @@ def extract_file(path: str | Path, limits: Limits) -> Extraction:
     """Read, hash, extract and check one file; never raises for a bad file."""
     result = Extraction(path=str(path))
     try:
-        data = _read(Path(path), limits, result)
+        data = _read(str(path), limits, result)
         kind = SUPPORTED[Path(path).suffix.lower()]
         result.extractor = {"pdf": "pypdf", "docx": "python-docx", "text": "text"}[kind]
         result.extractor_version = extractor_versions()[result.extractor]
@@ -105,28 +107,41 @@ def extract_file(path: str | Path, limits: Limits) -> Extraction:
     return result
 
 
-def _read(path: Path, limits: Limits, result: Extraction) -> bytes:
-    try:
-        result.size_bytes = os.stat(path).st_size
-    except OSError as error:
-        raise Unusable("unreadable_path", f"cannot stat ({error.strerror or error}); was it moved "
-                       "or deleted after listing?") from error
+def _read(path: str, limits: Limits, result: Extraction) -> bytes:
+    result.size_bytes = _size(path)
     if result.size_bytes > limits.max_file_bytes:
         raise Unusable("oversized_file", f"{result.size_bytes} bytes, over ingest.max_file_mb="
                        f"{limits.max_file_bytes / 2**20:g} MiB; raise it if this is a resume")
-    if path.suffix.lower() not in SUPPORTED:
-        raise Unusable("unsupported_type", f"'{path.suffix or '(no extension)'}' is not one of "
+    suffix = PurePosixPath(path).suffix if storage.is_remote(path) else Path(path).suffix
+    if suffix.lower() not in SUPPORTED:
+        raise Unusable("unsupported_type", f"'{suffix or '(no extension)'}' is not one of "
                        f"{', '.join(sorted(SUPPORTED))}; convert it to PDF or DOCX")
     try:
-        data = path.read_bytes()
+        data = storage.read_bytes(path) if storage.is_remote(path) else Path(path).read_bytes()
     except OSError as error:
         raise Unusable("unreadable_path", f"cannot read ({error.strerror or error}); check its "
                        "permissions") from error
+    if data is None:
+        raise Unusable("unreadable_path", "the object is gone; was it deleted after listing?")
     result.size_bytes = len(data)  # what was hashed, should the file have changed since stat
     result.file_sha256 = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise Unusable("empty_document", f"{len(data)} bytes and no content")
     return data
+
+
+def _size(path: str) -> int:
+    """Bytes in the file or object, asked before any byte is read."""
+    try:
+        if storage.is_remote(path):
+            found = storage.info(path)
+            if found.type != storage.pafs.FileType.File:
+                raise FileNotFoundError(f"no object {path}")
+            return found.size
+        return os.stat(path).st_size
+    except OSError as error:
+        raise Unusable("unreadable_path", f"cannot stat ({error.strerror or error}); was it moved "
+                       "or deleted after listing?") from error
 
 
 def _pdf_text(data: bytes, result: Extraction, limits: Limits) -> str:

@@ -11,6 +11,10 @@ recruit_core/ingest/sources.py; every quarantine reason: recruit_core/ingest/ext
 cannot be used never stops the job: it gets a quarantine row. files_in = ingested + quarantined is
 checked at the end, and the job fails if it does not hold.
 
+Both ends may be in an object store (`ingest.input=s3://bucket/cvs/`, `ingest.output_dir=s3://bucket/
+ingested`; recruit_core/storage.py): objects are listed and read by the parse tasks, outputs are
+uploaded whole, and the manifest is kept there, so a rerun resumes on the store.
+
 Resumable like scoring: a file is finished when its unit's outputs are renamed into place and it has
 a line in manifest.jsonl; a rerun skips finished files. Outputs made with other extractor versions
 or settings are not mixed in: such a rerun fails unless ingest.overwrite=true. The driver sees one
@@ -24,10 +28,10 @@ import shutil
 import time
 from collections import Counter
 from dataclasses import asdict
-from pathlib import Path
 
 import ray
 
+from recruit_core import storage
 from recruit_core.config import IngestConfig, RecruitConfig, config_hash
 from recruit_core.ingest.extract import Limits, extractor_versions
 from recruit_core.ingest.outputs import RESUMES_DIR, IngestManifest, commit_unit, parse_units
@@ -51,10 +55,11 @@ def provenance(ingest: IngestConfig) -> dict:
 
 
 def open_manifest(ingest: IngestConfig) -> IngestManifest:
-    output = Path(ingest.output_dir)
+    output = ingest.output_dir
     if ingest.overwrite:
         clear_outputs(output)  # the folders and files scoring and ingest both write
-        shutil.rmtree(output / RESUMES_DIR, ignore_errors=True)
+        resumes = storage.join(output, RESUMES_DIR)
+        storage.delete(resumes) if storage.is_remote(resumes) else shutil.rmtree(resumes, ignore_errors=True)
     try:
         return IngestManifest.open(output, provenance(ingest))
     except ProvenanceMismatchError as error:
@@ -77,7 +82,7 @@ def run(cfg: RecruitConfig) -> dict:
         clear_outputs(ingest.output_dir, staging_only=True)
     summary = _summary(listing, paths, manifest, len(todo), ingest)
     summary["seconds"] = round(time.perf_counter() - started, 2)
-    write_json_atomic(summary, Path(ingest.output_dir) / SUMMARY_FILE)
+    write_json_atomic(summary, storage.join(ingest.output_dir, SUMMARY_FILE))
     print(f"files in {summary['files_in']} = ingested {summary['ingested']} + quarantined "
           f"{summary['quarantined']}: {'ok' if summary['invariant_ok'] else 'VIOLATED'}")
     if not summary["invariant_ok"]:
@@ -130,9 +135,10 @@ def _summary(listing: SourceListing, paths: list[str], manifest: IngestManifest,
     reasons = Counter(e["reason"] for e in entries if e.get("quarantined"))
     ingested = sum(int(e.get("ingested", 0)) for e in entries)
     quarantined = sum(int(e.get("quarantined", 0)) for e in entries)
-    output = Path(ingest.output_dir)
-    return {"input": ingest.input, "input_kind": listing.kind, "resumes": str(output / "resumes"),
-            "quarantine": str(output / "quarantine"), "manifest": str(manifest.path),
+    output = ingest.output_dir
+    return {"input": ingest.input, "input_kind": listing.kind,
+            "resumes": storage.join(output, RESUMES_DIR), "quarantine": storage.join(output, "quarantine"),
+            "manifest": str(manifest.path),
             "files_in": len(paths), "ingested": ingested, "quarantined": quarantined,
             "reasons": dict(sorted(reasons.items())), "files_parsed_now": parsed_now,
             "files_skipped_finished": len(paths) - parsed_now, "skipped_files": listing.skipped,

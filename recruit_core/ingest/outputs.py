@@ -14,6 +14,10 @@ renamed into place by the driver once the earlier units are in, so duplicates re
 resume_id is the first 16 hex digits of the sha256 of the file's bytes, so ingesting a file again
 never makes a second candidate. The same bytes under a second path give no second row: that file is
 quarantined as `duplicate_file`, naming the path ingested first.
+
+In an object store (ingest.output_dir=s3://...) there is no rename: a unit's files are written whole
+from the staged tables, each in one upload, and the manifest is one object per finished file
+(recruit_core/score/manifest.py), written after the unit's files, as on disk.
 """
 from __future__ import annotations
 
@@ -26,9 +30,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from recruit_core import storage
 from recruit_core.ingest.extract import ID_HEX_DIGITS, Extraction, Limits, extract_file
-from recruit_core.io import write_parquet_atomic
-from recruit_core.score.manifest import STAGING_DIR, Manifest
+from recruit_core.io import write_parquet_atomic, write_text_atomic
+from recruit_core.score.manifest import STAGING_DIR, Manifest, _entry_path
 
 RESUMES_DIR, QUARANTINE_DIR = "resumes", "quarantine"
 RESUME_SCHEMA = pa.schema([
@@ -74,11 +79,11 @@ def quarantine_rows(found: list[Extraction]) -> pa.Table:
 
 def stage_unit(output_dir: str | Path, key: str, found: list[Extraction], labels_from_path: bool) -> None:
     """A parse task's outputs, before duplicates across units are known: `_staging/<key>/`."""
-    staged = Path(output_dir) / STAGING_DIR / key
+    staged = storage.join(output_dir, STAGING_DIR, key)
     write_parquet_atomic(resume_rows([e for e in found if e.reason is None], labels_from_path),
-                         staged / f"{RESUMES_DIR}.parquet")
+                         storage.join(staged, f"{RESUMES_DIR}.parquet"))
     write_parquet_atomic(quarantine_rows([e for e in found if e.reason is not None]),
-                         staged / f"{QUARANTINE_DIR}.parquet")
+                         storage.join(staged, f"{QUARANTINE_DIR}.parquet"))
 
 
 OUTCOME_SCHEMA = pa.schema([("unit", pa.string()), ("position", pa.int32()), ("source_path", pa.string()),
@@ -106,9 +111,9 @@ def commit_unit(output_dir: str | Path, key: str, outcomes: list[dict], first_pa
     A file whose bytes were ingested before under another path is quarantined as duplicate_file.
     A file ingested by an earlier run and read again (it changed since) loses its old rows.
     """
-    output_dir, staged = Path(output_dir), Path(output_dir) / STAGING_DIR / key
-    resumes = pq.read_table(staged / f"{RESUMES_DIR}.parquet")
-    quarantine = pq.read_table(staged / f"{QUARANTINE_DIR}.parquet")
+    output_dir, staged = str(output_dir), storage.join(output_dir, STAGING_DIR, key)
+    resumes = pq.read_table(storage.join(staged, f"{RESUMES_DIR}.parquet"))
+    quarantine = pq.read_table(storage.join(staged, f"{QUARANTINE_DIR}.parquet"))
     duplicates = []
     for outcome in outcomes:
         sha, path = outcome["file_sha256"], outcome["source_path"]
@@ -124,9 +129,10 @@ def commit_unit(output_dir: str | Path, key: str, outcomes: list[dict], first_pa
         quarantine = _merged_quarantine(quarantine, resumes, duplicates, outcomes)
         resumes = resumes.filter(pc.invert(pc.is_in(resumes.column("source_path"), dropped)))
     _remove_earlier_rows(output_dir, manifest, [o["source_path"] for o in outcomes], key)
-    _place(resumes, staged / f"{RESUMES_DIR}.parquet", output_dir / RESUMES_DIR / f"{key}.parquet")
-    _place(quarantine, staged / f"{QUARANTINE_DIR}.parquet",
-           output_dir / QUARANTINE_DIR / f"{key}.parquet", rewrite=bool(duplicates))
+    _place(resumes, storage.join(staged, f"{RESUMES_DIR}.parquet"),
+           storage.join(output_dir, RESUMES_DIR, f"{key}.parquet"))
+    _place(quarantine, storage.join(staged, f"{QUARANTINE_DIR}.parquet"),
+           storage.join(output_dir, QUARANTINE_DIR, f"{key}.parquet"), rewrite=bool(duplicates))
     quarantined = dict(zip(quarantine.column("source_path").to_pylist(),
                            quarantine.column("reason").to_pylist()))
     counts = {"ingested": 0, "quarantined": 0}
@@ -136,11 +142,11 @@ def commit_unit(output_dir: str | Path, key: str, outcomes: list[dict], first_pa
             "ingested": int(reason is None), "quarantined": int(reason is not None),
             "reason": reason, "file_sha256": outcome["file_sha256"], "unit": key})
         counts["ingested" if reason is None else "quarantined"] += 1
-    shutil.rmtree(staged, ignore_errors=True)
+    _remove_tree(staged)
     return counts
 
 
-def _remove_earlier_rows(output_dir: Path, manifest: "IngestManifest", paths: list[str], key: str) -> None:
+def _remove_earlier_rows(output_dir: str, manifest: "IngestManifest", paths: list[str], key: str) -> None:
     """Files read again (changed since an earlier run) leave no rows in that run's unit files."""
     earlier: dict[str, set[str]] = {}
     for path in paths:
@@ -149,8 +155,8 @@ def _remove_earlier_rows(output_dir: Path, manifest: "IngestManifest", paths: li
             earlier.setdefault(unit, set()).add(path)
     for unit, stale in earlier.items():
         for kind in (RESUMES_DIR, QUARANTINE_DIR):
-            final = output_dir / kind / f"{unit}.parquet"
-            if final.exists():
+            final = storage.join(output_dir, kind, f"{unit}.parquet")
+            if _exists(final):
                 table = pq.read_table(final)
                 kept = table.filter(pc.invert(pc.is_in(table.column("source_path"),
                                                        pa.array(sorted(stale), pa.string()))))
@@ -171,16 +177,25 @@ def _merged_quarantine(quarantine: pa.Table, resumes: pa.Table, duplicates: list
                               key=lambda i: order[merged.column("source_path")[i].as_py()]))
 
 
-def _place(table: pa.Table, staged: Path, final: Path, rewrite: bool = True) -> None:
-    """Rename the staged file into place (no rows: none is written); rewrite it if rows changed."""
+def _place(table: pa.Table, staged: str, final: str, rewrite: bool = True) -> None:
+    """Rename the staged file into place (no rows: none is written); rewrite it if rows changed.
+    An object store cannot rename: there the table is always written, in one upload."""
     if table.num_rows == 0:
-        final.unlink(missing_ok=True)
+        storage.delete(final) if storage.is_remote(final) else Path(final).unlink(missing_ok=True)
         return
-    if rewrite:
+    if rewrite or storage.is_remote(final):
         write_parquet_atomic(table, final)
     else:
-        final.parent.mkdir(parents=True, exist_ok=True)
+        Path(final).parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged, final)
+
+
+def _exists(path: str) -> bool:
+    return storage.exists(path) if storage.is_remote(path) else os.path.exists(path)
+
+
+def _remove_tree(path: str) -> None:
+    storage.delete(path) if storage.is_remote(path) else shutil.rmtree(path, ignore_errors=True)
 
 
 class IngestManifest(Manifest):
@@ -189,9 +204,14 @@ class IngestManifest(Manifest):
     quarantined) while it is still missing. Should it come back, it is read again."""
 
     def record(self, input_file: str, counts: dict) -> None:
-        if os.path.exists(input_file):
+        if _exists(input_file):
             return super().record(input_file, counts)
         entry = {"input_file": input_file, "size": None, "mtime_ns": None, **counts}
+        if self.remote:  # one object per finished file, as Manifest.record_many writes them
+            write_text_atomic(json.dumps(entry, sort_keys=True) + "\n",
+                              _entry_path(self.output_dir, input_file))
+            self.files[input_file] = entry
+            return
         with open(self.path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, sort_keys=True) + "\n")
             handle.flush()
@@ -201,5 +221,5 @@ class IngestManifest(Manifest):
     def is_finished(self, input_file: str, remote: bool | None = None) -> bool:
         entry = self.files.get(input_file)
         if entry is not None and entry.get("size") is None:
-            return not os.path.exists(input_file)
+            return not _exists(input_file)
         return super().is_finished(input_file, remote)

@@ -10,6 +10,9 @@
     millions of files on an object store is slow, so large pools come with a list. Relative paths
     are taken from the list file's folder;
   - one resume file.
+Each of these may be in an object store (`s3://bucket/resumes/`, recruit_core/storage.py): a prefix
+is listed (one request per 1,000 objects, sizes included), a list file may be an object and may
+name objects, and a glob's `*`, `?` and `**` match keys as they match paths.
 Every listed file is counted in `files_in`, whatever its type: a file that cannot be read is
 quarantined, not skipped. Files are sorted by path, so the first of two identical files is the same
 on every run.
@@ -18,9 +21,12 @@ from __future__ import annotations
 
 import glob
 import os
+import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from recruit_core import storage
 from recruit_core.io import short_digest, walk_files
 
 LIST_SUFFIXES = (".parquet", ".csv")
@@ -45,7 +51,9 @@ def list_sources(spec: str, key: str = "ingest.input") -> SourceListing:
     if not spec:
         raise ValueError(f"{key} is not set: give a folder, a glob or a list file of resume files")
     path = Path(spec)
-    if path.is_dir():
+    if storage.is_remote(spec):
+        listing = _list_objects(spec, key)
+    elif path.is_dir():
         listing = _walk(path)
     elif path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
         listing = SourceListing(_read_list(path, key), kind="list")
@@ -61,6 +69,37 @@ def list_sources(spec: str, key: str = "ingest.input") -> SourceListing:
         raise FileNotFoundError(f"{key}={spec}: names no resume files ({len(listing.skipped)} "
                                 "hidden files skipped); check the path")
     return listing
+
+
+def _list_objects(spec: str, key: str) -> SourceListing:
+    """list_sources for an object-store URI: a glob, a list file, one object, or a prefix."""
+    if _GLOB_CHARS & set(spec):
+        cut = min(spec.index(c) for c in _GLOB_CHARS if c in spec)
+        matches = _key_glob(spec)
+        found = storage.sizes_under(spec[:cut].rsplit("/", 1)[0])
+        return SourceListing([SourceFile(p, n) for p, n in found.items() if matches(p)], kind="glob")
+    found = storage.info(spec)
+    if found.type == storage.pafs.FileType.File:
+        if posixpath.splitext(spec)[1].lower() in LIST_SUFFIXES:
+            return SourceListing(_read_list(spec, key), kind="list")
+        return SourceListing([SourceFile(spec, found.size)], kind="file")
+    files, skipped, prefix = [], {}, spec.rstrip("/") + "/"
+    for path, size in storage.sizes_under(spec).items():
+        if any(part.startswith(".") for part in path[len(prefix):].split("/")):
+            skipped[path] = "hidden (a name starting with '.')"
+        else:
+            files.append(SourceFile(path, size))
+    if not files and not skipped:
+        raise FileNotFoundError(f"{key}={spec}: no such object or prefix; check the URI")
+    return SourceListing(files, skipped)
+
+
+def _key_glob(spec: str):
+    """A matcher of keys for a glob: `**/` any folders (none included), `*` and `?` within one."""
+    pattern = ""
+    for token in re.split(r"(\*\*/|\*|\?)", spec):
+        pattern += {"**/": "(?:.*/)?", "*": "[^/]*", "?": "[^/]"}.get(token, re.escape(token))
+    return re.compile(pattern + r"\Z").match
 
 
 def _walk(folder: Path) -> SourceListing:
@@ -80,10 +119,14 @@ def _size(path: str | Path) -> int | None:
         return None  # unreadable: the parse task quarantines it with the reason
 
 
-def _read_list(path: Path, key: str) -> list[SourceFile]:
+def _read_list(path: Path | str, key: str) -> list[SourceFile]:
+    import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
-    table = pq.read_table(path) if path.suffix.lower() == ".parquet" else pacsv.read_csv(path)
+    remote = storage.is_remote(path)
+    source = pa.BufferReader(storage.read_bytes(str(path))) if remote else path
+    is_parquet = posixpath.splitext(str(path))[1].lower() == ".parquet"
+    table = pq.read_table(source) if is_parquet else pacsv.read_csv(source)
     if "path" not in table.column_names:
         raise ValueError(f"{key}={path}: a list file needs a `path` column (has "
                          f"{', '.join(table.column_names)})")
@@ -94,9 +137,19 @@ def _read_list(path: Path, key: str) -> list[SourceFile]:
     for name, size in zip(paths, sizes):
         if name is None or not str(name).strip():
             continue
-        resolved = str(path.parent / name) if not os.path.isabs(name) else str(name)
+        resolved = _resolve_listed(path, str(name))
         files[resolved] = SourceFile(resolved, None if size is None else int(size))
     return sorted(files.values(), key=lambda f: f.path)  # a path listed twice is one file
+
+
+def _resolve_listed(list_file: Path | str, name: str) -> str:
+    """A path named in a list file: a URI or an absolute path as it is, any other from the list
+    file's folder (its prefix, for a list file in an object store)."""
+    if storage.is_remote(name) or os.path.isabs(name):
+        return name
+    if storage.is_remote(list_file):
+        return posixpath.join(posixpath.dirname(str(list_file)), name)
+    return str(Path(list_file).parent / name)
 
 
 @dataclass(frozen=True)

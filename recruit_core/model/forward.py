@@ -37,6 +37,7 @@ from recruit_core.model.encoder import (
     weights_sha256,
 )
 from recruit_core.model.recruit import HEADS_FILE, META_FILE, RecruitModel, row_stable_linear
+from recruit_core.model.store import local_model_folder
 from recruit_core.text.windows import Windows, encode_pairs, encode_windows, pool_windows
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def load_scoring_model(model_path: str, model_cfg: ModelConfig) -> ScoringModel:
 def check_model_folder(model_path: str, key: str = "score.model_path") -> Path:
     """A trained model folder holds config.json and safetensors weights: checked on the driver,
     so a wrong path fails at once rather than in a worker after Ray has started."""
-    folder = Path(model_path)
+    folder = Path(local_model_folder(model_path))  # an s3:// or gs:// folder: its cached copy
     if adapters.is_adapter_folder(folder):  # a LoRA run: adapter weights, base named in recruit.json
         required = (adapters.ADAPTER_WEIGHTS, META_FILE)
     else:
@@ -90,7 +91,8 @@ def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
         base = json.loads((Path(model_path) / META_FILE).read_text())["adapter"]
         return weights_fingerprint(Path(model_path).name, adapters.adapter_sha256(Path(model_path), base))
     if model_path:
-        return weights_fingerprint(Path(model_path).name, trained_folder_sha256(Path(model_path)))
+        folder = Path(local_model_folder(model_path))  # keeps the folder's name: same fingerprint
+        return weights_fingerprint(folder.name, trained_folder_sha256(folder))
     if model_cfg.source == "tiny":
         return encoder_fingerprint(model_cfg)
     folder = model_dir(model_cfg)

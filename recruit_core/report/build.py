@@ -8,7 +8,8 @@ versions), jobs/<job id>.html (one per requisition with a shortlist), models.htm
 evaluation figures), audit.html (when audit/audit.json exists) and drift.html (when
 drift/drift.json exists). Each page is one file with
 everything inline: it opens from a disk, a mail attachment or a phone without a network.
-The demo writes it at the end (recruit_core/demo_ray.py).
+The demo writes it at the end (recruit_core/demo_ray.py). A run in an object store
+(`recruit report s3://bucket/run`): recruit_core/report/remote.py.
 """
 from __future__ import annotations
 
@@ -61,9 +62,12 @@ def _candidates(run: RunOutputs) -> dict[str, list[dict]]:
     return by_job
 
 
-def write_report(root: Path, out: Path | None = None) -> Path:
-    """Write every page of the run in `root` under `out` (default root/report); the index's path."""
+def write_report(root: Path, out: Path | None = None, shown_root: str | None = None) -> Path:
+    """Write every page of the run in `root` under `out` (default root/report); the index's path.
+    `shown_root`: where the run's outputs are, when `root` is a local copy of them
+    (recruit_core/report/remote.py)."""
     run = RunOutputs.read(root)
+    run.shown_root = shown_root
     out = out or root / "report"
     jobs, by_job = _job_rows(run), _candidates(run)
     extractor, taxonomy = _skill_tools()

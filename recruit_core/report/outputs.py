@@ -64,6 +64,7 @@ class RunOutputs:
     predictions: dict[str, Path] = field(default_factory=dict)  # source -> predictions.parquet
     audit: dict | None = None
     drift: dict | None = None
+    shown_root: str | None = None  # the outputs' own place (a URI) when `root` is a copy of them
 
     @classmethod
     def read(cls, root: Path) -> "RunOutputs":

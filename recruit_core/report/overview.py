@@ -93,7 +93,7 @@ def score_plots(run: RunOutputs) -> str:
 
 
 def overview_page(run: RunOutputs, job_links: list[dict], pages: list[tuple[str, str]]) -> str:
-    parts = [f'<p class="note">Output folder: {esc(run.root.resolve())}. Found: '
+    parts = [f'<p class="note">Output folder: {esc(run.shown_root or run.root.resolve())}. Found: '
              f'{esc(", ".join(run.found()))}. The tool recommends candidates for a person to review; '
              "it decides nothing.</p>"]
     parts += ["<h2>Inputs and counts</h2>", table(count_rows(run), ["what", "count"])]

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
+from recruit_core import storage
 from recruit_core.config import DataConfig
 from recruit_core.data.pool import PoolPaths
 from recruit_core.data.synth import is_fit
@@ -46,15 +48,21 @@ class PoolSplit:
         return np.concatenate([keys, np.full(width - len(keys), -1)]).astype(np.int64)
 
 
-def _read(folder: Path) -> pd.DataFrame:
-    return pd.concat([pd.read_parquet(f) for f in parquet_files(folder)], ignore_index=True)
+def _read(folder: Path | str) -> pd.DataFrame:
+    # pyarrow reads s3:// and gs:// itself; pandas would need s3fs or gcsfs for them
+    return pd.concat([pq.read_table(f).to_pandas() if storage.is_remote(f) else pd.read_parquet(f)
+                      for f in parquet_files(folder)], ignore_index=True)
 
 
 def read_pool(cfg: DataConfig, taxonomy: Taxonomy) -> PoolSplit:
-    """Resumes joined with their ground truth, the jobs, and the fit matrix."""
-    paths = PoolPaths(Path(cfg.dir))
-    resumes = _read(paths.resumes).merge(_read(paths.truth), on="resume_id", validate="one_to_one")
-    jobs = _read(paths.jobs)
+    """Resumes joined with their ground truth, the jobs, and the fit matrix; data.dir may be an
+    object-store prefix (s3://bucket/pool)."""
+    if storage.is_remote(cfg.dir):
+        resumes, truth, jobs = (_read(storage.join(cfg.dir, name)) for name in ("resumes", "truth", "jobs"))
+    else:
+        paths = PoolPaths(Path(cfg.dir))
+        resumes, truth, jobs = _read(paths.resumes), _read(paths.truth), _read(paths.jobs)
+    resumes = resumes.merge(truth, on="resume_id", validate="one_to_one")
     jobs["family"] = [taxonomy.occupation(o).family for o in jobs["occupation"]]
     jobs["text"] = [job_text(t, d) for t, d in zip(jobs["title"], jobs["description"])]
     job_rows = jobs.to_dict("records")

@@ -11,8 +11,10 @@ checkpoint. A finished run keeps the latest checkpoint and the best ones by dev 
 The best checkpoint's model is published, hard-linked (no second copy on disk), as
 `<storage_path>/<run_name>/model` (load it with
 `model=local model.name_or_path=...` or `score.model_path=...`), with `eval.json` beside it and its
-model card, README.md, inside it (`recruit_core.train.card`). The dev tables and sweep summaries
-are `recruit_core.train.report`.
+model card, README.md, inside it (`recruit_core.train.card`). `train.storage_path` and `data.dir`
+may be in an object store (s3://bucket/train): Ray Train keeps its checkpoints there and the model
+is published there (recruit_core/model/store.py; `score.model_path=s3://...` reads it back). The
+dev tables and sweep summaries are `recruit_core.train.report`.
 """
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from recruit_core import storage
 from recruit_core.config import RecruitConfig, config_hash
 from recruit_core.data.pool import PoolPaths
 from recruit_core.io import parquet_files, write_json_atomic
+from recruit_core.model.store import upload_folder
 from recruit_core.ray_env import connect
 from recruit_core.train.card import write_model_card
 from recruit_core.train.gates import write_reranker_gate
@@ -39,11 +43,22 @@ from recruit_core.train.report import (
 
 
 def _pool_exists(cfg: RecruitConfig) -> bool:
+    if storage.is_remote(cfg.data.dir):  # a pool in an object store is read, never generated there
+        return True
     paths = PoolPaths(Path(cfg.data.dir))
     try:
         return bool(parquet_files(paths.resumes)) and bool(parquet_files(paths.jobs))
     except FileNotFoundError:
         return False
+
+
+def ensure_pool(cfg: RecruitConfig) -> None:
+    """Generate the synthetic pool at data.dir when it is not there (livecareer: nothing to do)."""
+    if cfg.data.source == "livecareer" or _pool_exists(cfg):
+        return
+    from recruit_core.data.job_ray import run as generate
+    print(f"no talent pool at {cfg.data.dir}: generating it first")
+    generate(cfg)
 
 
 def load_task_data(cfg: RecruitConfig) -> dict:
@@ -66,10 +81,7 @@ def load_task_data(cfg: RecruitConfig) -> dict:
         return {"rows": rows, "categories": splits.train.categories, "splits": splits}
     from recruit_core.data.taxonomy import load_taxonomy
     from recruit_core.train.examples import DEV_PAIRS_SHARE, read_pool, split_pool, task_rows
-    if not _pool_exists(cfg):
-        from recruit_core.data.job_ray import run as generate
-        print(f"no talent pool at {cfg.data.dir}: generating it first")
-        generate(cfg)
+    ensure_pool(cfg)
     taxonomy = load_taxonomy(cfg.data)
     pool = read_pool(cfg.data, taxonomy)
     pool.resumes["text"] = redact_column(pool.resumes["text"].tolist(), cfg.privacy)
@@ -137,6 +149,19 @@ def run_metadata(cfg: RecruitConfig) -> dict:
     return meta
 
 
+def _model_to_publish(cfg: RecruitConfig, result_path: str, best) -> tuple[str, Path, str]:
+    """(run folder, local model folder to evaluate and describe, where the model is published).
+    On disk the model is published at once and that copy is used; with train.storage_path in an
+    object store the best checkpoint is downloaded, and published (upload_folder) once its model
+    card is written."""
+    if not storage.is_remote(cfg.train.storage_path):
+        model_dir = publish_model(best.path, Path(result_path))
+        return result_path, model_dir, str(model_dir)
+    run_dir = storage.join(cfg.train.storage_path, cfg.train.run_name)
+    local = Path(best.to_directory(tempfile.mkdtemp(prefix="recruit-best-checkpoint-")))
+    return run_dir, local / "model", storage.join(run_dir, "model")
+
+
 def samples_per_second(training: dict, train) -> float | None:
     """Training throughput of the run, the first step (warm-up, iterator start) left out."""
     seconds = (training or {}).get("step_seconds", [])[1:]
@@ -181,24 +206,26 @@ def _train(cfg: RecruitConfig) -> dict:
     best = result.get_best_checkpoint(CHECKPOINT_METRIC, "max") or result.checkpoint
     if best is None:
         raise RuntimeError(f"run {cfg.train.run_name} reported no checkpoint; see the worker log")
-    run_dir = Path(result.path)
-    model_dir = publish_model(best.path, run_dir)
+    run_dir, model_dir, published = _model_to_publish(cfg, result.path, best)
     drop_optimizer_state(result)
     train_seconds = time.perf_counter() - started
     dev, tables = evaluate_on_dev(cfg, model_dir, data)
     gate = write_reranker_gate(model_dir, dev) if cfg.train.task == "crossencoder" else None
     best_metrics = dict(next(m for c, m in result.best_checkpoints if c.path == best.path))
-    figures = {"task": cfg.train.task, "run_name": cfg.train.run_name, "model": str(model_dir),
+    figures = {"task": cfg.train.task, "run_name": cfg.train.run_name, "model": published,
                "best_checkpoint": best.path, "best_checkpoint_metrics": best_metrics,
                "training": result.return_value, "adapter": meta.get("adapter"), "train_rows": n_train,
                "dev_rows": len(next(iter(rows["dev"].values()))), "dev": dev,
                "train_seconds": round(train_seconds, 1), "gate": gate,
                "train_samples_per_s": samples_per_second(result.return_value, cfg.train),
                "seconds": round(time.perf_counter() - started, 1)}
-    eval_path = write_json_atomic(figures, run_dir / "eval.json")
     write_model_card(model_dir, cfg, figures)
+    if storage.is_remote(published):
+        upload_folder(model_dir, published)
+        shutil.rmtree(model_dir.parent, ignore_errors=True)  # the downloaded checkpoint
+    eval_path = write_json_atomic(figures, storage.join(run_dir, "eval.json"))
     print("\n\n".join(tables))
-    return {"model": str(model_dir), "eval": str(eval_path), "dev_score": best_metrics[CHECKPOINT_METRIC],
+    return {"model": published, "eval": str(eval_path), "dev_score": best_metrics[CHECKPOINT_METRIC],
             **headline(cfg.train.task, dev), "train_samples_per_s": figures["train_samples_per_s"],
             **({"gate": gate} if gate else {}),
             **{k: v for k, v in (result.return_value or {}).items()

@@ -116,7 +116,13 @@ def write_sweep_summary(sweep_dir: Path, row: dict) -> Path:
     runs = sweep_dir / "sweep_runs.jsonl"
     with open(runs, "a", encoding="utf-8") as out:
         out.write(json.dumps(row, default=str) + "\n")
-    rows = [json.loads(line) for line in runs.read_text().splitlines() if line.strip()]
+    # a rerun sweep (resumed trials) reports its runs again: the latest row of a run counts
+    latest = {}
+    for line in runs.read_text().splitlines():
+        if line.strip():
+            row_read = json.loads(line)
+            latest[row_read["run_name"]] = row_read
+    rows = list(latest.values())
     rows.sort(key=lambda r: -float(r["dev_score"]))
     keys = sorted({k for r in rows for k in r["overrides"]})
     swept = [k for k in keys if len({r["overrides"].get(k) for r in rows}) > 1]

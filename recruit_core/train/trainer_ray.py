@@ -26,6 +26,7 @@ import ray.train.torch
 import torch
 import torch.distributed as dist
 
+from recruit_core import storage
 from recruit_core.config import RecruitConfig, TrainConfig
 from recruit_core.model.adapters import add_lora
 from recruit_core.model.encoder import load_encoder
@@ -247,7 +248,8 @@ def build_trainer(cfg: RecruitConfig, datasets: dict, loop_config: dict) -> ray.
                                       resources_per_worker={"CPU": train.cpus_per_worker})
     fault_injection = {k: os.environ[k] for k in (KILL_AT_STEP_ENV, KILL_MARKER_ENV) if k in os.environ}
     run_config = ray.train.RunConfig(
-        name=train.run_name, storage_path=os.path.abspath(train.storage_path),
+        name=train.run_name, storage_path=train.storage_path if storage.is_remote(train.storage_path)
+        else os.path.abspath(train.storage_path),  # s3:// and gs:// through pyarrow file systems
         failure_config=ray.train.FailureConfig(max_failures=train.max_failures),
         checkpoint_config=ray.train.CheckpointConfig(
             # Ray keeps the latest on top of the num_to_keep best
