@@ -3,6 +3,7 @@
     python bench/cheaper_models.py                                   # fp32 and int8 MiniLM
     python bench/cheaper_models.py --variant student=outputs/distill/model --variant lora=<folder>
     python bench/cheaper_models.py --quick --cache /tmp/recruit-cache   # iterating: 64 windows, cached embeddings
+    python bench/cheaper_models.py --windows 32 --every 4   # a loaded machine: quality on every 4th text
 
 Per variant: windows/s of the production forward batch (`recruit_core.model.forward.pooled_rows`,
 `model.windows_per_forward` windows of livecareer resumes at the jobs' window settings), with the
@@ -13,7 +14,8 @@ fp32 `torch.matmul` of the batch's own Linear shapes; the livecareer dev macro-F
 frozen-embedding logistic-regression probe fitted on that variant's own train embeddings; P@10 on
 the held-out real postings (`recruit_core.eval.postings`); and the encoder's size as safetensors.
 Quality uses `model.max_windows=1` (one window per text) to stay affordable: every variant reads the
-same text. Target: int8 >= 2x fp32 windows/s at <= 1 point loss of macro-F1 and of P@10.
+same text; `--every K` keeps every K-th train resume, dev resume and posting (all variants alike).
+Target: int8 >= 2x fp32 windows/s at <= 1 point loss of macro-F1 and of P@10.
 Needs ../shared/data.
 """
 from __future__ import annotations
@@ -152,9 +154,19 @@ def quality(encoder: TextEncoder, fingerprint: str, splits, postings, k: int, cf
             f"postings_p@{k}": round(figures(scores, relevant, k)[f"p@{k}"], 4)}
 
 
+def every_kth(splits, postings, k: int):
+    """Every k-th resume of both splits and every k-th posting: the same sample for all variants."""
+    for part in (splits.train, splits.dev):
+        part.resume_ids, part.texts, part.labels = part.resume_ids[::k], part.texts[::k], part.labels[::k]
+    postings.job_ids, postings.texts = postings.job_ids[::k], postings.texts[::k]
+    postings.relevant, postings.categories = postings.relevant[::k], postings.categories[::k]
+    return splits, postings
+
+
 def frontier(args) -> dict:
     cfg = compose_config(args.overrides)
     splits = load_livecareer(cfg.data)
+    postings = load_postings(cfg.data.postings_path, "eval")
     load_start = round(os.getloadavg()[0], 2)
     variants = load_variants(cfg, args.variant)
     encoders = {name: encoder for name, (encoder, _) in variants.items()}
@@ -163,7 +175,7 @@ def frontier(args) -> dict:
     # rows of one encoder call's matmuls: a full call of windows at the batch's mean width
     tokens = int(window_widths(mask).float().mean() * min(args.windows, cfg.model.windows_per_forward))
     matmul_rates: dict[tuple, float] = {}
-    postings = load_postings(cfg.data.postings_path, "eval")
+    splits, postings = every_kth(splits, postings, args.every)
     rows = []
     for name, (encoder, fingerprint) in variants.items():
         t, config = timed[name], encoder.model.encoder.config
@@ -183,16 +195,19 @@ def frontier(args) -> dict:
         rows.append(row)
         print(row, flush=True)
     fp32 = encoders["fp32"].model.encoder.config
+    sizes = {"train": len(splits.train), "dev": len(splits.dev), "postings": len(postings)}
     return summarise(rows, args, cfg, load_start,
-                     matmul_rates[(fp32.hidden_size, fp32.intermediate_size)])
+                     matmul_rates[(fp32.hidden_size, fp32.intermediate_size)], sizes)
 
 
-def summarise(rows: list[dict], args, cfg, load_start: float, fp32_matmul_rate: float) -> dict:
+def summarise(rows: list[dict], args, cfg, load_start: float, fp32_matmul_rate: float,
+              quality_texts: dict) -> dict:
     by_name = {r["variant"]: r for r in rows}
     int8, fp32 = by_name["int8"], by_name["fp32"]
     result = {"name": "cheaper_models", "variants": rows, "windows": args.windows,
               "windows_per_forward": cfg.model.windows_per_forward, "repeats": args.repeats,
-              "quality_max_windows": 1, "load_avg_1m_start": load_start,
+              "quality_max_windows": 1, "quality_every": args.every,
+              "quality_texts": quality_texts, "load_avg_1m_start": load_start,
               "load_avg_1m_end": round(os.getloadavg()[0], 2),
               "fp32_matmul_gflops": round(fp32_matmul_rate / 1e9, 2), "int8_speedup": int8["speedup"],
               "int8_cpu_speedup": int8["cpu_speedup"],
@@ -224,6 +239,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeats", type=int, default=3, help="timed batches per variant")
     parser.add_argument("--cache", type=Path, default=None,
                         help="keep quality embeddings here between runs (e.g. /tmp/recruit-cache)")
+    parser.add_argument("--every", type=int, default=1,
+                        help="quality on every K-th train resume, dev resume and posting")
     parser.add_argument("--skip-quality", action="store_true", help="throughput and size only")
     parser.add_argument("--quick", action="store_true", help="64 windows, 2 repeats")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. model.windows_per_forward=64")
