@@ -7,12 +7,13 @@
 
 Per variant: windows/s of the production forward batch (`recruit_core.model.forward.pooled_rows`,
 `model.windows_per_forward` windows of livecareer resumes at the jobs' window settings), with the
-process's torch threads; its ratio to fp32 from the same run (variants alternate, `--repeats`
-times, median); the CPU seconds beside the wall seconds (the machine is shared: the load average
-at start and end is recorded); the FLOP rate (analytic encoder FLOPs / s) over the rate of a plain
-fp32 `torch.matmul` of the batch's own Linear shapes; the livecareer dev macro-F1 of the
-frozen-embedding logistic-regression probe fitted on that variant's own train embeddings; P@10 on
-the held-out real postings (`recruit_core.eval.postings`); and the encoder's size as safetensors.
+score job's torch threads per actor (`score.torch_threads`, 1; `--threads` to change); its ratio
+to fp32 from the same run (variants alternate, `--repeats` times, median); the CPU seconds beside
+the wall seconds (the machine is shared: the load average at start and end is recorded); the FLOP
+rate (analytic encoder FLOPs / s) over the rate of a plain fp32 `torch.matmul` of the batch's own
+Linear shapes; the livecareer dev macro-F1 of the frozen-embedding logistic-regression probe fitted
+on that variant's own train embeddings; P@10 on the held-out real postings
+(`recruit_core.eval.postings`); and the encoder's size as safetensors.
 Quality uses `model.max_windows=1` (one window per text) to stay affordable: every variant reads the
 same text; `--every K` keeps every K-th train resume, dev resume and posting (all variants alike).
 Target: int8 >= 2x fp32 windows/s at <= 1 point loss of macro-F1 and of P@10.
@@ -165,6 +166,7 @@ def every_kth(splits, postings, k: int):
 
 def frontier(args) -> dict:
     cfg = compose_config(args.overrides)
+    torch.set_num_threads(args.threads or cfg.score.torch_threads)
     splits = load_livecareer(cfg.data)
     postings = load_postings(cfg.data.postings_path, "eval")
     load_start = round(os.getloadavg()[0], 2)
@@ -206,6 +208,7 @@ def summarise(rows: list[dict], args, cfg, load_start: float, fp32_matmul_rate: 
     int8, fp32 = by_name["int8"], by_name["fp32"]
     result = {"name": "cheaper_models", "variants": rows, "windows": args.windows,
               "windows_per_forward": cfg.model.windows_per_forward, "repeats": args.repeats,
+              "torch_threads": torch.get_num_threads(),
               "quality_max_windows": 1, "quality_every": args.every,
               "quality_texts": quality_texts, "load_avg_1m_start": load_start,
               "load_avg_1m_end": round(os.getloadavg()[0], 2),
@@ -239,6 +242,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeats", type=int, default=3, help="timed batches per variant")
     parser.add_argument("--cache", type=Path, default=None,
                         help="keep quality embeddings here between runs (e.g. /tmp/recruit-cache)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads; 0: score.torch_threads, what each scoring actor runs with")
     parser.add_argument("--every", type=int, default=1,
                         help="quality on every K-th train resume, dev resume and posting")
     parser.add_argument("--skip-quality", action="store_true", help="throughput and size only")
