@@ -47,6 +47,10 @@ class ModelConfig:
     # window's bits do not depend on it; on GPU every call is padded to this many rows, so keep it
     # fixed within a run.
     windows_per_forward: int = 128
+    # fp32 | int8. int8: the encoder's Linear layers as int8 products with per-token activation
+    # scales (recruit_core/model/int8.py), CPU only. fp32 by default: int8 embeddings differ from
+    # fp32 ones (cosine >= 0.9966 on 32 livecareer resumes), so scores change and must be asked for.
+    precision: str = "fp32"
     tiny: TinyBertConfig = field(default_factory=TinyBertConfig)
 
     def __post_init__(self) -> None:
@@ -54,6 +58,8 @@ class ModelConfig:
             raise ValueError(f"model.source={self.source!r}: use minilm, local or tiny")
         if self.source == "local" and not self.name_or_path:
             raise ValueError("model=local needs model.name_or_path=/path/to/hf_folder")
+        if self.precision not in ("fp32", "int8"):
+            raise ValueError(f"model.precision={self.precision!r}: use fp32 or int8 (int8: CPU only)")
         if not 0 < self.window_stride <= self.max_length:
             raise ValueError(f"model.window_stride={self.window_stride}: must be in (0, "
                              f"model.max_length={self.max_length}] (tokens between window starts)")

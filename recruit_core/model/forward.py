@@ -36,6 +36,7 @@ from recruit_core.model.encoder import (
     weights_fingerprint,
     weights_sha256,
 )
+from recruit_core.model.int8 import is_int8, quantize_encoder
 from recruit_core.model.recruit import HEADS_FILE, META_FILE, RecruitModel, row_stable_linear
 from recruit_core.model.store import local_model_folder
 from recruit_core.text.windows import Windows, encode_pairs, encode_windows, pool_windows
@@ -59,14 +60,31 @@ class ScoringModel:
 
 
 def load_scoring_model(model_path: str, model_cfg: ModelConfig) -> ScoringModel:
-    """A trained folder (`score.model_path`) or, when empty, the pretrained encoder of `model=`."""
+    """A trained folder (`score.model_path`) or, when empty, the pretrained encoder of `model=`,
+    its encoder quantized to int8 when `model.precision=int8`."""
     if model_path:
         folder = check_model_folder(model_path)
         model, tokenizer, _ = RecruitModel.load(folder)
-        return ScoringModel(model.eval(), tokenizer, model_fingerprint(model_path, model_cfg),
-                            bool(model.categories))
-    tokenizer, encoder, fingerprint = load_encoder(model_cfg)
-    return ScoringModel(RecruitModel(encoder).eval(), tokenizer, fingerprint, False)
+        scoring = ScoringModel(model.eval(), tokenizer, model_fingerprint(model_path, model_cfg),
+                               bool(model.categories))
+    else:
+        tokenizer, encoder, fingerprint = load_encoder(model_cfg)
+        scoring = ScoringModel(RecruitModel(encoder).eval(), tokenizer,
+                               fingerprint + precision_suffix(model_cfg), False)
+    if precision(model_cfg) == "int8":
+        quantize_encoder(scoring.model.encoder)
+    return scoring
+
+
+def precision(model_cfg: ModelConfig) -> str:
+    """`model.precision`; fp32 for a config from before the setting existed."""
+    return getattr(model_cfg, "precision", "fp32")
+
+
+def precision_suffix(model_cfg: ModelConfig) -> str:
+    """What the fingerprint adds for int8 weights ("+int8"): int8 scores differ from fp32 ones,
+    so an output row says which produced it and a rerun never reuses the other's."""
+    return "" if precision(model_cfg) == "fp32" else f"+{precision(model_cfg)}"
 
 
 def check_model_folder(model_path: str, key: str = "score.model_path") -> Path:
@@ -89,19 +107,20 @@ def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
     so the driver knows it before any worker has loaded the model; actors check they agree."""
     if model_path and adapters.is_adapter_folder(model_path):
         base = json.loads((Path(model_path) / META_FILE).read_text())["adapter"]
-        return weights_fingerprint(Path(model_path).name, adapters.adapter_sha256(Path(model_path), base))
+        return (weights_fingerprint(Path(model_path).name, adapters.adapter_sha256(Path(model_path), base))
+                + precision_suffix(model_cfg))
     if model_path:
         folder = Path(local_model_folder(model_path))  # keeps the folder's name: same fingerprint
-        return weights_fingerprint(folder.name, trained_folder_sha256(folder))
+        return weights_fingerprint(folder.name, trained_folder_sha256(folder)) + precision_suffix(model_cfg)
     if model_cfg.source == "tiny":
-        return encoder_fingerprint(model_cfg)
+        return encoder_fingerprint(model_cfg) + precision_suffix(model_cfg)
     folder = model_dir(model_cfg)
     sha = verify_weights(folder, model_cfg.sha256)
     if not model_cfg.sha256:
         log.warning("%s: no model.sha256 configured, so corrupt or swapped weights would go "
                     "unnoticed; these weights hash to %s: pin them with model.sha256=%s",
                     folder / WEIGHTS_FILE, sha, sha)
-    return encoder_fingerprint(model_cfg, sha)
+    return encoder_fingerprint(model_cfg, sha) + precision_suffix(model_cfg)
 
 
 def trained_folder_sha256(folder: Path) -> str:
@@ -174,6 +193,9 @@ class TextEncoder:
     """One model on one device with its tokenizer and window settings: the forward pass above."""
 
     def __init__(self, scoring_model: ScoringModel, model_cfg: ModelConfig, device: str = "cpu"):
+        if is_int8(scoring_model.model) and torch.device(device).type != "cpu":
+            raise ValueError(f"model.precision=int8 runs on CPU only, not on {device}: score on "
+                             "CPU actors (num_gpus=0) or set model.precision=fp32 for GPUs")
         self.model = scoring_model.model.to(device)
         self.tokenizer, self.model_cfg = scoring_model.tokenizer, model_cfg
         self.device = torch.device(device)

@@ -1,0 +1,77 @@
+"""int8 CPU inference: the encoder's Linear layers as int8 x int8 products with int32 sums.
+
+    python ray_jobs/score.py model.precision=int8        # also match; see README "int8 inference"
+    python bench/cheaper_models.py                       # speed and quality against fp32
+
+Weights are quantized once, per output channel (symmetric, scale = max |w| / 127). Activations are
+quantized per row, i.e. per token, when they arrive (scale = max |x| / 127 of that token alone).
+PyTorch's dynamic quantization (`torch.ao.quantization.quantize_dynamic`) instead takes one scale
+from the whole input tensor: a token's int8 values, and so a resume's score, would depend on the
+windows that shared its encoder call, which no score may (tests/test_int8.py shows it does). With
+per-token scales the product is computed in integers, exact in any order, so a window's bits
+depend on the window alone, like the fp32 path's (`RecruitModel.pooled_exact`).
+
+Attention products, softmax, LayerNorm, GELU and the heads stay fp32 (the heads go through
+`row_stable_linear`, which reads their float weights). CPU only: `torch._int_mm` with VNNI.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+# Symmetric int8: -127..127, so a scale maps max |x| onto 127 and -128 is never produced (the
+# product of two -128s is the one case whose sign symmetry a VNNI kernel's u8 x s8 trick breaks).
+QMAX = 127
+# Scale floor: an all-zero token (or weight column) would otherwise divide by zero.
+MIN_SCALE = 1e-12
+
+
+def quantize_rows(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(int8 values, float32 scale per row) of a [rows, k] float tensor, each row on its own."""
+    # max |x| as max(max x, -min x): two reductions that write nothing per element, 5x faster than
+    # `x.abs().amax()` or an inf-norm on [4096, 1536] (1 thread). Every pass over the activations
+    # costs time the int8 product has to win back; x / scale lies in [-127, 127] by construction.
+    amax = torch.maximum(x.amax(dim=-1, keepdim=True), x.amin(dim=-1, keepdim=True).neg_())
+    scale = amax.div_(QMAX).clamp_(min=MIN_SCALE)
+    return torch.div(x, scale).round_().to(torch.int8), scale
+
+
+class Int8Linear(nn.Module):
+    """`nn.Linear` with per-channel int8 weights and per-token int8 activations (W8A8)."""
+
+    def __init__(self, linear: nn.Linear):
+        super().__init__()
+        weight = linear.weight.detach().float()
+        q, scale = quantize_rows(weight)  # a row of `weight` is one output channel
+        # [in, out] contiguous: the layout `torch._int_mm` reads as its second operand.
+        self.register_buffer("weight_int8", q.T.contiguous())
+        self.register_buffer("weight_scale", scale.T.contiguous())  # [1, out]
+        bias = linear.bias.detach().float() if linear.bias is not None else None
+        self.register_buffer("bias", bias)
+        self.in_features, self.out_features = linear.in_features, linear.out_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shape = x.shape
+        rows = x.reshape(-1, shape[-1]).float()
+        q, scale = quantize_rows(rows)
+        out = torch._int_mm(q, self.weight_int8).to(torch.float32).mul_(scale).mul_(self.weight_scale)
+        if self.bias is not None:
+            out.add_(self.bias)
+        return out.to(x.dtype).reshape(*shape[:-1], self.out_features)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, int8"
+
+
+def quantize_encoder(encoder: nn.Module) -> nn.Module:
+    """Replace every `nn.Linear` below `encoder` by an `Int8Linear`, in place; returns `encoder`."""
+    for name, child in list(encoder.named_children()):
+        if isinstance(child, nn.Linear):
+            setattr(encoder, name, Int8Linear(child))
+        else:
+            quantize_encoder(child)
+    return encoder
+
+
+def is_int8(model: nn.Module) -> bool:
+    return any(isinstance(m, Int8Linear) for m in model.modules())
