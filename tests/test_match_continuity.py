@@ -69,8 +69,9 @@ def _match(root: Path, output: Path, *extra: str) -> dict:
 
 def _outputs(output: Path) -> dict[str, pa.Table]:
     """Every Parquet output of a run, without run_id (which run computed a row)."""
-    return {str(p.relative_to(output)): pq.read_table(p).drop_columns(["run_id"])
-            for p in sorted(output.glob("*/*.parquet"))}
+    tables = {str(p.relative_to(output)): pq.read_table(p) for p in sorted(output.glob("*/*.parquet"))}
+    return {name: t.drop_columns(["run_id"]) if "run_id" in t.column_names else t
+            for name, t in tables.items()}
 
 
 def _assert_same_outputs(expected: Path, found: Path) -> None:
@@ -83,7 +84,16 @@ def _assert_same_outputs(expected: Path, found: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def pool(ray_local, tmp_path_factory):
+def patient_ray():
+    """conftest's ray_local with up to 10 minutes to start: these tests run whole match jobs on a
+    shared 2-core machine, where a local Ray has taken longer than the default 120 s to start."""
+    from recruit_core.config import ClusterConfig
+    from recruit_core.ray_env import connect
+    connect(ClusterConfig(mode="local", num_cpus=2, include_dashboard=False, start_timeout_s=600))
+
+
+@pytest.fixture(scope="module")
+def pool(patient_ray, tmp_path_factory):
     """18 resumes in 3 files and 5 requisitions, matched once into `first`."""
     root = tmp_path_factory.mktemp("match_pool")
     taxonomy = load_builtin()
