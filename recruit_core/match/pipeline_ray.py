@@ -27,7 +27,7 @@ from recruit_core.config import DataConfig, MatchConfig, ModelConfig, RecruitCon
 from recruit_core.data.reader_ray import resume_reader
 from recruit_core.data.validate import ID_COLUMN, TEXT_COLUMN
 from recruit_core.match.accounting import resume_keys
-from recruit_core.match.outputs import EVIDENCE_FIELDS, RECOMMENDATION_ROWS, SHORTLIST_ROWS, SKILL_LIST
+from recruit_core.match.outputs import SKILL_LIST
 from recruit_core.match.reuse import previous_embeddings
 from recruit_core.match.topk import BlockMatcher, JobShortlists
 from recruit_core.model.forward import TextEncoder, load_scoring_model, tokenize_texts
@@ -36,7 +36,6 @@ from recruit_core.score.reuse import content_hashes
 from recruit_core.score.scorer import columns_to_windows, windows_to_columns
 from recruit_core.text.requisition import requisition_texts
 
-__all__ = ["EVIDENCE_FIELDS", "RECOMMENDATION_ROWS", "SHORTLIST_ROWS"]  # their home: outputs.py
 # One row per input row out of the actors, so a block split anywhere splits whole resumes: a
 # matched resume with its top-k jobs and the per-job shortlist entries it won in its file, or a
 # quarantined row with its reason.
