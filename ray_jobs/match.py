@@ -5,6 +5,9 @@
         match.crossencoder_path=outputs/train/cross/model
     ray job submit --working-dir . -- python ray_jobs/match.py cluster=remote \\
         inputs.resumes=/shared/resumes inputs.jobs=/shared/jobs match.output_dir=/shared/match
+    python ray_jobs/match.py match.output_dir=outputs/m2 match.previous_run=outputs/m1  # reuse m1
+
+Killed or failed? Run the same command again: committed input files are skipped.
 
 The job and its outputs: recruit_core/match/job_ray.py.
 """

@@ -246,6 +246,12 @@ class MatchConfig:
     rerank_batch_size: int = 32  # (job, resume) pairs per cross-encoder call
     target_max_block_mb: int = 8  # small blocks so every actor of the pool gets work
     actor_memory_mb: int = 1280  # reserved per actor: Ray Data measured a MiniLM replica at ~970 MiB
+    # False: a rerun into the same output_dir resumes (finished input files are skipped), and
+    # refuses outputs made with another model or config; True discards them and starts over
+    overwrite: bool = False
+    # An earlier match.output_dir: unchanged resumes reuse its embeddings (match/reuse.py);
+    # "" embeds every resume
+    previous_run: str = ""
 
 
 @dataclass

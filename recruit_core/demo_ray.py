@@ -52,7 +52,7 @@ def _match(cfg: RecruitConfig, results: dict) -> dict:
     from recruit_core.match.job_ray import run
     return run(replace(cfg, match=replace(
         cfg.match, biencoder_path=results["screening_model"]["match_model"],
-        crossencoder_path=results["train_crossencoder"]["model"])))
+        crossencoder_path=results["train_crossencoder"]["model"], overwrite=True)))
 
 
 def _on_shortlist(run):

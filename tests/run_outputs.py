@@ -3,7 +3,7 @@
     root = write_run(tmp_path / "demo")     # pool/, scores/, match/, interview/, train/, audit/
 
 Shapes from: score/job_ray.py (scores/, quarantine/, manifest.jsonl, summary.json), match/topk.py
-`shortlist_table` + match/pipeline_ray.py EVIDENCE_FIELDS, interview/job_ray.py (questions/, packs/),
+`shortlist_table` + match/outputs.py EVIDENCE_FIELDS, interview/job_ray.py (questions/, packs/),
 train/job_ray.py (eval.json), audit/job.py (audit.json), demo_ray.py (demo_summary.json).
 One resume id and its text are hostile HTML: the report must show them as text.
 """

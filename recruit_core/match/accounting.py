@@ -1,11 +1,11 @@
 """Rows in = resumes matched + resumes quarantined: the match job's quarantine, counts and provenance.
 
 Pure pyarrow, no Ray. The match pipeline (`match/pipeline_ray.py`) passes invalid rows on, keyed like
-the valid ones (`resume_key` = file index << 32 | row); the write stage turns them into quarantine
+the valid ones (`resume_key` = file index << 32 | row); the staging stage turns them into quarantine
 records in the scoring job's schema (`QUARANTINE_RECORD`: data/validate.QUARANTINE_SCHEMA plus
-input_row) and reports per block how many resumes it matched and quarantined (`block_counts`); the
-driver adds those up (`MatchCounts`) and the job refuses to finish when they do not add up to the
-rows its input files hold. `python -m pytest -q tests/test_match_quarantine.py` runs the tests.
+input_row); each committed input file's counts go into the manifest, the driver adds those up
+(`MatchCounts`) and the job refuses to finish when they do not add up to the rows its input files
+hold. `python -m pytest -q tests/test_match_quarantine.py` runs the tests.
 """
 from __future__ import annotations
 
@@ -13,36 +13,40 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from recruit_core.config import DataConfig, DedupConfig, InputsConfig, MatchConfig, ModelConfig, config_hash
+from recruit_core.config import (
+    DataConfig,
+    DedupConfig,
+    InputsConfig,
+    MatchConfig,
+    ModelConfig,
+    PrivacyConfig,
+    config_hash,
+)
 from recruit_core.data.validate import QUARANTINE_SCHEMA
 
 POSITION_BITS = 32  # resume_key = file index << 32 | row: 4 billion rows per file is plenty
 QUARANTINE_RECORD = QUARANTINE_SCHEMA.append(pa.field("input_row", pa.int64()))
-# What the write stage hands the driver: shortlist candidates, and per block one `matched` row and
-# one `quarantined` row per reason, with their counts in `rows`.
-CANDIDATE, MATCHED, QUARANTINED = "candidate", "matched", "quarantined"
-BLOCK_RESULTS = pa.schema([("kind", pa.string()), ("job_index", pa.int32()),
-                           ("resume_key", pa.int64()), ("score", pa.float32()),
-                           ("reason", pa.string()), ("rows", pa.int64())])
 # Settings that change how a match run goes, not what it writes: left out of config_hash. The
 # bits do not depend on them (tests/test_score_ray.py: the same bits however the work is spread).
 OPERATIONAL_FIELDS = frozenset({
     "output_dir", "batch_size", "pool_size", "num_gpus", "cpus_per_actor", "torch_threads",
     "cpus_per_task", "rerank_batch_size", "target_max_block_mb", "actor_memory_mb", "block_rows",
-    "windows_per_forward"})
+    "windows_per_forward", "overwrite", "previous_run"})
 
 
 def match_config_hash(match: MatchConfig, inputs: InputsConfig, model: ModelConfig,
-                      data: DataConfig, dedup: DedupConfig | None = None) -> str:
-    """Hash of the match, input and model settings (and the skill taxonomy the evidence uses)
-    that decide the outputs: the `config_hash` of every output row and of summary.json."""
+                      data: DataConfig, dedup: DedupConfig | None = None,
+                      privacy: PrivacyConfig | None = None) -> str:
+    """Hash of the match, input and model settings (and the skill taxonomy the evidence uses, and
+    the redaction that decides what text the model reads) that decide the outputs: the
+    `config_hash` of every output row and of summary.json."""
     settings = {k: v for k, v in asdict(match).items() if k not in OPERATIONAL_FIELDS}
     model_settings = {k: v for k, v in asdict(model).items() if k not in OPERATIONAL_FIELDS}
     return config_hash({"match": settings, "inputs": asdict(inputs), "model": model_settings,
                         "taxonomy": {"taxonomy": data.taxonomy, "onet_dir": data.onet_dir},
-                        "dedup": asdict(dedup or DedupConfig())})
+                        "dedup": asdict(dedup or DedupConfig()),
+                        "privacy": asdict(privacy or PrivacyConfig())})
 
 
 def resume_keys(input_files: list[str], positions: np.ndarray, paths: list[str]) -> np.ndarray:
@@ -63,14 +67,6 @@ def quarantine_records(rows: pa.Table, paths: list[str]) -> pa.Table:
                     schema=QUARANTINE_RECORD)
 
 
-def block_counts(matched: int, quarantined: pa.Table) -> pa.Table:
-    """The counting rows of one block: resumes matched, and quarantined rows per reason."""
-    counts = pc.value_counts(quarantined.column("reason")).to_pylist() if quarantined.num_rows else []
-    rows = [{"kind": MATCHED, "rows": matched}]
-    rows += [{"kind": QUARANTINED, "reason": c["values"], "rows": c["counts"]} for c in counts]
-    return pa.Table.from_pylist(rows, schema=BLOCK_RESULTS)
-
-
 @dataclass
 class MatchCounts:
     """Resumes matched and quarantined, summed over the blocks the driver streams."""
@@ -78,16 +74,6 @@ class MatchCounts:
     matched: int = 0
     quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
-
-    def add(self, results: pa.Table) -> pa.Table:
-        """Count a block's counting rows; return its shortlist candidates."""
-        kinds = results.column("kind")
-        for row in results.filter(pc.not_equal(kinds, CANDIDATE)).to_pylist():
-            if row["kind"] == MATCHED:
-                self.matched += row["rows"]
-            else:
-                self.add_reason(row["reason"], row["rows"])
-        return results.filter(pc.equal(kinds, CANDIDATE))
 
     def add_reason(self, reason: str, rows: int, records: int | None = None) -> None:
         """`rows` quarantined input rows; `records` quarantine records (more than `rows` for an

@@ -1,10 +1,11 @@
-"""Ray Data glue for two-way matching, the first pass: embed, blocked top-k in actors, evidence.
+"""Ray Data glue for two-way matching, the first pass: embed, blocked top-k in actors.
 
-    read + validate (data/reader_ray.py) -> tokenize + extract skills (CPU tasks)
-    -> MatchActor pool: R_b @ J^T per block; top-k jobs per resume, own running top-N per job
-    -> write recommendations and quarantine records per block (CPU tasks), pass on the per-job
-       entries actors admitted and the block's counts (match/accounting.py)
-    -> driver: merge admitted entries into jobs x N shortlists (never resumes x jobs), add up counts
+    read + validate (data/reader_ray.py) -> content hash, tokenize + extract skills (CPU tasks;
+       with match.previous_run an unchanged resume takes its earlier embedding instead: reuse.py)
+    -> MatchActor pool: R_b @ J^T per block; top-k jobs per resume, a running top-N per job of
+       each input file (so a file's shortlist entries never depend on another file)
+    -> stage parts per input file (match/staging_ray.py); the driver commits each file when all
+       its rows are in, and merges the files' top-N lists into the shortlists at the end
     -> the shortlist pass (match/shortlist_ray.py): cross-encoder rerank of each job's shortlist
 
 Each actor holds the job embedding matrix, shipped once by `ray.put`. Resumes are identified by
@@ -25,37 +26,27 @@ import torch
 from recruit_core.config import DataConfig, MatchConfig, ModelConfig, RecruitConfig
 from recruit_core.data.reader_ray import resume_reader
 from recruit_core.data.validate import ID_COLUMN, TEXT_COLUMN
-from recruit_core.io import write_parquet_atomic
-from recruit_core.match.accounting import (
-    BLOCK_RESULTS,
-    CANDIDATE,
-    MatchCounts,
-    block_counts,
-    quarantine_records,
-    resume_keys,
-)
+from recruit_core.match.accounting import resume_keys
+from recruit_core.match.outputs import SKILL_LIST
+from recruit_core.match.reuse import previous_embeddings
 from recruit_core.match.topk import BlockMatcher, JobShortlists
 from recruit_core.model.forward import TextEncoder, load_scoring_model, tokenize_texts
 from recruit_core.score.pipeline_ray import actor_memory, worker_tokenizer
+from recruit_core.score.reuse import content_hashes
 from recruit_core.score.scorer import columns_to_windows, windows_to_columns
 from recruit_core.text.requisition import requisition_texts
 
+# One row per input row out of the actors, so a block split anywhere splits whole resumes: a
+# matched resume with its top-k jobs and the per-job shortlist entries it won in its file, or a
+# quarantined row with its reason.
+FLOATS, INTS = pa.list_(pa.float32()), pa.list_(pa.int32())
 MATCH_ROWS = pa.schema([
     ("kind", pa.string()), ("resume_key", pa.int64()), ("resume_id", pa.string()),
-    ("job_index", pa.int32()), ("rank", pa.int32()), ("score", pa.float32()),
-    ("skills", pa.list_(pa.string())), ("seniority", pa.string()),
-    ("reason", pa.string()), ("detail", pa.string())])
-SKILL_LIST = pa.list_(pa.string())
-EVIDENCE_FIELDS = [("matched_skills", SKILL_LIST), ("missing_skills", SKILL_LIST),
-                   ("matched_preferred", SKILL_LIST), ("missing_preferred", SKILL_LIST),
-                   ("seniority_gap", pa.int32()), ("required_coverage", pa.float32())]
-RECOMMENDATION_ROWS = pa.schema([("resume_id", pa.string()), ("rank", pa.int32()),
-                                 ("job_id", pa.string()), ("score", pa.float32()), *EVIDENCE_FIELDS])
-SHORTLIST_ROWS = pa.schema([("job_index", pa.int32()), ("resume_key", pa.int64()),
-                            ("bi_score", pa.float32()), ("bi_rank", pa.int32()),
-                            ("resume_id", pa.string()), ("rerank_score", pa.float32()),
-                            *EVIDENCE_FIELDS, ("minhash", pa.list_(pa.uint64()))])
-RECOMMENDATION, QUARANTINE = "recommendation", "quarantine"
+    ("skills", SKILL_LIST), ("seniority", pa.string()), ("reason", pa.string()),
+    ("detail", pa.string()), ("content_hash", pa.string()), ("embedding", FLOATS),
+    ("top_jobs", INTS), ("top_scores", FLOATS), ("admitted_jobs", INTS), ("admitted_scores", FLOATS)])
+QUARANTINE, RESUME = "quarantine", "resume"
+REUSED = "reused"  # the `reason` of a resume row whose embedding came from match.previous_run
 _CACHE: dict = {}  # per worker process: the requisition rows and the skill extractor, built once
 
 
@@ -101,91 +92,156 @@ def embed_requisitions(match: MatchConfig, model: ModelConfig, jobs: pa.Table):
 
 
 def prepare_resumes(batch: pa.Table, *, paths: list[str], model_path: str, model: ModelConfig,
-                    data: DataConfig) -> pa.Table:
-    """Valid rows: key, tokens, skills, seniority; then the invalid rows with their key, reason
-    and detail (no tokens), passed on to be quarantined."""
-    from recruit_core.text.gaps import estimate_seniority
+                    data: DataConfig, previous_dir: str = "", input_root: str = "") -> pa.Table:
+    """Valid rows: key, content hash, tokens (or the earlier embedding of an unchanged resume),
+    skills, seniority; then the invalid rows with their key, reason and detail, to be quarantined."""
     valid = pc.is_null(batch.column("reason"))
     good, bad = batch.filter(valid), batch.filter(pc.invert(valid))
-    texts = good.column(TEXT_COLUMN).to_pylist()
-    windows = tokenize_texts(worker_tokenizer(model_path, model), texts, model)
+    good = good.append_column("content_hash", content_hashes(good.column(TEXT_COLUMN).to_pylist()))
+    earlier = _earlier_rows(good, previous_dir, input_root)
+    new = good.filter(pa.array([e is None for e in earlier], pa.bool_()))
+    texts = new.column(TEXT_COLUMN).to_pylist()
+    windows = windows_to_columns(tokenize_texts(worker_tokenizer(model_path, model), texts, model),
+                                 len(texts))
     extractor = skill_extractor(data)
-    matched = pa.table({
-        "resume_key": resume_keys(good.column("input_file").to_pylist(),
-                                  good.column("position").to_numpy(), paths),
-        "resume_id": good.column(ID_COLUMN), **windows_to_columns(windows, len(texts)),
+    from recruit_core.text.gaps import estimate_seniority
+    fresh = pa.table({
+        "resume_key": _keys(new, paths), "resume_id": new.column(ID_COLUMN),
+        "content_hash": new.column("content_hash"), **windows,
+        "embedding": pa.nulls(new.num_rows, pa.list_(pa.float32())),
         "skills": pa.array([sorted(extractor.skill_ids(t)) for t in texts], SKILL_LIST),
         "seniority": pa.array([estimate_seniority(t) for t in texts], pa.string()),
-        "reason": pa.nulls(good.num_rows, pa.string()), "detail": pa.nulls(good.num_rows, pa.string())})
+        "reason": pa.nulls(new.num_rows, pa.string()), "detail": pa.nulls(new.num_rows, pa.string())})
+    tables = [fresh]
+    reused = [e for e in earlier if e is not None]
+    if reused:
+        hits = good.filter(pa.array([e is not None for e in earlier], pa.bool_()))
+        tables.append(_reused_rows(hits, pa.Table.from_pylist(reused), paths, fresh.schema))
+    tables.append(_rejected_rows(bad, paths, fresh.schema))
+    return pa.concat_tables(tables)
+
+
+def _keys(rows: pa.Table, paths: list[str]) -> np.ndarray:
+    return resume_keys(rows.column("input_file").to_pylist(), rows.column("position").to_numpy(),
+                       paths)
+
+
+def _earlier_rows(good: pa.Table, previous_dir: str, input_root: str) -> list[dict | None]:
+    """Per valid row, its row in the earlier run's embeddings (same file, id and content hash)."""
+    if not previous_dir:
+        return [None] * good.num_rows
+    found = []
+    for path, resume_id, digest in zip(good.column("input_file").to_pylist(),
+                                       good.column(ID_COLUMN).to_pylist(),
+                                       good.column("content_hash").to_pylist()):
+        earlier = previous_embeddings(previous_dir, input_root, path)
+        row = earlier["index"].get((resume_id, digest))
+        found.append(None if row is None else earlier["table"].slice(row, 1).to_pylist()[0])
+    return found
+
+
+def _reused_rows(hits: pa.Table, earlier: pa.Table, paths: list[str], schema: pa.Schema) -> pa.Table:
+    n = hits.num_rows
+    return pa.table({
+        "resume_key": _keys(hits, paths), "resume_id": hits.column(ID_COLUMN),
+        "content_hash": hits.column("content_hash"),
+        "tokens": pa.array([[]] * n, schema.field("tokens").type),
+        "window_lengths": pa.array([[]] * n, schema.field("window_lengths").type),
+        "embedding": earlier.column("embedding").cast(pa.list_(pa.float32())),
+        "skills": earlier.column("skills").cast(SKILL_LIST),
+        "seniority": earlier.column("seniority").cast(pa.string()),
+        "reason": pa.array([REUSED] * n, pa.string()), "detail": pa.nulls(n, pa.string())},
+        schema=schema)
+
+
+def _rejected_rows(bad: pa.Table, paths: list[str], schema: pa.Schema) -> pa.Table:
     n = bad.num_rows
-    rejected = pa.table({
-        "resume_key": resume_keys(bad.column("input_file").to_pylist(),
-                                  bad.column("position").to_numpy(), paths),
-        "resume_id": bad.column(ID_COLUMN),
-        "tokens": pa.array([[]] * n, matched.schema.field("tokens").type),
-        "window_lengths": pa.array([[]] * n, matched.schema.field("window_lengths").type),
-        "skills": pa.nulls(n, SKILL_LIST), "seniority": pa.nulls(n, pa.string()),
-        "reason": bad.column("reason"), "detail": bad.column("detail")}, schema=matched.schema)
-    return pa.concat_tables([matched, rejected])
+    return pa.table({
+        "resume_key": _keys(bad, paths), "resume_id": bad.column(ID_COLUMN),
+        "content_hash": pa.nulls(n, pa.string()),
+        "tokens": pa.array([[]] * n, schema.field("tokens").type),
+        "window_lengths": pa.array([[]] * n, schema.field("window_lengths").type),
+        "embedding": pa.nulls(n, pa.list_(pa.float32())), "skills": pa.nulls(n, SKILL_LIST),
+        "seniority": pa.nulls(n, pa.string()), "reason": bad.column("reason"),
+        "detail": bad.column("detail")}, schema=schema)
 
 
 class MatchActor:
-    """Holds the job matrix and its own running per-job top-N across every batch it scores."""
+    """Holds the job matrix and, per input file, a running per-job top-N across every batch."""
 
     def __init__(self, match: MatchConfig, model: ModelConfig, job_vectors: list):
         torch.set_num_threads(match.torch_threads)
-        device = device_for(match.num_gpus)
-        self.encoder = TextEncoder(load_scoring_model(match.biencoder_path, model), model, device)
-        jobs = torch.tensor(ray.get(job_vectors[0]), device=device)
+        self.device = device_for(match.num_gpus)
+        self.encoder = TextEncoder(load_scoring_model(match.biencoder_path, model), model, self.device)
+        jobs = torch.tensor(ray.get(job_vectors[0]), device=self.device)
         self.matcher = BlockMatcher(jobs, match.top_k_jobs, match.top_n_resumes, match.block_rows)
+        # one shortlist per input file: its partial top-N must not depend on other files, or an
+        # unchanged file's list could not be reused once those files change (jobs x N each)
+        self.per_file: dict[int, JobShortlists] = {}
 
     @torch.inference_mode()
     def __call__(self, rows: pa.Table) -> pa.Table:
-        valid = pc.is_null(rows.column("reason"))
+        valid = pc.fill_null(pc.equal(rows.column("reason"), REUSED), True)
         batch, rejected = rows.filter(valid), _quarantine_rows(rows.filter(pc.invert(valid)))
-        n = batch.num_rows
-        if n == 0:  # every resume of the block was invalid
+        if batch.num_rows == 0:  # every resume of the block was invalid
             return rejected
-        windows = columns_to_windows(batch.column("tokens"), batch.column("window_lengths"),
-                                     self.encoder.model_cfg.max_length,
-                                     self.encoder.tokenizer.pad_token_id)
-        embedded = self.encoder.embed(self.encoder.pooled_windows(windows), windows.owner, n,
-                                      side="resume")
-        blocks = self.matcher.add(embedded, torch.tensor(batch.column("resume_key").to_numpy()))
-        recommended = [(np.arange(b.start, b.stop), b.top_scores.cpu().numpy(),
-                        b.top_jobs.cpu().numpy()) for b in blocks]
-        admitted = [b.admitted for b in blocks]
-        return pa.concat_tables([self._recommendations(batch, recommended),
-                                 self._candidates(batch, admitted), rejected])
+        embedded = self._embeddings(batch)
+        keys = batch.column("resume_key").to_numpy()
+        n = batch.num_rows
+        top_jobs, top_scores = [None] * n, [None] * n
+        admitted: list[list] = [[] for _ in range(n)]
+        for file_index in np.unique(keys >> 32):
+            rows_of_file = np.nonzero((keys >> 32) == file_index)[0]
+            shortlists = self.per_file.setdefault(int(file_index), JobShortlists(
+                self.matcher.jobs.shape[0], self.matcher.shortlists.n, self.device))
+            for block in self.matcher.add(embedded[torch.from_numpy(rows_of_file)],
+                                          torch.from_numpy(keys[rows_of_file]), shortlists):
+                rows_of_block = rows_of_file[block.start:block.stop]
+                for i, jobs, scores in zip(rows_of_block, block.top_jobs.cpu().tolist(),
+                                           block.top_scores.cpu().numpy()):
+                    top_jobs[i], top_scores[i] = jobs, scores
+                row_of = {int(keys[i]): int(i) for i in rows_of_block}
+                for job, key, score in zip(block.admitted.jobs.cpu().tolist(),
+                                           block.admitted.resume_ids.cpu().tolist(),
+                                           block.admitted.scores.float().cpu().numpy()):
+                    admitted[row_of[key]].append((job, score))
+        return pa.concat_tables([self._resume_rows(batch, embedded, top_jobs, top_scores, admitted),
+                                 rejected])
 
-    def _recommendations(self, batch: pa.Table, blocks: list) -> pa.Table:
-        rows = np.concatenate([np.repeat(r, s.shape[1]) for r, s, _ in blocks])
-        k = blocks[0][1].shape[1] if blocks else 0
-        return pa.table({
-            "kind": [RECOMMENDATION] * len(rows),
-            "resume_key": batch.column("resume_key").take(rows),
-            "resume_id": batch.column("resume_id").take(rows),
-            "job_index": np.concatenate([j.ravel() for _, _, j in blocks]).astype(np.int32),
-            "rank": np.tile(np.arange(1, k + 1, dtype=np.int32), len(rows) // max(1, k)),
-            "score": np.concatenate([s.ravel() for _, s, _ in blocks]).astype(np.float32),
-            "skills": batch.column("skills").take(rows),
-            "seniority": batch.column("seniority").take(rows),
-            "reason": pa.nulls(len(rows), pa.string()), "detail": pa.nulls(len(rows), pa.string())},
-            schema=MATCH_ROWS)
+    def _embeddings(self, batch: pa.Table) -> torch.Tensor:
+        """[rows, d]: the earlier embedding of reused rows, the bi-encoder's for the rest."""
+        given = pc.is_valid(batch.column("embedding")).to_numpy(zero_copy_only=False)
+        dim = self.matcher.jobs.shape[1]
+        embedded = torch.empty(batch.num_rows, dim, device=self.device)
+        if given.any():
+            earlier = batch.column("embedding").filter(pa.array(given)).combine_chunks()
+            embedded[torch.from_numpy(np.nonzero(given)[0])] = torch.from_numpy(
+                earlier.flatten().to_numpy().reshape(-1, dim).copy()).to(self.device)
+        todo = np.nonzero(~given)[0]
+        if len(todo):
+            new = batch.take(pa.array(todo))
+            windows = columns_to_windows(new.column("tokens"), new.column("window_lengths"),
+                                         self.encoder.model_cfg.max_length,
+                                         self.encoder.tokenizer.pad_token_id)
+            embedded[torch.from_numpy(todo)] = self.encoder.embed(
+                self.encoder.pooled_windows(windows), windows.owner, len(todo), side="resume").float()
+        return embedded
 
-    def _candidates(self, batch: pa.Table, admitted: list) -> pa.Table:
-        keys = np.concatenate([a.resume_ids.cpu().numpy() for a in admitted])
-        row_of = {int(k): i for i, k in enumerate(batch.column("resume_key").to_numpy())}
-        rows = np.array([row_of[int(k)] for k in keys], dtype=np.int64)
-        n = len(keys)
+    @staticmethod
+    def _resume_rows(batch: pa.Table, embedded: torch.Tensor, top_jobs: list, top_scores: list,
+                     admitted: list[list]) -> pa.Table:
+        n = batch.num_rows
+        flat = pa.array(embedded.cpu().numpy().astype(np.float32).ravel())
         return pa.table({
-            "kind": [CANDIDATE] * n, "resume_key": keys,
-            "resume_id": batch.column("resume_id").take(rows),
-            "job_index": np.concatenate([a.jobs.cpu().numpy() for a in admitted]).astype(np.int32),
-            "rank": np.zeros(n, np.int32),
-            "score": np.concatenate([a.scores.float().cpu().numpy() for a in admitted]),
-            "skills": pa.nulls(n, pa.list_(pa.string())), "seniority": pa.nulls(n, pa.string()),
-            "reason": pa.nulls(n, pa.string()), "detail": pa.nulls(n, pa.string())},
+            "kind": [RESUME] * n, "resume_key": batch.column("resume_key"),
+            "resume_id": batch.column("resume_id"), "skills": batch.column("skills"),
+            "seniority": batch.column("seniority"), "reason": batch.column("reason"),
+            "detail": pa.nulls(n, pa.string()), "content_hash": batch.column("content_hash"),
+            "embedding": pa.FixedSizeListArray.from_arrays(flat, embedded.shape[1]).cast(FLOATS),
+            "top_jobs": pa.array(top_jobs, INTS),
+            "top_scores": pa.array([s.tolist() for s in top_scores], FLOATS),
+            "admitted_jobs": pa.array([[j for j, _ in a] for a in admitted], INTS),
+            "admitted_scores": pa.array([[float(s) for _, s in a] for a in admitted], FLOATS)},
             schema=MATCH_ROWS)
 
 
@@ -195,75 +251,33 @@ def _quarantine_rows(rejected: pa.Table) -> pa.Table:
     return pa.table({
         "kind": [QUARANTINE] * n, "resume_key": rejected.column("resume_key"),
         "resume_id": rejected.column("resume_id").cast(pa.string()),
-        "job_index": pa.nulls(n, pa.int32()), "rank": pa.nulls(n, pa.int32()),
-        "score": pa.nulls(n, pa.float32()), "skills": pa.nulls(n, SKILL_LIST),
-        "seniority": pa.nulls(n, pa.string()), "reason": rejected.column("reason"),
-        "detail": rejected.column("detail")}, schema=MATCH_ROWS)
-
-
-def write_recommendations(batch: pa.Table, *, staging: str, jobs_ref: list, provenance: dict,
-                          paths: list[str]) -> pa.Table:
-    """Recommendation rows and quarantine records of the block -> one Parquet part each under
-    `staging`/recommendations and /quarantine (named by its first resume_key, so a retry rewrites
-    it); returns the block's candidate rows for the driver's shortlist merge and its counts."""
-    kinds = batch.column("kind")
-    recs = batch.filter(pc.equal(kinds, RECOMMENDATION))
-    rejected = batch.filter(pc.equal(kinds, QUARANTINE))
-    quarantine = quarantine_records(rejected, paths)
-    if quarantine.num_rows:
-        first = pc.min(rejected.column("resume_key")).as_py()
-        write_parquet_atomic(quarantine, f"{staging}/quarantine/part-{first:016d}.parquet")
-    if recs.num_rows:
-        jobs = job_rows(jobs_ref)
-        rows = []
-        for r in recs.to_pylist():
-            job = jobs[r["job_index"]]
-            gap = evidence(job, set(r["skills"] or ()), r["seniority"])
-            rows.append({"resume_id": r["resume_id"], "rank": r["rank"], "job_id": job["job_id"],
-                         "score": r["score"], **gap})
-        table = pa.Table.from_pylist(rows, schema=RECOMMENDATION_ROWS)
-        for name, value in provenance.items():
-            table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
-        first = pc.min(recs.column("resume_key")).as_py()
-        write_parquet_atomic(table, f"{staging}/recommendations/part-{first:016d}.parquet")
-    candidates = batch.filter(pc.equal(kinds, CANDIDATE))
-    n = candidates.num_rows
-    candidates = pa.table({"kind": candidates.column("kind"),
-                           "job_index": candidates.column("job_index"),
-                           "resume_key": candidates.column("resume_key"),
-                           "score": candidates.column("score"), "reason": pa.nulls(n, pa.string()),
-                           "rows": pa.nulls(n, pa.int64())}, schema=BLOCK_RESULTS)
-    matched = len(pc.unique(recs.column("resume_key")))
-    return pa.concat_tables([candidates, block_counts(matched, quarantine)])
+        "skills": pa.nulls(n, SKILL_LIST), "seniority": pa.nulls(n, pa.string()),
+        "reason": rejected.column("reason"), "detail": rejected.column("detail"),
+        **{name: pa.nulls(n, MATCH_ROWS.field(name).type)
+           for name in ("content_hash", "embedding", "top_jobs", "top_scores", "admitted_jobs",
+                        "admitted_scores")}}, schema=MATCH_ROWS)
 
 
 def match_pipeline(units: list[dict], search: list, paths: list[str], cfg: RecruitConfig,
-                   job_vectors_ref, jobs_ref, staging: str, provenance: dict) -> ray.data.Dataset:
+                   job_vectors_ref, jobs_ref, provenance: dict,
+                   previous_dir: str = "") -> ray.data.Dataset:
+    """The streaming dataset of per-part stats rows (staging_ray.STATS); iterating it does the work."""
+    from recruit_core.match.staging_ray import stage_match_parts
     match, model, data = cfg.match, cfg.model, cfg.data
     tasks = {"batch_format": "pyarrow", "num_cpus": match.cpus_per_task}
     ds = resume_reader(units, search, cfg.inputs.max_text_chars, match.batch_size, tasks,
                        cfg.privacy)
     ds = ds.map_batches(prepare_resumes, batch_size=match.batch_size, **tasks,
                         fn_kwargs={"paths": paths, "model_path": match.biencoder_path,
-                                   "model": model, "data": data})
+                                   "model": model, "data": data, "previous_dir": previous_dir,
+                                   "input_root": cfg.inputs.resumes})
     ds = ds.map_batches(MatchActor, batch_size=match.batch_size, batch_format="pyarrow",
                         compute=ray.data.ActorPoolStrategy(size=match.pool_size),
                         num_gpus=match.num_gpus, num_cpus=match.cpus_per_actor,
                         memory=actor_memory(match.actor_memory_mb),
                         fn_constructor_kwargs={"match": match, "model": model,
                                                "job_vectors": [job_vectors_ref]})
-    return ds.map_batches(write_recommendations, batch_size=None, **tasks,
-                          fn_kwargs={"staging": staging, "jobs_ref": [jobs_ref],
-                                     "provenance": provenance, "paths": paths})
-
-
-def merge_shortlists(ds: ray.data.Dataset, n_jobs: int, n: int, counts: MatchCounts) -> JobShortlists:
-    """Stream the admitted entries into one jobs x N shortlist on the driver, adding up the
-    blocks' counts in `counts`."""
-    shortlists = JobShortlists(n_jobs, n)
-    for results in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
-        entries = counts.add(results)
-        shortlists.add_entries(torch.tensor(entries.column("job_index").to_numpy().astype(np.int64)),
-                               torch.tensor(entries.column("resume_key").to_numpy()),
-                               torch.tensor(entries.column("score").to_numpy()))
-    return shortlists
+    return ds.map_batches(stage_match_parts, batch_size=None, **tasks,
+                          fn_kwargs={"output_dir": match.output_dir, "input_root": cfg.inputs.resumes,
+                                     "jobs_ref": [jobs_ref], "provenance": provenance,
+                                     "paths": paths})

@@ -20,13 +20,8 @@ import torch
 from recruit_core.config import DataConfig, DedupConfig, MatchConfig, ModelConfig, PrivacyConfig
 from recruit_core.data.validate import ID_COLUMN, TEXT_COLUMN, normalise_text
 from recruit_core.match.accounting import POSITION_BITS
-from recruit_core.match.pipeline_ray import (
-    SHORTLIST_ROWS,
-    device_for,
-    evidence,
-    job_rows,
-    skill_extractor,
-)
+from recruit_core.match.outputs import SHORTLIST_ROWS
+from recruit_core.match.pipeline_ray import device_for, evidence, job_rows, skill_extractor
 from recruit_core.match.topk import JobShortlists
 from recruit_core.model.forward import TextEncoder
 from recruit_core.privacy.redact import redact_column

@@ -162,9 +162,11 @@ class BlockMatcher:
         # and zeroed by the kernel every time, which costs a tenth of the matmul
         self._buffer = torch.empty(0, jobs.shape[0], device=jobs.device)
 
-    def add(self, embeddings: torch.Tensor, resume_ids: torch.Tensor) -> list[BlockResult]:
+    def add(self, embeddings: torch.Tensor, resume_ids: torch.Tensor,
+            shortlists: JobShortlists | None = None) -> list[BlockResult]:
         """Match resumes `resume_ids` [r] with embeddings [r, d], block by block (no block_rows:
-        all of them as one block)."""
+        all of them as one block), into `shortlists` (default: the matcher's own)."""
+        shortlists = self.shortlists if shortlists is None else shortlists
         results, rows = [], embeddings.shape[0]
         for start in range(0, rows, self.block_rows or max(1, rows)):
             stop = min(rows, start + (self.block_rows or rows))
@@ -172,7 +174,7 @@ class BlockMatcher:
                 self._buffer = torch.empty(stop - start, self.jobs.shape[0], device=self.jobs.device)
             scores = row_stable_matmul(embeddings[start:stop], self.jobs, out=self._buffer)
             top_scores, top_jobs = resume_top_k(scores, self.k)
-            admitted = self.shortlists.add_block(scores, resume_ids[start:stop].to(scores.device))
+            admitted = shortlists.add_block(scores, resume_ids[start:stop].to(scores.device))
             results.append(BlockResult(start, stop, top_scores, top_jobs, admitted))
         return results
 

@@ -1,0 +1,87 @@
+"""Incremental matching: reuse an earlier match run's work for resumes whose text did not change.
+
+    python ray_jobs/match.py match.previous_run=<earlier match.output_dir> ...
+
+Every matched resume leaves a row in `embeddings/<key>.parquet`: its content_hash (of the text the
+model read: validated, normalised, redacted; score/reuse.py `content_hashes`), its bi-encoder
+embedding, skill ids and seniority. With `match.previous_run`, the prepare stage looks each valid
+resume up by (resume_id, content_hash) in the earlier run's file of the same input file; a hit
+skips tokenizing, skill extraction and the bi-encoder, and goes on with the earlier embedding.
+Everything after the embedding (top-k jobs, per-file top-N, evidence, shortlists) is recomputed
+from embeddings, which is cheap next to the encoder and exact: the forward pass does not depend on
+batch composition (model/forward.py), so a reused embedding is the bits a new one would be. That
+is what keeps new and changed requisitions, deleted resumes and a new better candidate on an
+unchanged job's shortlist right without bookkeeping.
+
+Reuse is allowed only when the earlier run's provenance (bi-encoder and cross-encoder
+fingerprints, config hash) equals this run's; otherwise every resume is embedded again and the
+summary says which of them changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from recruit_core.score.manifest import MANIFEST_FILE, output_key
+
+REUSE_KEYS = ("biencoder", "rerank_model", "config_hash")  # requisitions may change: see above
+JOB_HASHES_FILE = "requisitions.json"
+_PREVIOUS: dict[str, dict] = {}  # per worker: the last earlier embeddings file read, by path
+
+
+def reuse_decision(previous_run: str, provenance: dict) -> tuple[str, str]:
+    """(the earlier run's folder to reuse from, or "", and why)."""
+    if not previous_run:
+        return "", "no match.previous_run: every resume embedded"
+    manifest = Path(previous_run) / MANIFEST_FILE
+    if not manifest.exists():
+        raise FileNotFoundError(f"match.previous_run={previous_run}: no {MANIFEST_FILE} there; "
+                                "give the match.output_dir of a finished match run")
+    with open(manifest, encoding="utf-8") as handle:
+        earlier = json.loads(handle.readline()).get("provenance", {})
+    changed = [f"{k} changed ({earlier.get(k)} -> {provenance.get(k)})"
+               for k in REUSE_KEYS if earlier.get(k) != provenance.get(k)]
+    if changed:
+        return "", "everything recomputed: " + "; ".join(changed)
+    return previous_run, "embeddings of unchanged resumes reused from " + previous_run
+
+
+def previous_embeddings(previous_dir: str, input_root: str, input_file: str) -> dict:
+    """The earlier run's embedding rows of one input file, indexed by (resume_id, content_hash)."""
+    path = f"{previous_dir}/embeddings/{output_key(input_root, input_file)}.parquet"
+    if path not in _PREVIOUS:
+        _PREVIOUS.clear()  # input files stream roughly in order: keep one, bound the memory
+        table = pq.read_table(path) if Path(path).exists() else None
+        index = {}
+        if table is not None:
+            keys = zip(table.column("resume_id").to_pylist(), table.column("content_hash").to_pylist())
+            index = {key: row for row, key in enumerate(keys)}
+        _PREVIOUS[path] = {"table": table, "index": index}
+    return _PREVIOUS[path]
+
+
+def job_hashes(jobs: pa.Table) -> dict[str, str]:
+    """Per requisition, a hash of everything matching reads of it (text, skills, seniority)."""
+    return {row["job_id"]: hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode())
+            .hexdigest()[:16] for row in jobs.to_pylist()}
+
+
+def job_changes(previous_dir: str, current: dict[str, str]) -> dict:
+    """Requisitions unchanged since the earlier run, and new or changed ones."""
+    path = Path(previous_dir) / JOB_HASHES_FILE if previous_dir else None
+    earlier = json.loads(path.read_text()) if path and path.exists() else {}
+    unchanged = sum(1 for job, digest in current.items() if earlier.get(job) == digest)
+    return {"jobs_unchanged": unchanged, "jobs_new_or_changed": len(current) - unchanged,
+            "jobs_removed": len(set(earlier) - set(current))}
+
+
+def removed_resumes(previous_dir: str, output_dir: str) -> int:
+    """Resumes matched in the earlier run that this run's outputs no longer hold."""
+    def ids(folder: str) -> set:
+        return {i for f in sorted(Path(folder, "embeddings").glob("*.parquet"))
+                for i in pq.read_table(f, columns=["resume_id"]).column("resume_id").to_pylist()}
+    return len(ids(previous_dir) - ids(output_dir))
