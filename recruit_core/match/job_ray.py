@@ -5,7 +5,8 @@
 
 Outputs under match.output_dir (schemas: recruit_core/match/outputs.py), per input file <key>
 (score/manifest.py `output_key`), each committed whole once all the file's rows are in:
-  recommendations/<key>.parquet   per resume: resume_id, rank, job_id, score (cosine), matched /
+  recommendations/<key>.parquet   per resume: resume_id, rank, job_id, score (the bi-encoder's fit),
+                                  fit_probability (its calibration, if the folder has one), matched /
                                   missing required and preferred skill ids, seniority_gap,
                                   input_row, biencoder, config_hash, run_id
   partials/<key>.parquet          per job: the file's own top-N resumes (the shortlists' inputs)
@@ -13,7 +14,8 @@ Outputs under match.output_dir (schemas: recruit_core/match/outputs.py), per inp
   quarantine/<key>.parquet        resume_id, input_file, reason, detail, input_row: the scoring
                                   job's quarantine schema and reasons (recruit_core/data/intake.py)
 and for the whole run, rebuilt at its end:
-  shortlists/part-00000.parquet   per job: job_id, rank, resume_id, bi_score, bi_rank, rerank_score,
+  shortlists/part-00000.parquet   per job: job_id, rank, resume_id, bi_score, fit_probability,
+                                  bi_rank, rerank_score,
                                   rerank_model, the same evidence, biencoder, config_hash, run_id
   manifest.jsonl                  the provenance, then one line per committed input file
   requisitions.json               a hash per requisition, for the next incremental run
@@ -25,14 +27,16 @@ shortlists from every file's partials: top-N of a union is top-N of the union of
 (score, smaller resume_key) tie-break, so the outputs equal an uninterrupted run's. Outputs made
 with another model or config are refused unless match.overwrite=true. Exact top-k by blocked
 matrix products in the actors (recruit_core/match/topk.py); the driver holds jobs x N shortlist
-entries, never resumes x jobs. Without match.crossencoder_path the shortlists keep bi-encoder
-order and `rerank_model` says so.
+entries, never resumes x jobs. Without match.crossencoder_path, or with one that did not pass its
+stage gate (recruit_core/train/gates.py: its gate.json), the shortlists keep bi-encoder order,
+`rerank_model` says so and the summary's `reranker` says why.
 """
 from __future__ import annotations
 
 import shutil
 import time
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -44,7 +48,7 @@ from recruit_core.data.intake import InputFiles, check_files, read_units
 from recruit_core.data.reader_ray import search_duplicates
 from recruit_core.io import parquet_files, write_json_atomic, write_parquet_atomic
 from recruit_core.match.accounting import MatchCounts, invariant, match_config_hash, require_invariant
-from recruit_core.match.outputs import FILE_OUTPUTS
+from recruit_core.match.outputs import FILE_OUTPUTS, biencoder_calibration, fit_probability
 from recruit_core.match.pipeline_ray import embed_requisitions, match_pipeline
 from recruit_core.match.reuse import (
     JOB_HASHES_FILE,
@@ -69,6 +73,7 @@ from recruit_core.score.manifest import (
 from recruit_core.score.reuse import jobs_hash
 from recruit_core.text.near_duplicates import mark_shortlists
 from recruit_core.text.requisition_skills import open_requisitions
+from recruit_core.train.gates import rerank_decision
 
 NO_RERANK = "none (bi-encoder order)"
 
@@ -90,6 +95,11 @@ def run(cfg: RecruitConfig) -> dict:
     match, root = cfg.match, cfg.inputs.resumes
     started = time.perf_counter()
     files, jobs, rerank_model = preflight(cfg)
+    use_reranker, rerank_why = rerank_decision(match.crossencoder_path)  # the stage gate
+    if match.crossencoder_path and not use_reranker:
+        print(f"match: {rerank_why}", flush=True)
+        rerank_model = NO_RERANK
+    calibration = biencoder_calibration(match.biencoder_path)
     run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
     provenance = {"biencoder": model_fingerprint(match.biencoder_path, cfg.model),
                   "config_hash": match_config_hash(match, cfg.inputs, cfg.model, cfg.data,
@@ -110,10 +120,14 @@ def run(cfg: RecruitConfig) -> dict:
         match_files(todo, files, cfg, jobs, jobs_ref, provenance, manifest, previous_dir)
     job_ids = jobs.column("job_id").to_pylist()
     shortlists = shortlist_candidates(str(output), root, files.paths, job_ids, match.top_n_resumes)
-    reranked = rerank_shortlists(shortlist_pairs(shortlists), files.paths, match, cfg.model, cfg.data,
+    reranker = match if use_reranker else replace(match, crossencoder_path="")
+    reranked = rerank_shortlists(shortlist_pairs(shortlists), files.paths, reranker, cfg.model, cfg.data,
                                  jobs_ref, cfg.privacy, cfg.dedup)
-    table = mark_shortlists(shortlist_table(reranked, job_ids,
-                                            {"rerank_model": rerank_model, **provenance}), cfg.dedup)
+    table = shortlist_table(reranked, job_ids, {"rerank_model": rerank_model, **provenance})
+    table = mark_shortlists(table.add_column(
+        table.column_names.index("bi_score") + 1, "fit_probability",
+        pa.array(fit_probability(table.column("bi_score").to_numpy(), calibration), pa.float32())),
+        cfg.dedup)
     shortlist_path = write_parquet_atomic(table, output / "shortlists" / "part-00000.parquet")
     hashes = job_hashes(jobs)
     write_json_atomic(hashes, output / JOB_HASHES_FILE)
@@ -124,7 +138,10 @@ def run(cfg: RecruitConfig) -> dict:
     summary = {"recommendations": str(output / "recommendations"), "shortlists": str(shortlist_path),
                "quarantine": str(output / "quarantine"), "manifest": str(manifest.path),
                "jobs": jobs.num_rows, "shortlisted_pairs": table.num_rows,
-               "rerank_model": rerank_model, **provenance, "files": len(files.checks),
+               "rerank_model": rerank_model, "reranker": rerank_why,
+               "fit_probability": (f"Platt {calibration} from {match.biencoder_path}" if calibration
+                                   else "none: the bi-encoder folder carries no calibration.json"),
+               **provenance, "files": len(files.checks),
                "files_matched_now": len(todo), "files_skipped_finished": len(files.readable) - len(todo),
                "files_quarantined": len(files.problems), **invariant(files.rows_in, counts),
                "previous_run": match.previous_run, "reuse": reuse, "reused": totals["reused"],

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from recruit_core import storage
+from recruit_core.eval.calibration import Platt, read_folder_calibration
 from recruit_core.io import write_parquet_atomic
 from recruit_core.score.manifest import output_key, staging_folder
 
@@ -34,6 +36,7 @@ EVIDENCE_FIELDS = [("matched_skills", SKILL_LIST), ("missing_skills", SKILL_LIST
                    ("seniority_gap", pa.int32()), ("required_coverage", pa.float32())]
 RECOMMENDATION_ROWS = pa.schema([("resume_id", pa.string()), ("rank", pa.int32()),
                                  ("job_id", pa.string()), ("score", pa.float32()),
+                                 ("fit_probability", pa.float32()),
                                  *EVIDENCE_FIELDS, ("input_row", pa.int64())])
 PARTIAL_ROWS = pa.schema([("job_id", pa.string()), ("resume_id", pa.string()),
                           ("input_row", pa.int64()), ("bi_score", pa.float32())])
@@ -52,6 +55,22 @@ FILE_OUTPUTS = {"recommendations": [("input_row", "ascending"), ("rank", "ascend
                 "partials": [("job_id", "ascending"), ("bi_score", "descending"),
                              ("input_row", "ascending")]}
 RUN_OUTPUTS = ("shortlists", "requisitions.json")  # rewritten whole at the end of every run
+
+
+def fit_probability(scores, calibration: dict | None) -> list:
+    """P(relevant) of bi-encoder scores by the bi-encoder folder's calibration (eval/calibration.py),
+    the same number the score job writes as best_fit_probability; None without a calibration."""
+    if calibration is None:
+        return [None] * len(scores)
+    return Platt(calibration["slope"], calibration["intercept"])(np.asarray(scores, np.float32)).tolist()
+
+
+def biencoder_calibration(biencoder_path: str) -> dict | None:
+    """The calibration a bi-encoder folder carries, as JSON (it travels to Ray tasks), or None."""
+    from recruit_core.model.forward import check_model_folder
+    platt = read_folder_calibration(check_model_folder(biencoder_path, "match.biencoder_path")) \
+        if biencoder_path else None
+    return platt.to_json() if platt else None
 
 
 def with_provenance(table: pa.Table, provenance: dict) -> pa.Table:

@@ -262,6 +262,7 @@ def match_pipeline(units: list[dict], search: list, paths: list[str], cfg: Recru
                    job_vectors_ref, jobs_ref, provenance: dict,
                    previous_dir: str = "") -> ray.data.Dataset:
     """The streaming dataset of per-part stats rows (staging_ray.STATS); iterating it does the work."""
+    from recruit_core.match.outputs import biencoder_calibration
     from recruit_core.match.staging_ray import stage_match_parts
     match, model, data = cfg.match, cfg.model, cfg.data
     tasks = {"batch_format": "pyarrow", "num_cpus": match.cpus_per_task}
@@ -280,4 +281,5 @@ def match_pipeline(units: list[dict], search: list, paths: list[str], cfg: Recru
     return ds.map_batches(stage_match_parts, batch_size=None, **tasks,
                           fn_kwargs={"output_dir": match.output_dir, "input_root": cfg.inputs.resumes,
                                      "jobs_ref": [jobs_ref], "provenance": provenance,
-                                     "paths": paths})
+                                     "paths": paths,
+                                     "calibration": biencoder_calibration(match.biencoder_path)})

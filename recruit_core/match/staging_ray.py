@@ -29,6 +29,7 @@ from recruit_core.match.outputs import (
     PARTIAL_ROWS,
     RECOMMENDATION_ROWS,
     commit_file,
+    fit_probability,
     stage_part,
     with_provenance,
 )
@@ -42,7 +43,7 @@ ROW_MASK = (1 << POSITION_BITS) - 1
 
 
 def stage_match_parts(batch: pa.Table, *, output_dir: str, input_root: str, jobs_ref: list,
-                      provenance: dict, paths: list[str]) -> pa.Table:
+                      provenance: dict, paths: list[str], calibration: dict | None = None) -> pa.Table:
     """Stage the block's rows per input file and kind; return one STATS row per file for the
     driver, counting the file's resumes and quarantined rows in the block."""
     files = batch.column("resume_key").to_numpy() >> POSITION_BITS
@@ -56,7 +57,7 @@ def stage_match_parts(batch: pa.Table, *, output_dir: str, input_root: str, jobs
         input_rows = (rows.column("resume_key").to_numpy() & ROW_MASK).tolist()
         # a retried task writes the same names; distinct blocks never share one
         name = f"{min(input_rows):012d}-{_digest(sorted(input_rows))}"
-        tables = {"recommendations": _recommendations(resumes, jobs), "embeddings": _embeddings(resumes),
+        tables = {"recommendations": _recommendations(resumes, jobs, calibration), "embeddings": _embeddings(resumes),
                   "partials": _partials(resumes, jobs), "quarantine": quarantine_records(rejected, paths)}
         for kind, table in tables.items():
             if table.num_rows:
@@ -76,14 +77,17 @@ def _input_rows(rows: pa.Table) -> pa.Array:
     return pc.bit_wise_and(rows.column("resume_key"), ROW_MASK)
 
 
-def _recommendations(resumes: pa.Table, jobs: list[dict]) -> pa.Table:
-    """Top-k rows with each pair's skill evidence (outputs.RECOMMENDATION_ROWS)."""
+def _recommendations(resumes: pa.Table, jobs: list[dict], calibration: dict | None) -> pa.Table:
+    """Top-k rows with each pair's fit probability and skill evidence (outputs.RECOMMENDATION_ROWS)."""
     rows = []
     for r, input_row in zip(resumes.to_pylist(), _input_rows(resumes).to_pylist()):
-        for rank, (job_index, score) in enumerate(zip(r["top_jobs"], r["top_scores"]), start=1):
+        probabilities = fit_probability(r["top_scores"], calibration)
+        for rank, (job_index, score, probability) in enumerate(
+                zip(r["top_jobs"], r["top_scores"], probabilities), start=1):
             job = jobs[job_index]
             rows.append({"resume_id": r["resume_id"], "rank": rank, "job_id": job["job_id"],
-                         "score": score, **evidence(job, set(r["skills"] or ()), r["seniority"]),
+                         "score": score, "fit_probability": probability,
+                         **evidence(job, set(r["skills"] or ()), r["seniority"]),
                          "input_row": input_row})
     return pa.Table.from_pylist(rows, schema=RECOMMENDATION_ROWS)
 
