@@ -20,6 +20,7 @@ from recruit_core.data.synth import job_table, resume_tables
 from recruit_core.data.taxonomy import load_builtin
 from recruit_core.data.validate import normalise_text
 from recruit_core.score.manifest import Manifest, output_key
+from recruit_core.train.gates import write_reranker_gate
 
 pytestmark = pytest.mark.ray
 SMOKE = ["experiment=smoke", "score.batch_size=4", "score.target_max_block_mb=1",
@@ -339,7 +340,39 @@ def match_run(ray_local, tmp_path_factory):
     cfg = _match_config(root, root / "resumes", "out")
     tokenizer, encoder, _ = load_encoder(cfg.model)
     RecruitModel(encoder).save(root / "cross", tokenizer)  # an untrained fit head will do
+    # the verdict its training run would write had it beaten the bi-encoder order on dev
+    write_reranker_gate(root / "cross", {"reranking": {"ndcg@10": 0.9}, "bi_encoder_order": {"ndcg@10": 0.5}})
     return root, texts, ids, jobs, match.run(cfg)
+
+
+def test_a_gated_out_reranker_keeps_bi_encoder_order_and_fit_is_one_calibrated_number(match_run, tmp_path):
+    """A cross-encoder that lost to the bi-encoder order on dev never reorders a shortlist; a
+    bi-encoder folder with a calibration gives recommendations and shortlists one fit probability."""
+    from recruit_core.match import job_ray as match
+    from recruit_core.model.encoder import load_encoder
+    from recruit_core.model.recruit import RecruitModel
+    root, *_ = match_run
+    tokenizer, encoder, _ = load_encoder(_match_config(root, root / "resumes", "out").model)
+    RecruitModel(encoder).save(tmp_path / "cross", tokenizer)
+    write_reranker_gate(tmp_path / "cross", {"reranking": {"ndcg@10": 0.4}, "bi_encoder_order": {"ndcg@10": 0.5}})
+    RecruitModel(encoder).save(tmp_path / "bi", tokenizer)
+    (tmp_path / "bi" / "calibration.json").write_text('{"method": "platt", "slope": 6.0, "intercept": -3.0}')
+    summary = match.run(_match_config(root, root / "resumes", str(tmp_path / "out"),
+                                      f"match.crossencoder_path={tmp_path / 'cross'}",
+                                      f"match.biencoder_path={tmp_path / 'bi'}"))
+    assert "did not beat the bi-encoder order" in summary["reranker"]
+    shortlists = pq.read_table(summary["shortlists"]).to_pylist()
+    assert all(r["rank"] == r["bi_rank"] and r["rerank_score"] is None for r in shortlists)
+    assert {r["rerank_model"] for r in shortlists} == {"none (bi-encoder order)"}
+    platt = lambda score: 1 / (1 + np.exp(-(6.0 * score - 3.0)))  # noqa: E731
+    recs = pq.read_table(tmp_path / "out" / "recommendations").to_pylist()
+    for row in recs + shortlists:
+        score = row.get("score", row.get("bi_score"))
+        assert row["fit_probability"] == pytest.approx(platt(score), abs=1e-6)
+    same_pair = {(r["resume_id"], r["job_id"]): r["fit_probability"] for r in recs}
+    shared = [(r["resume_id"], r["job_id"]) for r in shortlists if (r["resume_id"], r["job_id"]) in same_pair]
+    assert shared and all(same_pair[k] == next(r["fit_probability"] for r in shortlists
+                                               if (r["resume_id"], r["job_id"]) == k) for k in shared)
 
 
 def _match_outputs(output: Path, summary: dict) -> dict[str, pa.Table]:
