@@ -96,7 +96,9 @@ class DataConfig:
 
 @dataclass
 class TrainConfig:
-    task: str = "classify"  # classify | biencoder | crossencoder
+    # classify | probe | biencoder | crossencoder. probe: the frozen encoder and a logistic-regression
+    # category head chosen by CV on the train split (recruit_core/train/probe.py), seconds to fit
+    task: str = "classify"
     run_name: str = "recruit-train"
     storage_path: str = "${output_root}/train"
     num_workers: int = 2
@@ -123,8 +125,9 @@ class TrainConfig:
     eval_candidates: int = 20  # jobs the cross-encoder reranks per dev resume: a shortlist's size
 
     def __post_init__(self) -> None:
-        if self.task not in ("classify", "biencoder", "crossencoder"):
-            raise ValueError(f"train.task={self.task!r}: use classify, biencoder or crossencoder")
+        if self.task not in ("classify", "probe", "biencoder", "crossencoder"):
+            raise ValueError(f"train.task={self.task!r}: use classify, probe, biencoder or "
+                             "crossencoder")
 
 
 @dataclass

@@ -65,18 +65,28 @@ def _training_data(cfg: RecruitConfig, figures: dict) -> str:
             "real person is in it. Demographics, when generated, are never part of any input.")
 
 
+def _how_trained(base: str, task: str, figures: dict) -> str:
+    if figures.get("trainer") == "probe":
+        training = figures.get("training") or {}
+        return (f"The frozen `{base}` encoder with a logistic-regression category head (C="
+                f"{training.get('probe_c')}, temperature {training.get('temperature', 1.0):.3f}, both "
+                "chosen by 5-fold cross-validation on the train split) by recruit's train job "
+                "(`python ray_jobs/train.py train.task=probe`)")
+    steps = (figures.get("training") or {}).get("final_step")
+    return (f"Fine-tuned from `{base}` by recruit's train job (`python ray_jobs/train.py "
+            f"train.task={task}`){f', {steps} steps' if steps else ''}")
+
+
 def render_card(cfg: RecruitConfig, figures: dict) -> str:
     """The card's text for a finished run: `figures` is what the train job writes to eval.json."""
     task = cfg.train.task
     what, _, _ = TASKS[task]
     base = BASE_MODELS.get(cfg.model.source, cfg.model.name_or_path or f"a {cfg.model.source} encoder")
     rows = evaluation_rows(task, figures["dev"])
-    steps = (figures.get("training") or {}).get("final_step")
     return "\n".join([
         "---", yaml.safe_dump(_front_matter(cfg), sort_keys=False).strip(), "---", "",
         f"# recruit {task} model `{figures['run_name']}`", "",
-        f"Task: the {what}. Fine-tuned from `{base}` by recruit's train job "
-        f"(`python ray_jobs/train.py train.task={task}`){f', {steps} steps' if steps else ''}; "
+        f"Task: the {what}. {_how_trained(base, task, figures)}; "
         "loads with `SentenceTransformer(folder)` or `CrossEncoder(folder)` and with "
         "`score.model_path` / `match.*_path`.", "",
         "## Intended use", "",
