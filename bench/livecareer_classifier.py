@@ -18,6 +18,7 @@ import os
 import resource
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from ray_jobs._entry import compose_config  # noqa: E402
 from recruit_core.data.livecareer import load_livecareer  # noqa: E402
 from recruit_core.eval import screening_study as study  # noqa: E402
-from recruit_core.eval.resume_vectors import cached_window_vectors, first_windows, mean_windows  # noqa: E402
+from recruit_core.eval.resume_vectors import cached_window_vectors, mean_windows  # noqa: E402
 from recruit_core.model.forward import TextEncoder, load_scoring_model  # noqa: E402
 
 # 32 windows of 256 tokens, 192 apart: ~6,200 tokens, all of 99.9% of livecareer resumes (the
@@ -36,17 +37,17 @@ TARGET_MACRO_F1 = 0.80
 
 
 def neural_features(cfg, splits, cache_dir: str | None) -> dict:
-    """{"first window": (train, dev), "all windows": (train, dev)} from one forward pass."""
+    """{"first window": (train, dev), "all windows": (train, dev)}: the first window read as
+    `model.max_windows=1` reads it, and the mean over all windows (the probe's features)."""
     scoring = load_scoring_model("", cfg.model)
-    encoder = TextEncoder(scoring, cfg.model)
-    texts = splits.train.texts + splits.dev.texts
-    pooled, owner = cached_window_vectors(encoder, texts, scoring.fingerprint, cache_dir)
-    n_train = len(splits.train)
-    features = {}
-    for name, reduce in (("first window", first_windows), ("all windows", mean_windows)):
-        vectors = reduce(pooled, owner, len(texts))
-        features[name] = (vectors[:n_train], vectors[n_train:])
-    return {"features": features, "windows": int(len(owner)), "fingerprint": scoring.fingerprint}
+    texts, n_train = splits.train.texts + splits.dev.texts, len(splits.train)
+    features, windows = {}, {}
+    for name, max_windows in (("first window", 1), ("all windows", cfg.model.max_windows)):
+        encoder = TextEncoder(scoring, replace(cfg.model, max_windows=max_windows))
+        pooled, owner = cached_window_vectors(encoder, texts, scoring.fingerprint, cache_dir)
+        vectors = mean_windows(pooled, owner, len(texts))
+        features[name], windows[name] = (vectors[:n_train], vectors[n_train:]), int(len(owner))
+    return {"features": features, "windows": windows, "fingerprint": scoring.fingerprint}
 
 
 def main(overrides: list[str], cache_dir: str | None) -> dict:

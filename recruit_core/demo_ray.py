@@ -30,9 +30,12 @@ def _train(task: str):
 
 
 def _score(cfg: RecruitConfig, results: dict) -> dict:
+    from recruit_core.eval.demo_quality import keep_better_classifier
     from recruit_core.score.job_ray import run
-    model = results["train_classify"]["model"]
-    return run(replace(cfg, score=replace(cfg.score, model_path=model, overwrite=True)))
+    gate = keep_better_classifier(results["train_classify"], results["train_probe"])
+    print(gate["line"], flush=True)
+    summary = run(replace(cfg, score=replace(cfg.score, model_path=gate["model"], overwrite=True)))
+    return {**summary, "category_model": gate}
 
 
 def _match(cfg: RecruitConfig, results: dict) -> dict:
@@ -59,6 +62,7 @@ def _stages() -> list[tuple[str, object]]:
     from recruit_core.interview.job_ray import run as interview_packs
     from recruit_core.schedule.job_ray import run as schedule
     return [("generate", _generate), ("train_classify", _train("classify")),
+            ("train_probe", _train("probe")),
             ("train_biencoder", _train("biencoder")), ("train_crossencoder", _train("crossencoder")),
             ("score", _score), ("match", _match), ("interview_pack", _on_shortlist(interview_packs)),
             ("schedule", _on_shortlist(schedule))]
@@ -73,6 +77,9 @@ def run(cfg: RecruitConfig) -> dict:
         timings[name] = round(time.perf_counter() - started, 2)
         print(f"stage {name}: {timings[name]} s", flush=True)
     summary = {"experiment": cfg.experiment, "stage_seconds": timings, "outputs": results}
+    from recruit_core.eval.demo_quality import category_quality
+    summary.setdefault("quality", {})["category"] = category_quality(results["score"]["scores"],
+                                                                     cfg.data.dir)
     write_json_atomic(summary, Path(cfg.output_root) / "demo_summary.json")
     from recruit_core.report.build import write_report
     summary["report"] = str(write_report(Path(cfg.output_root)).resolve())
@@ -103,4 +110,6 @@ def print_outputs(summary: dict) -> dict:
         print(f"\nReport: {summary['report']}  (recruit report <output_root> rewrites it)")
     total = sum(summary["stage_seconds"].values())
     print(f"\nAll stages: {total:.1f} s ({', '.join(f'{k} {v:.0f}s' for k, v in summary['stage_seconds'].items())})")
+    for figures in summary.get("quality", {}).values():
+        print(figures["line"])
     return summary

@@ -112,3 +112,33 @@ def test_probe_task_writes_a_model_folder_the_score_job_reads(tmp_path):
     assert top1 >= 0.8, f"top-1 {top1} on a separable set (chance 0.33)"
     evaluation = json.loads(Path(result["eval"]).read_text())
     assert abs(evaluation["dev"]["windows"]["accuracy"] - top1) < 1e-9
+
+
+def test_demo_gate_keeps_the_classifier_with_the_higher_dev_top1():
+    from recruit_core.eval.demo_quality import keep_better_classifier
+    fine_tuned = {"model": "ft", "accuracy": 0.40, "macro_f1": 0.30}
+    probe = {"model": "probe", "accuracy": 0.85, "macro_f1": 0.80}
+    kept = keep_better_classifier(fine_tuned, probe)
+    assert (kept["model"], kept["kept"]) == ("probe", "probe")
+    assert "fine-tuned 0.400, probe 0.850" in kept["line"]
+    better_fine_tune = keep_better_classifier({**fine_tuned, "accuracy": 0.9}, probe)
+    assert better_fine_tune["model"] == "ft"
+
+
+def test_demo_quality_line_counts_top1_against_the_generator_truth(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from recruit_core.eval.demo_quality import category_quality
+    (tmp_path / "pool" / "truth").mkdir(parents=True)
+    (tmp_path / "scores").mkdir()
+    pq.write_table(pa.table({"resume_id": ["r1", "r2", "r3", "r4", "r5"],
+                             "occupation": ["nurse", "chef", "nurse", "developer", "chef"]}),
+                   tmp_path / "pool" / "truth" / "part-00000.parquet")
+    # r5 was quarantined (not scored): judged resumes are the scored ones
+    pq.write_table(pa.table({"resume_id": ["r1", "r2", "r3", "r4"],
+                             "category_1": ["nurse", "chef", "developer", "developer"]}),
+                   tmp_path / "scores" / "part-0.parquet")
+    quality = category_quality(tmp_path / "scores", tmp_path / "pool")
+    assert (quality["category_top1"], quality["resumes"]) == (0.75, 4)
+    assert quality["line"] == "quality: category top-1 0.750 (4 resumes, generator truth)"

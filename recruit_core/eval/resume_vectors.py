@@ -8,14 +8,15 @@ normalisation. The score job's category logits are the head applied to each wind
 over the resume's windows, which for a linear head equals the head applied to the mean window
 vector (`mean_windows`): a probe fitted on that mean is exactly what `category_head` computes.
 
-MiniLM takes minutes on 2 cores for the 1,967 livecareer resumes (~11,000 windows), so a study may
-pass `cache_dir`: the vectors are saved as .npy under a key of the model fingerprint, the window
-settings and the texts themselves, and any change to one of those computes them again.
+MiniLM takes many minutes on 2 cores for the 1,967 livecareer resumes (~11,000 windows), so a study
+may pass `cache_dir`: the vectors are kept there in parts, under a key of the model fingerprint,
+the window settings and the texts themselves; any change to one of those computes them again.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -54,27 +55,56 @@ def cache_key(fingerprint: str, encoder: TextEncoder, texts: list[str]) -> str:
     return digest.hexdigest()[:20]
 
 
-def _save_npy(path: Path, array: np.ndarray) -> None:
+def _claim(path: Path) -> bool:
+    """Whether this process may compute the part `path`: a claim file names the process that holds
+    it, so several studies sharing one cache split the parts, and a dead holder's claim lapses."""
+    claim = path.with_suffix(".claim")
+    try:
+        fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        holder = claim.read_text().strip()
+        if holder.isdigit() and not Path(f"/proc/{holder}").exists():
+            claim.unlink(missing_ok=True)
+            return _claim(path)
+        return False
+    with os.fdopen(fd, "w") as out:
+        out.write(str(os.getpid()))
+    return True
+
+
+def _compute_part(encoder: TextEncoder, texts: list[str], start: int, path: Path) -> None:
+    if path.is_file():  # finished by another process between the listing and the claim
+        path.with_suffix(".claim").unlink(missing_ok=True)
+        return
+    pooled, owner = window_vectors(encoder, texts[start:start + TEXTS_PER_STEP])
     with atomic_path(path) as partial, open(partial, "wb") as out:
-        np.save(out, array)
+        np.savez(out, pooled=pooled, owner=owner + start)
+    path.with_suffix(".claim").unlink(missing_ok=True)
 
 
 def cached_window_vectors(encoder: TextEncoder, texts: list[str], fingerprint: str,
-                          cache_dir: str | Path | None) -> tuple[np.ndarray, np.ndarray]:
-    """`window_vectors`, read from / written to `cache_dir` when one is given."""
+                          cache_dir: str | Path | None, poll_s: float = 5.0) -> tuple[np.ndarray, np.ndarray]:
+    """`window_vectors`, kept under `cache_dir` (when given) in parts of TEXTS_PER_STEP texts, so an
+    interrupted run resumes and concurrent runs share the work; bits as `window_vectors` gives."""
     if not cache_dir:
         return window_vectors(encoder, texts)
-    key = cache_key(fingerprint, encoder, texts)
-    pooled_file = Path(cache_dir) / f"windows-{key}.pooled.npy"
-    owner_file = Path(cache_dir) / f"windows-{key}.owner.npy"
-    if pooled_file.is_file() and owner_file.is_file():
-        log.info("window vectors from %s", pooled_file)
-        return np.load(pooled_file), np.load(owner_file)
-    pooled, owner = window_vectors(encoder, texts)
-    Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    _save_npy(pooled_file, pooled)
-    _save_npy(owner_file, owner)
-    return pooled, owner
+    folder = Path(cache_dir) / f"windows-{cache_key(fingerprint, encoder, texts)}"
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = {start: folder / f"{start:06d}.npz" for start in range(0, len(texts), TEXTS_PER_STEP)}
+    for start, path in parts.items():
+        if not path.is_file() and _claim(path):
+            _compute_part(encoder, texts, start, path)
+    while missing := [p for p in parts.values() if not p.is_file()]:
+        if _claim(missing[0]):  # its holder died
+            _compute_part(encoder, texts, int(missing[0].stem), missing[0])
+        else:
+            time.sleep(poll_s)
+    loaded = [np.load(path) for path in parts.values()]
+    hidden = encoder.model.encoder.config.hidden_size
+    if not loaded:
+        return np.zeros((0, hidden), np.float32), np.zeros(0, np.int64)
+    return (np.concatenate([part["pooled"] for part in loaded]),
+            np.concatenate([part["owner"] for part in loaded]))
 
 
 def mean_windows(pooled: np.ndarray, owner: np.ndarray, n_texts: int) -> np.ndarray:
