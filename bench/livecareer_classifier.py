@@ -34,15 +34,18 @@ from recruit_core.model.forward import TextEncoder, load_scoring_model  # noqa: 
 # longest has 6,600 tokens; the median 989, so most are 5 windows or fewer).
 STUDY_WINDOWS = 32
 TARGET_MACRO_F1 = 0.80
+NEURAL = ("first window", "all windows")
 
 
-def neural_features(cfg, splits, cache_dir: str | None) -> dict:
+def neural_features(cfg, splits, cache_dir: str | None, kinds: tuple[str, ...]) -> dict:
     """{"first window": (train, dev), "all windows": (train, dev)}: the first window read as
     `model.max_windows=1` reads it, and the mean over all windows (the probe's features)."""
     scoring = load_scoring_model("", cfg.model)
     texts, n_train = splits.train.texts + splits.dev.texts, len(splits.train)
     features, windows = {}, {}
     for name, max_windows in (("first window", 1), ("all windows", cfg.model.max_windows)):
+        if name not in kinds:
+            continue
         encoder = TextEncoder(scoring, replace(cfg.model, max_windows=max_windows))
         pooled, owner = cached_window_vectors(encoder, texts, scoring.fingerprint, cache_dir)
         vectors = mean_windows(pooled, owner, len(texts))
@@ -50,7 +53,7 @@ def neural_features(cfg, splits, cache_dir: str | None) -> dict:
     return {"features": features, "windows": windows, "fingerprint": scoring.fingerprint}
 
 
-def main(overrides: list[str], cache_dir: str | None) -> dict:
+def main(overrides: list[str], cache_dir: str | None, kinds: tuple[str, ...] = NEURAL) -> dict:
     started = time.perf_counter()
     cfg = compose_config(["data=livecareer", "model=minilm", f"model.max_windows={STUDY_WINDOWS}",
                           *overrides])
@@ -58,7 +61,7 @@ def main(overrides: list[str], cache_dir: str | None) -> dict:
     names, y_train, y_dev = splits.train.categories, splits.train.labels, splits.dev.labels
     train_x, dev_x = study.lexical_features(splits.train.texts, splits.dev.texts)
     rows, lexical = study.lexical_rows(train_x, dev_x, y_train, y_dev, names, seed=cfg.eval.seed)
-    neural = neural_features(cfg, splits, cache_dir)
+    neural = neural_features(cfg, splits, cache_dir, kinds)
     probes = {}
     for name, (train_f, dev_f) in neural["features"].items():
         label = f"MiniLM {name} + logreg probe"
@@ -67,8 +70,9 @@ def main(overrides: list[str], cache_dir: str | None) -> dict:
         rows.append(row)
     best_lexical = max((r for r in rows if r["method"].startswith("tfidf") and "logreg" in r["method"]),
                        key=lambda r: r["cv_macro_f1"])
-    rows.append(study.stacked_row(f"stacked: {best_lexical['method']} + MiniLM all windows probe",
-                                  lexical[best_lexical["method"]], probes["all windows"],
+    stacked_on = "all windows" if "all windows" in probes else "first window"
+    rows.append(study.stacked_row(f"stacked: {best_lexical['method']} + MiniLM {stacked_on} probe",
+                                  lexical[best_lexical["method"]], probes[stacked_on],
                                   y_train, y_dev, names))
     chosen = max(rows, key=lambda r: r["cv_macro_f1"])
     head_only = max((r for r in rows if "probe" in r["method"] and "stacked" not in r["method"]),
@@ -89,10 +93,13 @@ def main(overrides: list[str], cache_dir: str | None) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache-dir", default="", help="keep the window vectors here as .npy")
+    parser.add_argument("--neural", default="first,all",
+                        help="MiniLM probes to run: first (window), all (windows) or both")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. data.drop_headline=true")
     args = parser.parse_args()
     from _results import record
-    result = main(args.overrides, args.cache_dir or None)
+    kinds = tuple(f"{kind} window{'s' if kind == 'all' else ''}" for kind in args.neural.split(","))
+    result = main(args.overrides, args.cache_dir or None, kinds)
     record(result, "python bench/livecareer_classifier.py " + " ".join(sys.argv[1:]))
     for row in result["rows"]:
         print(row)
