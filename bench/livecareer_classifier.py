@@ -53,14 +53,25 @@ def neural_features(cfg, splits, cache_dir: str | None, kinds: tuple[str, ...]) 
     return {"features": features, "windows": windows, "fingerprint": scoring.fingerprint}
 
 
-def main(overrides: list[str], cache_dir: str | None, kinds: tuple[str, ...] = NEURAL) -> dict:
+def stacked(rows: list[dict], lexical: dict, probes: dict, y_train, y_dev, names) -> dict:
+    """The lexical logistic regression with the best CV score, mixed with the widest probe."""
+    best = max((r for r in rows if "logreg" in r["method"]), key=lambda r: r["cv_macro_f1"])
+    on = "all windows" if "all windows" in probes else "first window"
+    return study.stacked_row(f"stacked: {best['method']} + MiniLM {on} probe", lexical[best["method"]],
+                             probes[on], y_train, y_dev, names)
+
+
+def main(overrides: list[str], cache_dir: str | None, kinds: tuple[str, ...] = NEURAL,
+         with_lexical: bool = True) -> dict:
     started = time.perf_counter()
     cfg = compose_config(["data=livecareer", "model=minilm", f"model.max_windows={STUDY_WINDOWS}",
                           *overrides])
     splits = load_livecareer(cfg.data)
     names, y_train, y_dev = splits.train.categories, splits.train.labels, splits.dev.labels
-    train_x, dev_x = study.lexical_features(splits.train.texts, splits.dev.texts)
-    rows, lexical = study.lexical_rows(train_x, dev_x, y_train, y_dev, names, seed=cfg.eval.seed)
+    rows, lexical = [], {}
+    if with_lexical:
+        train_x, dev_x = study.lexical_features(splits.train.texts, splits.dev.texts)
+        rows, lexical = study.lexical_rows(train_x, dev_x, y_train, y_dev, names, seed=cfg.eval.seed)
     neural = neural_features(cfg, splits, cache_dir, kinds)
     probes = {}
     for name, (train_f, dev_f) in neural["features"].items():
@@ -68,15 +79,11 @@ def main(overrides: list[str], cache_dir: str | None, kinds: tuple[str, ...] = N
         row, probes[name] = study.probe_row(label, train_f, dev_f, y_train, y_dev, names,
                                             seed=cfg.eval.seed)
         rows.append(row)
-    best_lexical = max((r for r in rows if r["method"].startswith("tfidf") and "logreg" in r["method"]),
-                       key=lambda r: r["cv_macro_f1"])
-    stacked_on = "all windows" if "all windows" in probes else "first window"
-    rows.append(study.stacked_row(f"stacked: {best_lexical['method']} + MiniLM {stacked_on} probe",
-                                  lexical[best_lexical["method"]], probes[stacked_on],
-                                  y_train, y_dev, names))
+    if with_lexical and probes:
+        rows.append(stacked(rows, lexical, probes, y_train, y_dev, names))
     chosen = max(rows, key=lambda r: r["cv_macro_f1"])
-    head_only = max((r for r in rows if "probe" in r["method"] and "stacked" not in r["method"]),
-                    key=lambda r: r["cv_macro_f1"])
+    head_only = max((r for r in rows if r["method"].endswith("logreg probe")),
+                    key=lambda r: r["cv_macro_f1"], default={"method": None})
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"name": "livecareer_classifier", "rows": rows,
             "chosen_by_cv": chosen["method"], "chosen_dev_macro_f1": chosen["macro_f1"],
@@ -94,12 +101,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache-dir", default="", help="keep the window vectors here as .npy")
     parser.add_argument("--neural", default="first,all",
-                        help="MiniLM probes to run: first (window), all (windows) or both")
+                        help="MiniLM probes to run: first (window), all (windows), both, or none")
+    parser.add_argument("--no-lexical", action="store_true",
+                        help="leave out the TF-IDF rows (and so the stacked row)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. data.drop_headline=true")
     args = parser.parse_args()
     from _results import record
-    kinds = tuple(f"{kind} window{'s' if kind == 'all' else ''}" for kind in args.neural.split(","))
-    result = main(args.overrides, args.cache_dir or None, kinds)
+    kinds = tuple(f"{kind} window{'s' if kind == 'all' else ''}" for kind in args.neural.split(",")
+                  if kind != "none")
+    result = main(args.overrides, args.cache_dir or None, kinds, not args.no_lexical)
     record(result, "python bench/livecareer_classifier.py " + " ".join(sys.argv[1:]))
     for row in result["rows"]:
         print(row)
