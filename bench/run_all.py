@@ -49,7 +49,9 @@ OWN_RUN = {"determinism_soak": "a soak of ~50 min: python bench/determinism_soak
            "fault_soak": "a multi-node soak of ~15 min: python bench/fault_soak.py",
            "real_matching": "~15 min of MiniLM on the real postings: python bench/real_matching.py",
            "cheaper_models": "fp32 and int8 MiniLM over livecareer and the postings, ~10 CPU-min: "
-                             "python bench/cheaper_models.py"}
+                             "python bench/cheaper_models.py",
+           "livecareer_classifier": "MiniLM over ~13,000 token windows of real resumes: "
+                                    "python bench/livecareer_classifier.py"}
 STDERR_TAIL_LINES = 15
 NO_TIME_LEFT_S = 30  # below this a script cannot even load its model: skip it, say so
 

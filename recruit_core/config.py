@@ -102,7 +102,9 @@ class DataConfig:
 
 @dataclass
 class TrainConfig:
-    task: str = "classify"  # classify | biencoder | crossencoder
+    # classify | probe | biencoder | crossencoder. probe: the frozen encoder and a logistic-regression
+    # category head chosen by CV on the train split (recruit_core/train/probe.py), seconds to fit
+    task: str = "classify"
     run_name: str = "recruit-train"
     storage_path: str = "${output_root}/train"
     num_workers: int = 2
@@ -166,8 +168,9 @@ class TrainConfig:
     sweep_dir: str = "${output_root}/sweeps/${train.run_name}"  # the sweep's summary table
 
     def __post_init__(self) -> None:
-        if self.task not in ("classify", "biencoder", "crossencoder"):
-            raise ValueError(f"train.task={self.task!r}: use classify, biencoder or crossencoder")
+        if self.task not in ("classify", "probe", "biencoder", "crossencoder"):
+            raise ValueError(f"train.task={self.task!r}: use classify, probe, biencoder or "
+                             "crossencoder")
         if self.adapter not in ("none", "lora"):
             raise ValueError(f"train.adapter={self.adapter!r}: use none (full fine-tuning) or lora")
         if self.adapter == "lora" and not self.lora_targets:

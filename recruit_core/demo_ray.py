@@ -32,13 +32,16 @@ def _train(task: str):
 def _screening_model(cfg: RecruitConfig, results: dict) -> dict:
     """One folder with the classifier's categories and the bi-encoder's fit when both stages kept
     the frozen encoder, so scores and matches carry the same fit probability (train/combine.py)."""
+    from recruit_core.eval.demo_quality import keep_better_classifier
     from recruit_core.train.combine import combine
-    classifier, biencoder = results["train_classify"]["model"], results["train_biencoder"]["model"]
+    gate = keep_better_classifier(results["train_classify"], results["train_probe"])
+    print(gate["line"], flush=True)
+    classifier, biencoder = gate["model"], results["train_biencoder"]["model"]
     folder = combine(classifier, biencoder, Path(cfg.output_root) / "models" / "screening")
     if folder is None:
-        return {"score_model": classifier, "match_model": biencoder,
+        return {"score_model": classifier, "match_model": biencoder, "category_model": gate,
                 "why": "the classifier and the bi-encoder hold different encoders: each job reads its own"}
-    return {"score_model": str(folder), "match_model": str(folder),
+    return {"score_model": str(folder), "match_model": str(folder), "category_model": gate,
             "why": "classifier and bi-encoder on the same frozen encoder: one folder, one fit number"}
 
 
@@ -72,6 +75,7 @@ def _stages() -> list[tuple[str, object]]:
     from recruit_core.interview.job_ray import run as interview_packs
     from recruit_core.schedule.job_ray import run as schedule
     return [("generate", _generate), ("train_classify", _train("classify")),
+            ("train_probe", _train("probe")),
             ("train_biencoder", _train("biencoder")), ("train_crossencoder", _train("crossencoder")),
             ("screening_model", _screening_model), ("score", _score), ("match", _match),
             ("interview_pack", _on_shortlist(interview_packs)),
@@ -97,6 +101,8 @@ def run(cfg: RecruitConfig) -> dict:
         print(f"stage {name}: {timings[name]} s", flush=True)
     summary = {"experiment": cfg.experiment, "stage_seconds": timings, "outputs": results,
                "quality": {"shortlists": _shortlist_quality(cfg, results)}}
+    from recruit_core.eval.demo_quality import category_quality
+    summary["quality"]["category"] = category_quality(results["score"]["scores"], cfg.data.dir)
     write_json_atomic(summary, Path(cfg.output_root) / "demo_summary.json")
     from recruit_core.report.build import write_report
     summary["report"] = str(write_report(Path(cfg.output_root)).resolve())
@@ -127,4 +133,6 @@ def print_outputs(summary: dict) -> dict:
         print(f"\nReport: {summary['report']}  (recruit report <output_root> rewrites it)")
     total = sum(summary["stage_seconds"].values())
     print(f"\nAll stages: {total:.1f} s ({', '.join(f'{k} {v:.0f}s' for k, v in summary['stage_seconds'].items())})")
+    for figures in summary.get("quality", {}).values():
+        print(figures["line"])
     return summary

@@ -92,18 +92,32 @@ def _selection(figures: dict) -> str:
     return f"best checkpoint by `{next(iter(figures.get('best_checkpoint_metrics') or {}), '')}`"
 
 
+def _how_trained(base: str, task: str, figures: dict) -> str:
+    if "gate" in figures and "head" in figures:  # train/embed_head_job.py: the encoder frozen
+        return (f"The frozen `{base}` encoder with {figures['gate']['kept']} on top (an embedding head "
+                "and category-space fit towers were fitted; dev chose), by recruit's train job "
+                "(`python ray_jobs/train.py train=biencoder train.frozen_encoder=true`)")
+    if figures.get("trainer") == "probe":
+        training = figures.get("training") or {}
+        return (f"The frozen `{base}` encoder with a logistic-regression category head (C="
+                f"{training.get('probe_c')}, temperature {training.get('temperature', 1.0):.3f}, both "
+                "chosen by 5-fold cross-validation on the train split) by recruit's train job "
+                "(`python ray_jobs/train.py train.task=probe`)")
+    steps = (figures.get("training") or {}).get("final_step")
+    return (f"Fine-tuned from `{base}` by recruit's train job (`python ray_jobs/train.py "
+            f"train.task={task}`){f', {steps} steps' if steps else ''}")
+
+
 def render_card(cfg: RecruitConfig, figures: dict) -> str:
     """The card's text for a finished run: `figures` is what the train job writes to eval.json."""
     task = cfg.train.task
     what, _, _ = TASKS[task]
     base = BASE_MODELS.get(cfg.model.source, cfg.model.name_or_path or f"a {cfg.model.source} encoder")
     rows = evaluation_rows(task, figures["dev"])
-    steps = (figures.get("training") or {}).get("final_step")
     return "\n".join([
         "---", yaml.safe_dump(_front_matter(cfg), sort_keys=False).strip(), "---", "",
         f"# recruit {task} model `{figures['run_name']}`", "",
-        f"Task: the {what}. Fine-tuned from `{base}` by recruit's train job "
-        f"(`python ray_jobs/train.py train.task={task}`){f', {steps} steps' if steps else ''}; "
+        f"Task: the {what}. {_how_trained(base, task, figures)}; "
         + _how_it_loads(cfg, base, figures.get("adapter")), "",
         "## Intended use", "",
         "Ranking recommendations for a human reviewer: which candidates a recruiter looks at "

@@ -145,7 +145,7 @@ def crossencoder_rows(split: PoolSplit, n_pairs: int, seed: int) -> dict[str, li
 
 def task_rows(task: str, split: PoolSplit, n_pairs: int, seed: int, hard_negatives: bool,
               occupations: list[str]) -> dict[str, list]:
-    if task == "classify":
+    if task in ("classify", "probe"):
         return classify_rows(split, occupations)
     if task == "biencoder":
         return biencoder_rows(split, n_pairs, seed, hard_negatives)

@@ -68,9 +68,9 @@ def load_task_data(cfg: RecruitConfig) -> dict:
     train = cfg.train
     if cfg.data.source == "livecareer":
         from recruit_core.data.livecareer import load_livecareer
-        if train.task != "classify":
-            raise ValueError(f"data=livecareer has categories, not fit labels: use train.task=classify, "
-                             f"not {train.task}")
+        if train.task not in ("classify", "probe"):
+            raise ValueError(f"data=livecareer has categories, not fit labels: use train.task=classify "
+                             f"or probe, not {train.task}")
         splits = load_livecareer(cfg.data)
         if splits.dropped_empty:
             print(f"livecareer: {splits.dropped_empty} resume(s) with empty text left out")
@@ -188,6 +188,9 @@ def _train(cfg: RecruitConfig) -> dict:
                              f"train=biencoder, not train.task={cfg.train.task}")
         from recruit_core.train.embed_head_job import train_head
         return train_head(cfg)
+    if cfg.train.task == "probe":  # a frozen encoder and a fitted head: no Ray Train, no workers
+        from recruit_core.train.probe_task import train_probe
+        return train_probe(cfg, load_task_data(cfg))
     from recruit_core.train.trainer_ray import (
         CHECKPOINT_METRIC,
         build_trainer,

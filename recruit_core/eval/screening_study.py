@@ -1,0 +1,179 @@
+"""The screening classifier study on livecareer: lexical, neural and combined category classifiers,
+every hyper-parameter chosen by stratified k-fold cross-validation on the training split alone.
+
+    python bench/livecareer_classifier.py          # one row per configuration, dev figures once each
+
+A configuration is a family of classifiers and a grid; `select` fits each grid point on k-1 folds
+and scores the held-out fold, keeps the point with the best held-out macro-F1, refits it on the
+whole training split and only then scores dev, once. The softmax temperature of a probabilistic
+configuration is fitted the same way (on the held-out folds' logits), so the dev ECE is measured
+after calibration. The dev split is an argument of `dev_figures` alone: nothing chosen reads it.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import sparse
+from scipy.special import softmax
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
+from recruit_core.eval.metrics import classification_report
+from recruit_core.train.probe import ABSENT_LOGIT, MAX_ITER, fit_probe, fit_temperature, folds, macro_f1
+
+# Word uni+bigrams and character 3-5-grams inside word boundaries (spelling variants, stems, "C++"),
+# each min_df=2 (names, phone numbers and one-off typos out) and at most 100,000 columns.
+WORD = {"ngram_range": (1, 2), "min_df": 2, "max_features": 100_000, "sublinear_tf": True,
+        "strip_accents": "unicode"}
+CHAR = {"analyzer": "char_wb", "ngram_range": (3, 5), "min_df": 2, "max_features": 100_000,
+        "sublinear_tf": True, "strip_accents": "unicode"}
+# Two points a family: each grid point costs five fits, and on 2 shared cores a word+char logistic
+# regression fit takes many seconds. L2-normalised TF-IDF rows need weak regularisation (C >= 10).
+LOGREG_C = (10.0, 100.0)
+SVC_C = (0.3, 1.0)
+MIX_WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))  # lexical share of a stacked mixture
+
+# (rows to fit on, rows to score) -> scores [scored rows, categories]
+FitScore = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass
+class Selection:
+    params: object  # the chosen grid point
+    cv_macro_f1: dict  # {grid point: held-out macro-F1 on the training split}
+    cv_scores: np.ndarray  # held-out scores of the chosen point, one row per training resume
+    temperature: float | None  # fitted on cv_scores; None for a classifier without probabilities
+
+
+def lexical_features(train_texts: list[str], dev_texts: list[str]) -> tuple:
+    """(train, dev) TF-IDF word + char rows, vocabulary and IDF from the training texts only."""
+    word, char = TfidfVectorizer(**WORD), TfidfVectorizer(**CHAR)
+    train = sparse.hstack([word.fit_transform(train_texts), char.fit_transform(train_texts)]).tocsr()
+    dev = sparse.hstack([word.transform(dev_texts), char.transform(dev_texts)]).tocsr()
+    return train, dev
+
+
+def full_scores(model, rows, n_categories: int) -> np.ndarray:
+    """decision_function over all categories; a category absent from the fit gets ABSENT_LOGIT."""
+    scores = np.full((rows.shape[0], n_categories), ABSENT_LOGIT)
+    decision = model.decision_function(rows)
+    if decision.ndim == 1:
+        decision = np.c_[np.zeros_like(decision), decision]
+    scores[:, model.classes_] = decision
+    return scores
+
+
+def linear_fit_score(build: Callable, features, labels: np.ndarray, n_categories: int) -> Callable:
+    """A grid point -> FitScore for a scikit-learn linear classifier on `features`."""
+    def for_point(params) -> FitScore:
+        def fit_score(fit_rows: np.ndarray, scored_rows: np.ndarray) -> np.ndarray:
+            model = build(params).fit(features[fit_rows], labels[fit_rows])
+            return full_scores(model, features[scored_rows], n_categories)
+        return fit_score
+    return for_point
+
+
+def select(for_point: Callable, grid, labels: np.ndarray, n_folds: int, seed: int,
+           probabilistic: bool) -> Selection:
+    """The grid point with the best held-out macro-F1 over stratified folds of the training rows
+    (ties: the earlier point); its held-out scores fit the temperature."""
+    splits = folds(labels, n_folds, seed)
+    scores, held = {}, {}
+    for point in grid:
+        fit_score = for_point(point)
+        parts = [(held_rows, fit_score(fit_rows, held_rows)) for fit_rows, held_rows in splits]
+        held[point] = np.zeros((len(labels), parts[0][1].shape[1]))
+        for held_rows, part in parts:
+            held[point][held_rows] = part
+        scores[point] = macro_f1(held[point], labels)
+    best = max(grid, key=lambda p: scores[p])
+    temperature = fit_temperature(held[best], labels) if probabilistic else None
+    return Selection(best, scores, held[best], temperature)
+
+
+def dev_figures(dev_scores: np.ndarray, dev_labels, names: list[str],
+                temperature: float | None) -> dict:
+    """Accuracy, macro-F1 and ECE on dev; ECE after the CV temperature, and before it as ece_raw.
+    Without probabilities (temperature None) the ECE is NaN rather than made up."""
+    labels = np.asarray(dev_labels)
+    if temperature is None:
+        one_hot = np.eye(len(names))[dev_scores.argmax(1)]
+        report = classification_report(one_hot, labels, names)
+        return {**_headline(report), "ece": float("nan"), "ece_raw": float("nan")}
+    raw = classification_report(softmax(dev_scores, axis=1), labels, names)
+    calibrated = classification_report(softmax(dev_scores / temperature, axis=1), labels, names)
+    return {**_headline(calibrated), "ece_raw": round(raw["ece"], 4)}
+
+
+def _headline(report: dict) -> dict:
+    return {k: round(report[k], 4) for k in ("macro_f1", "accuracy", "ece")}
+
+
+def lexical_rows(train_x, dev_x, train_labels, dev_labels, names, n_folds=5, seed=0) -> tuple[list, dict]:
+    """Rows for TF-IDF + logistic regression / linear SVM, class_weight None vs balanced; and the
+    held-out and dev scores of the logistic regressions, for stacking."""
+    labels, k = np.asarray(train_labels), len(names)
+    families = {
+        "logreg": (lambda p: LogisticRegression(C=p[0], class_weight=p[1], max_iter=MAX_ITER,
+                                                random_state=seed), LOGREG_C, True),
+        "linear_svc": (lambda p: LinearSVC(C=p[0], class_weight=p[1], max_iter=5000,
+                                           random_state=seed), SVC_C, False)}
+    rows, scores = [], {}
+    for family, (build, grid_c, probabilistic) in families.items():
+        for weight in (None, "balanced"):
+            started = time.perf_counter()
+            grid = [(c, weight) for c in grid_c]
+            for_point = linear_fit_score(build, train_x, labels, k)
+            chosen = select(for_point, grid, labels, n_folds, seed, probabilistic)
+            dev = full_scores(build(chosen.params).fit(train_x, labels), dev_x, k)
+            name = f"tfidf word+char + {family} (class_weight={weight or 'none'})"
+            rows.append(_row(name, chosen, dev_figures(dev, dev_labels, names, chosen.temperature),
+                             {"C": chosen.params[0]}, started))
+            scores[name] = (chosen, dev)
+    return rows, scores
+
+
+def probe_row(name: str, train_features, dev_features, train_labels, dev_labels, names,
+              n_folds=5, seed=0) -> tuple[dict, tuple]:
+    """A row for the frozen-encoder probe (recruit_core.train.probe) on one kind of features."""
+    started = time.perf_counter()
+    probe = fit_probe(train_features, train_labels, len(names), n_folds=n_folds, seed=seed,
+                      calibrate=False)
+    chosen = Selection(probe.c, probe.cv_macro_f1, probe.cv_logits,
+                       fit_temperature(probe.cv_logits, np.asarray(train_labels)))
+    dev = probe.logits(np.asarray(dev_features))
+    row = _row(name, chosen, dev_figures(dev, dev_labels, names, chosen.temperature),
+               {"C": probe.c}, started)
+    return row, (chosen, dev)
+
+
+def stacked_row(name: str, lexical: tuple, neural: tuple, train_labels, dev_labels, names,
+                seed=0) -> dict:
+    """A mixture of two calibrated log-probabilities, the lexical share chosen on the held-out
+    folds' scores (the same folds both were selected on); the mixture's temperature likewise."""
+    from scipy.special import log_softmax
+    started = time.perf_counter()
+    labels = np.asarray(train_labels)
+    (lex, lex_dev), (neu, neu_dev) = lexical, neural
+
+    def mixed(share, lex_scores, neu_scores):
+        return (share * log_softmax(lex_scores / lex.temperature, axis=1)
+                + (1 - share) * log_softmax(neu_scores / neu.temperature, axis=1))
+
+    cv = {share: macro_f1(mixed(share, lex.cv_scores, neu.cv_scores), labels) for share in MIX_WEIGHTS}
+    share = max(MIX_WEIGHTS, key=lambda s: cv[s])
+    chosen = Selection(share, cv, mixed(share, lex.cv_scores, neu.cv_scores), None)
+    chosen.temperature = fit_temperature(chosen.cv_scores, labels)
+    dev = mixed(share, lex_dev, neu_dev)
+    return _row(name, chosen, dev_figures(dev, dev_labels, names, chosen.temperature),
+                {"lexical_share": float(share)}, started)
+
+
+def _row(name: str, chosen: Selection, dev: dict, params: dict, started: float) -> dict:
+    return {"method": name, **dev, "cv_macro_f1": round(max(chosen.cv_macro_f1.values()), 4),
+            "chosen": params, "temperature": None if chosen.temperature is None
+            else round(chosen.temperature, 3), "seconds": round(time.perf_counter() - started, 1)}
