@@ -46,7 +46,9 @@ FIRST, LAST = ("limits",), ("demo_stages",)
 # Longer than the suite's whole budget: run on their own.
 OWN_RUN = {"determinism_soak": "a soak of ~50 min: python bench/determinism_soak.py",
            "fault_soak": "a multi-node soak of ~15 min: python bench/fault_soak.py",
-           "real_matching": "~15 min of MiniLM on the real postings: python bench/real_matching.py"}
+           "real_matching": "~15 min of MiniLM on the real postings: python bench/real_matching.py",
+           "synthetic_vs_real": "MiniLM on the real postings and a synthetic sample: "
+                                "python bench/synthetic_vs_real.py"}
 STDERR_TAIL_LINES = 15
 NO_TIME_LEFT_S = 30  # below this a script cannot even load its model: skip it, say so
 

@@ -70,7 +70,7 @@ class DataConfig:
     near_duplicate_rate: float = 0.03
     no_skills_section_rate: float = 0.15
     # hard: skills implied or named by aliases, duties reworded, distractors and noise
-    # (recruit_core/data/synth_hard.py); on easy, TF-IDF ranks every job's fits first (nDCG@10 1.000)
+    # (recruit_core/data/synth_hard.py); on easy, TF-IDF ranks nearly every job's fits first
     difficulty: str = "hard"
     taxonomy: str = "builtin"  # builtin | onet
     onet_dir: str = "../shared/data/onet"

@@ -220,3 +220,19 @@ def test_an_unknown_difficulty_names_the_choices():
         compose_config(["data.difficulty=medium"])
     with pytest.raises(ValueError, match="data.difficulty='medium'"):
         generate_resume(TAXONOMY, 0, 0, difficulty="medium")
+
+
+def test_a_bag_of_words_finds_the_fits_less_easily_on_the_hard_pool():
+    """TF-IDF ranking each job's fits (the generator's truth) among 300 resumes: near perfect on the
+    easy pool, clearly worse on the hard one (bench/synthetic_vs_real.py has the whole table)."""
+    from recruit_core.eval.postings import figures, tfidf_scores
+    from recruit_core.text.requisition import requisition_texts
+    ndcg = {}
+    for difficulty in ("hard", "easy"):
+        resumes, truth = resume_tables(TAXONOMY, 0, 0, 300, 0.15, 0.03, difficulty=difficulty)
+        jobs = job_table(TAXONOMY, 0, 30, difficulty)
+        relevant = [{i for i, t in enumerate(truth.to_pylist()) if is_fit(TAXONOMY, t, job)}
+                    for job in jobs.to_pylist()]
+        scores = tfidf_scores(requisition_texts(jobs), resumes.column("text").to_pylist())
+        ndcg[difficulty] = figures(scores, relevant, 10)["ndcg@10"]
+    assert ndcg["easy"] > 0.95 and ndcg["hard"] < ndcg["easy"] - 0.05, ndcg

@@ -147,14 +147,14 @@ def _summary(rng: random.Random, occ: Occupation, years: int, is_hard: bool) -> 
     return f"{heading}\n{title} with {years} years of experience in {duty.lower()}."
 
 
-def _skills_section(rng, taxonomy, skills, is_hard) -> tuple[list[str], list[str]]:
+def _skills_section(rng, taxonomy, occ, skills, is_hard) -> tuple[list[str], list[str]]:
     """(the section's lines, the skills it lists)."""
     listed = rng.sample(skills, k=len(skills))
     sep = rng.choice((", ", " | ", " · ", "\n- "))
     if not is_hard:
         return [words.heading(rng, "skills"), sep.join(_mention(rng, taxonomy, s) for s in listed)], listed
     listed = listed[:max(1, round(len(listed) * rng.uniform(*hard.LISTED_SHARE)))]
-    written = [hard.mention(rng, taxonomy, s) for s in listed] + hard.keyword_stuffing(rng, taxonomy)
+    written = [hard.mention(rng, taxonomy, s) for s in listed] + hard.keyword_stuffing(rng, taxonomy, occ)
     rng.shuffle(written)
     return [words.heading(rng, "skills"), sep.join(written)], listed
 
@@ -189,12 +189,14 @@ def generate_resume(taxonomy: Taxonomy, seed: int, index: int, no_skills_rate: f
                               f"{rng.choice(words.DEGREES)}, {rng.choice(words.UNIVERSITIES)}, "
                               f"{2026 - years - rng.randint(0, 3)}"]}
     if has_skills:
-        sections["skills"], listed = _skills_section(rng, taxonomy, skills, is_hard)
+        sections["skills"], listed = _skills_section(rng, taxonomy, occ, skills, is_hard)
         used.extend(listed)
     if is_hard:
         sections["other"] = [rng.choice(hard.OTHER_HEADINGS), *hard.distractors(rng, taxonomy, occ)]
-    order = [s for s in ("experience", "education", "skills", "other") if s in sections]
+    order = [s for s in ("experience", "education", "skills") if s in sections]
     rng.shuffle(order)
+    if is_hard:
+        order = hard.section_order(rng, order)
     body = [_summary(rng, occ, years, is_hard)] if length != "short" else []
     text = "\n".join(header) + "\n\n" + "\n\n".join(body + ["\n".join(sections[s]) for s in order])
     return GeneratedResume(resume_id(index), text, occ.id, occ.family, seniority, years,
