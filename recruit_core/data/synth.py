@@ -106,7 +106,7 @@ def _bullet(rng, taxonomy, occ, skill, is_hard):
 
 def _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets_per_job, is_hard=False):
     """(lines, skills used) of the work history, newest first. On the hard pool some people changed
-    career: their earlier roles are in another family, and what they used there is not counted
+    career: their earlier roles are in another occupation, and what they used there is not counted
     as theirs now (the truth is what the person offers for the occupation they hold)."""
     lines, used = [], []
     year = 2026
