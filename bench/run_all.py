@@ -51,7 +51,9 @@ OWN_RUN = {"determinism_soak": "a soak of ~50 min: python bench/determinism_soak
            "cheaper_models": "fp32 and int8 MiniLM over livecareer and the postings, ~10 CPU-min: "
                              "python bench/cheaper_models.py",
            "livecareer_classifier": "MiniLM over ~13,000 token windows of real resumes: "
-                                    "python bench/livecareer_classifier.py"}
+                                    "python bench/livecareer_classifier.py",
+           "synthetic_vs_real": "MiniLM on the real postings and a synthetic sample: "
+                                "python bench/synthetic_vs_real.py"}
 STDERR_TAIL_LINES = 15
 NO_TIME_LEFT_S = 30  # below this a script cannot even load its model: skip it, say so
 

@@ -75,6 +75,9 @@ class DataConfig:
     shard_rows: int = 5000  # rows per Parquet file: ~15 MB of text, one generator task each
     near_duplicate_rate: float = 0.03
     no_skills_section_rate: float = 0.15
+    # hard: skills implied or named by aliases, duties reworded, distractors and noise
+    # (recruit_core/data/synth_hard.py); on easy, TF-IDF ranks nearly every job's fits first
+    difficulty: str = "hard"
     taxonomy: str = "builtin"  # builtin | onet
     onet_dir: str = "../shared/data/onet"
     livecareer_path: str = "../shared/data/livecareer/resumes.parquet"
@@ -90,6 +93,8 @@ class DataConfig:
     def __post_init__(self) -> None:
         if self.source not in ("synthetic", "livecareer", "postings"):
             raise ValueError(f"data.source={self.source!r}: use synthetic, livecareer or postings")
+        if self.difficulty not in ("hard", "easy"):
+            raise ValueError(f"data.difficulty={self.difficulty!r}: use hard or easy")
         if self.taxonomy not in ("builtin", "onet"):
             raise ValueError(f"data.taxonomy={self.taxonomy!r}: use builtin or onet")
         if self.bias_against:

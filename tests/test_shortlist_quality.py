@@ -30,3 +30,12 @@ def test_the_share_of_true_fits_follows_each_order(tmp_path):
     assert figures["jobs"] > 0
     assert figures["final_top_fit_share"] == 1.0 and figures["bi_encoder_top_fit_share"] == 0.0
     assert figures["reranked"] and "true fits 1.0 (bi-encoder order 0.0" in quality_line(figures)
+
+
+def test_shortlists_are_read_from_a_folder_or_the_file_the_match_job_names(tmp_path):
+    from recruit_core.eval.shortlist_quality import read_shortlists
+    frame = pd.DataFrame({"job_id": ["J1"], "rank": [1], "resume_id": ["R1"], "bi_rank": [2]})
+    (tmp_path / "shortlists").mkdir()
+    frame.to_parquet(tmp_path / "shortlists" / "part-00000.parquet")
+    for given in (tmp_path, tmp_path / "shortlists", tmp_path / "shortlists" / "part-00000.parquet"):
+        assert read_shortlists(given).to_dict("records") == frame.to_dict("records")

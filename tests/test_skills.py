@@ -119,10 +119,11 @@ def test_matches_are_leftmost_longest_and_non_overlapping(phrases, words):
 
 
 def test_finds_the_generators_skills_on_the_builtin_pool():
-    """Recall and precision against the pool's ground truth (every skill a resume mentions)."""
+    """Recall and precision against the ground truth of the easy pool, where every true skill is
+    named (on the hard pool some are only implied, and names of skills not held are mentioned)."""
     taxonomy = load_builtin()
     extractor = SkillExtractor.from_taxonomy(taxonomy)
-    resumes, truth = resume_tables(taxonomy, 11, 0, 200, 0.15, 0.03)
+    resumes, truth = resume_tables(taxonomy, 11, 0, 200, 0.15, 0.03, difficulty="easy")
     hits = predicted = actual = 0
     for text, true_skills in zip(resumes.column("text").to_pylist(), truth.column("skills").to_pylist()):
         found_ids = extractor.skill_ids(text)

@@ -26,8 +26,26 @@ TAXONOMY = load_builtin()
 
 @pytest.fixture(scope="module")
 def sample():
+    """600 resumes of the default (hard) pool."""
     resumes, truth = resume_tables(TAXONOMY, 7, 0, 600, 0.15, 0.03)
     return resumes.to_pylist(), truth.to_pylist()
+
+
+@pytest.fixture(scope="module")
+def easy_sample():
+    resumes, truth = resume_tables(TAXONOMY, 7, 0, 600, 0.15, 0.03, difficulty="easy")
+    return resumes.to_pylist(), truth.to_pylist()
+
+
+def _named_share(resumes: list[dict], truth: list[dict]) -> float:
+    """Share of the true skills that a resume writes in one of the taxonomy's surface forms."""
+    found = total = 0
+    for r, t in zip(resumes, truth):
+        text = r["text"].lower()
+        for sid in t["skills"]:
+            total += 1
+            found += any(form in text for form in TAXONOMY.skills[sid].surface_forms)
+    return found / total
 
 
 def test_builtin_taxonomy_is_rich_enough():
@@ -40,12 +58,14 @@ def test_builtin_taxonomy_is_rich_enough():
     assert max(overlaps) >= 0.3  # neighbouring occupations share skills, so the task is not trivial
 
 
-def test_same_seed_same_pool_whatever_the_sharding():
-    whole = resume_tables(TAXONOMY, 3, 0, 60, 0.15, 0.03)
-    parts = [resume_tables(TAXONOMY, 3, a, b, 0.15, 0.03) for a, b in ((0, 17), (17, 60))]
+@pytest.mark.parametrize("difficulty", ["hard", "easy"])
+def test_same_seed_same_pool_whatever_the_sharding(difficulty):
+    whole = resume_tables(TAXONOMY, 3, 0, 60, 0.15, 0.03, difficulty=difficulty)
+    parts = [resume_tables(TAXONOMY, 3, a, b, 0.15, 0.03, difficulty=difficulty) for a, b in ((0, 17), (17, 60))]
     assert whole[0].to_pylist() == parts[0][0].to_pylist() + parts[1][0].to_pylist()
     assert whole[1].to_pylist() == parts[0][1].to_pylist() + parts[1][1].to_pylist()
-    assert resume_tables(TAXONOMY, 4, 0, 60, 0.15, 0.03)[0] != whole[0]
+    assert resume_tables(TAXONOMY, 4, 0, 60, 0.15, 0.03, difficulty=difficulty)[0] != whole[0]
+    assert job_table(TAXONOMY, 3, 20, difficulty).equals(job_table(TAXONOMY, 3, 20, difficulty))
 
 
 def test_schemas(sample):
@@ -54,8 +74,9 @@ def test_schemas(sample):
     assert job_table(TAXONOMY, 0, 5).schema == JOB_SCHEMA
 
 
-def test_pool_has_the_hard_cases(sample):
-    resumes, truth = sample
+@pytest.mark.parametrize("pool", ["sample", "easy_sample"])
+def test_pool_has_the_hard_cases(pool, request):
+    resumes, truth = request.getfixturevalue(pool)
     words = [len(r["text"].split()) for r in resumes]
     assert min(words) < 60 and max(words) > 600  # very short and beyond 512 tokens
     assert 0.08 < sum(not t["has_skills_section"] for t in truth) / len(truth) < 0.3
@@ -74,15 +95,14 @@ def test_near_duplicate_differs_but_keeps_the_truth(sample):
     assert t["occupation"] == original.occupation and t["skills"] == original.skills
 
 
-def test_truth_skills_appear_in_the_text_in_some_form(sample):
-    resumes, truth = sample
-    found = total = 0
-    for r, t in zip(resumes, truth):
-        text = r["text"].lower()
-        for sid in t["skills"]:
-            total += 1
-            found += any(form in text for form in TAXONOMY.skills[sid].surface_forms)
-    assert found / total > 0.85  # the rest are typos, which skill extraction must handle
+def test_truth_skills_appear_in_the_text_in_some_form(easy_sample):
+    assert _named_share(*easy_sample) > 0.85  # the rest are typos, which skill extraction must handle
+
+
+def test_the_hard_pool_implies_skills_that_the_easy_pool_names(sample, easy_sample):
+    """On the hard pool a good share of true skills is shown by the work described, not by name."""
+    hard, easy = _named_share(*sample), _named_share(*easy_sample)
+    assert hard < easy - 0.1 and hard > 0.5, (hard, easy)
 
 
 def test_fit_label_follows_occupation_coverage_and_seniority():
@@ -164,3 +184,55 @@ def test_the_pool_writes_demographics_only_when_asked_and_drops_stale_ones(tmp_p
     assert "sex" not in pq.read_table(paths.resumes).column_names
     plain = DataConfig(dir=str(tmp_path), n_resumes=30, shard_rows=30)
     assert remove_stale_shards(plain) == [paths.demographics / "part-00000.parquet"]
+
+
+def _extraction_precision(resumes: list[dict], truth: list[dict]) -> float:
+    from recruit_core.text.skills import SkillExtractor
+    extractor = SkillExtractor.from_taxonomy(TAXONOMY)
+    found = [extractor.skill_ids(r["text"]) for r in resumes]
+    return sum(len(f & set(t["skills"])) for f, t in zip(found, truth)) / sum(len(f) for f in found)
+
+
+def test_the_hard_pool_names_skills_the_person_does_not_have(sample, easy_sample):
+    """Courses, hobbies, earlier careers and padded skill lists: a name in the text is not a skill held."""
+    hard, easy = _extraction_precision(*sample), _extraction_precision(*easy_sample)
+    assert easy > 0.9 and hard < easy - 0.15, (hard, easy)
+
+
+def test_hard_postings_name_skills_by_synonyms_and_reword_the_duties():
+    from recruit_core.text.skills import SkillExtractor
+    extractor = SkillExtractor.from_taxonomy(TAXONOMY)
+    shares = {}
+    for difficulty in ("hard", "easy"):
+        jobs = job_table(TAXONOMY, 0, 40, difficulty).to_pylist()
+        labels = [TAXONOMY.label(s).lower() in j["description"].lower() for j in jobs for s in j["required_skills"]]
+        found = [s in extractor.skill_ids(j["description"]) for j in jobs for s in j["required_skills"]]
+        duties = [t in j["description"] for j in jobs for t in TAXONOMY.occupation(j["occupation"]).tasks]
+        shares[difficulty] = (sum(labels) / len(labels), sum(found) / len(found), sum(duties))
+    assert shares["easy"][0] == 1.0 and shares["hard"][0] < 0.75, shares  # by label
+    assert shares["hard"][1] > 0.85, shares  # but still recognisable: aliases, few typos
+    assert shares["hard"][2] < shares["easy"][2] / 2, shares  # duties copied word for word
+
+
+def test_an_unknown_difficulty_names_the_choices():
+    from conftest import compose_config
+    with pytest.raises(ValueError, match="data.difficulty='medium': use hard or easy"):
+        compose_config(["data.difficulty=medium"])
+    with pytest.raises(ValueError, match="data.difficulty='medium'"):
+        generate_resume(TAXONOMY, 0, 0, difficulty="medium")
+
+
+def test_a_bag_of_words_finds_the_fits_less_easily_on_the_hard_pool():
+    """TF-IDF ranking each job's fits (the generator's truth) among 300 resumes: near perfect on the
+    easy pool, clearly worse on the hard one (bench/synthetic_vs_real.py has the whole table)."""
+    from recruit_core.eval.postings import figures, tfidf_scores
+    from recruit_core.text.requisition import requisition_texts
+    ndcg = {}
+    for difficulty in ("hard", "easy"):
+        resumes, truth = resume_tables(TAXONOMY, 0, 0, 300, 0.15, 0.03, difficulty=difficulty)
+        jobs = job_table(TAXONOMY, 0, 30, difficulty)
+        relevant = [{i for i, t in enumerate(truth.to_pylist()) if is_fit(TAXONOMY, t, job)}
+                    for job in jobs.to_pylist()]
+        scores = tfidf_scores(requisition_texts(jobs), resumes.column("text").to_pylist())
+        ndcg[difficulty] = figures(scores, relevant, 10)["ndcg@10"]
+    assert ndcg["easy"] > 0.95 and ndcg["hard"] < ndcg["easy"] - 0.05, ndcg

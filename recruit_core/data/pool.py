@@ -57,7 +57,7 @@ def write_resume_shard(cfg: DataConfig, shard: int) -> dict:
     stop = min(cfg.n_resumes, start + cfg.shard_rows)
     resumes, truth = resume_tables(load_taxonomy(cfg), cfg.seed, start, stop,
                                    cfg.no_skills_section_rate, cfg.near_duplicate_rate,
-                                   parse_bias(cfg.bias_against, cfg.bias_keep_skills))
+                                   parse_bias(cfg.bias_against, cfg.bias_keep_skills), cfg.difficulty)
     write_parquet_atomic(resumes, paths.resumes / shard_name(shard))
     write_parquet_atomic(truth, paths.truth / shard_name(shard))
     if cfg.demographics:
@@ -75,7 +75,7 @@ def write_shard_batch(batch: dict, data: dict) -> dict:
 
 
 def write_jobs(cfg: DataConfig) -> Path:
-    table = job_table(load_taxonomy(cfg), cfg.seed, cfg.n_jobs)
+    table = job_table(load_taxonomy(cfg), cfg.seed, cfg.n_jobs, cfg.difficulty)
     return write_parquet_atomic(table, PoolPaths(Path(cfg.dir)).jobs / shard_name(0))
 
 
@@ -96,6 +96,7 @@ def write_manifest(cfg: DataConfig, rows: int, seconds: float) -> Path:
     taxonomy = load_taxonomy(cfg)
     return write_json_atomic({
         "n_resumes": rows, "n_jobs": cfg.n_jobs, "seed": cfg.seed, "shards": shard_count(cfg),
+        "difficulty": cfg.difficulty,
         "taxonomy": taxonomy.name, "occupations": len(taxonomy.occupations),
         "skills": len(taxonomy.skills), "demographics": cfg.demographics,
         "bias_against": cfg.bias_against,

@@ -5,7 +5,9 @@ order, and the pool is identical however it is split. What makes it worth learni
 occupations in families with overlapping skills, skills written as labels, aliases or typos,
 headings and section order that vary, resumes without a skills section (skills only in bullets),
 very short and very long resumes (beyond 512 tokens), ~3% near-duplicates, and contact details
-inside the text.
+inside the text. With `difficulty="hard"` (the default; recruit_core/data/synth_hard.py) skills are
+also implied by the work described, named by aliases in resumes and postings alike, duties are
+reworded, resumes mention other occupations' skills in passing and postings carry boilerplate.
 
 The fit of a (resume, job) pair is derived from the ground truth (see `fit_score`).
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from recruit_core.data import synth_hard as hard
 from recruit_core.data import synth_text as words
 from recruit_core.data.demographics import PlantedBias, candidate_demographics
 from recruit_core.data.taxonomy import Occupation, Taxonomy
@@ -92,35 +95,80 @@ def _planted_skill_loss(skills: list[str], bias: PlantedBias, seed: int, index: 
     return [s for s in skills if s in kept]
 
 
-def _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets_per_job):
+def _bullet(rng, taxonomy, occ, skill, is_hard):
+    if is_hard and rng.random() < hard.IMPLIED_RATE:
+        return rng.choice(("- ", "* ", "• ", "")) + hard.noisy(rng, hard.implied(rng, occ))
+    template = rng.choice(occ.bullets) if occ.bullets else "Worked with {skill}."
+    text = template.replace("{skill}", (hard.mention if is_hard else _mention)(rng, taxonomy, skill))
+    text = hard.noisy(rng, text) if is_hard else text
+    return rng.choice(("- ", "* ", "• ", "")) + text.replace("{n}", str(rng.randint(2, 95)))
+
+
+def _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets_per_job, is_hard=False):
+    """(lines, skills used) of the work history, newest first. On the hard pool some people changed
+    career: their earlier roles are in another occupation, and what they used there is not counted
+    as theirs now (the truth is what the person offers for the occupation they hold)."""
     lines, used = [], []
     year = 2026
+    earlier = hard.earlier_occupation(rng, taxonomy, occ) if is_hard else None
     for j in range(n_jobs):
+        role = earlier if earlier and j > 0 else occ
         span = rng.randint(1, 4)
         level = seniority if j == 0 else words.SENIORITY[max(0, words.SENIORITY.index(seniority) - j)]
         prefix = rng.choice(words.SENIORITY_PREFIX[level])
-        title = rng.choice((occ.title, *occ.alt_titles))
+        title = rng.choice((role.title, *role.alt_titles))
         lines.append(f"{prefix} {title}".strip()
                      + f", {words.company(rng)} ({words.CITIES[rng.randrange(len(words.CITIES))]})"
                      f"  {year - span}-{'Present' if j == 0 else year}")
         year -= span
         for _ in range(bullets_per_job):
-            skill = rng.choice(skills)
-            used.append(skill)
-            template = rng.choice(occ.bullets) if occ.bullets else "Worked with {skill}."
-            text = template.replace("{skill}", _mention(rng, taxonomy, skill))
-            lines.append(rng.choice(("- ", "* ", "• ", "")) + text.replace("{n}", str(rng.randint(2, 95))))
-        if occ.tasks and rng.random() < 0.6:
-            lines.append("- " + rng.choice(occ.tasks))
+            skill = rng.choice(skills if role is occ else role.core_skills)
+            if role is occ:
+                used.append(skill)
+            lines.append(_bullet(rng, taxonomy, role, skill, is_hard))
+        if role.tasks and rng.random() < 0.6:
+            task = rng.choice(role.tasks)
+            lines.append("- " + (hard.paraphrase(rng, task) if is_hard else task))
     return lines, used
 
 
+def _headline(rng: random.Random, occ: Occupation, seniority: str, is_hard: bool) -> str:
+    title = f"{rng.choice(words.SENIORITY_PREFIX[seniority])} {rng.choice((occ.title, *occ.alt_titles))}".strip()
+    if is_hard and rng.random() < hard.GENERIC_HEADLINE_RATE:
+        return rng.choice(hard.GENERIC_HEADLINES)
+    return title
+
+
+def _summary(rng: random.Random, occ: Occupation, years: int, is_hard: bool) -> str:
+    heading = words.heading(rng, "summary")
+    title = rng.choice((occ.title, *occ.alt_titles)) if is_hard else occ.title
+    duty = rng.choice(occ.tasks).rstrip(".") if occ.tasks else occ.family
+    duty = hard.paraphrase(rng, duty) if is_hard and occ.tasks else duty
+    return f"{heading}\n{title} with {years} years of experience in {duty.lower()}."
+
+
+def _skills_section(rng, taxonomy, occ, skills, is_hard) -> tuple[list[str], list[str]]:
+    """(the section's lines, the skills it lists)."""
+    listed = rng.sample(skills, k=len(skills))
+    sep = rng.choice((", ", " | ", " · ", "\n- "))
+    if not is_hard:
+        return [words.heading(rng, "skills"), sep.join(_mention(rng, taxonomy, s) for s in listed)], listed
+    listed = listed[:max(1, round(len(listed) * rng.uniform(*hard.LISTED_SHARE)))]
+    written = [hard.mention(rng, taxonomy, s) for s in listed] + hard.keyword_stuffing(rng, taxonomy, occ)
+    rng.shuffle(written)
+    return [words.heading(rng, "skills"), sep.join(written)], listed
+
+
 def generate_resume(taxonomy: Taxonomy, seed: int, index: int, no_skills_rate: float = 0.15,
-                    near_duplicate_rate: float = 0.0, bias: PlantedBias | None = None) -> GeneratedResume:
-    """The resume at `index` of the pool generated with `seed`; `bias` plants a known bias."""
+                    near_duplicate_rate: float = 0.0, bias: PlantedBias | None = None,
+                    difficulty: str = "hard") -> GeneratedResume:
+    """The resume at `index` of the pool generated with `seed`; `bias` plants a known bias;
+    `difficulty` is "hard" (recruit_core/data/synth_hard.py) or "easy"."""
+    hard.check_difficulty(difficulty)
+    is_hard = difficulty == "hard"
     rng = random.Random(f"resume:{seed}:{index}")
     if index > 0 and rng.random() < near_duplicate_rate:
-        original = generate_resume(taxonomy, seed, rng.randrange(index), no_skills_rate, 0.0, bias)
+        original = generate_resume(taxonomy, seed, rng.randrange(index), no_skills_rate, 0.0, bias, difficulty)
         return _near_duplicate(rng, original, index)
     occ = rng.choice(taxonomy.occupations)
     seniority = rng.choices(words.SENIORITY, weights=(3, 4, 3, 1))[0]
@@ -133,24 +181,23 @@ def generate_resume(taxonomy: Taxonomy, seed: int, index: int, no_skills_rate: f
     n_jobs = {"short": 1, "normal": rng.randint(2, 4), "long": rng.randint(6, 9)}[length]
     bullets = {"short": 1, "normal": rng.randint(2, 5), "long": rng.randint(6, 9)}[length]
     has_skills = length != "short" and rng.random() >= no_skills_rate
-    experience, used = _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets)
-    header = [name,
-              f"{rng.choice(words.SENIORITY_PREFIX[seniority])} {rng.choice((occ.title, *occ.alt_titles))}".strip(),
+    experience, used = _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets, is_hard)
+    header = [name, _headline(rng, occ, seniority, is_hard),
               f"{words.email_for(rng, name)} | {words.phone_number(rng)} | {rng.choice(words.CITIES)}"]
     sections = {"experience": [words.heading(rng, "experience"), *experience],
                 "education": [words.heading(rng, "education"),
                               f"{rng.choice(words.DEGREES)}, {rng.choice(words.UNIVERSITIES)}, "
                               f"{2026 - years - rng.randint(0, 3)}"]}
     if has_skills:
-        listed = rng.sample(skills, k=len(skills))
+        sections["skills"], listed = _skills_section(rng, taxonomy, occ, skills, is_hard)
         used.extend(listed)
-        sep = rng.choice((", ", " | ", " · ", "\n- "))
-        sections["skills"] = [words.heading(rng, "skills"), sep.join(_mention(rng, taxonomy, s) for s in listed)]
-    order = ["experience", "education"] + (["skills"] if has_skills else [])
+    if is_hard:
+        sections["other"] = [rng.choice(hard.OTHER_HEADINGS), *hard.distractors(rng, taxonomy, occ)]
+    order = [s for s in ("experience", "education", "skills") if s in sections]
     rng.shuffle(order)
-    summary = (f"{words.heading(rng, 'summary')}\n{occ.title} with {years} years of experience"
-               f" in {rng.choice(occ.tasks).rstrip('.').lower() if occ.tasks else occ.family}.")
-    body = [summary] if length != "short" else []
+    if is_hard:
+        order = hard.section_order(rng, order)
+    body = [_summary(rng, occ, years, is_hard)] if length != "short" else []
     text = "\n".join(header) + "\n\n" + "\n\n".join(body + ["\n".join(sections[s]) for s in order])
     return GeneratedResume(resume_id(index), text, occ.id, occ.family, seniority, years,
                            sorted(set(used)), None, has_skills, experience)
@@ -172,9 +219,10 @@ def _near_duplicate(rng: random.Random, original: GeneratedResume, index: int) -
 
 
 def resume_tables(taxonomy: Taxonomy, seed: int, start: int, stop: int, no_skills_rate: float,
-                  near_duplicate_rate: float, bias: PlantedBias | None = None) -> tuple[pa.Table, pa.Table]:
+                  near_duplicate_rate: float, bias: PlantedBias | None = None,
+                  difficulty: str = "hard") -> tuple[pa.Table, pa.Table]:
     """(resumes, truth) Arrow tables for rows [start, stop) of the pool."""
-    rows = [generate_resume(taxonomy, seed, i, no_skills_rate, near_duplicate_rate, bias)
+    rows = [generate_resume(taxonomy, seed, i, no_skills_rate, near_duplicate_rate, bias, difficulty)
             for i in range(start, stop)]
     resumes = pa.table({"resume_id": [r.resume_id for r in rows], "text": [r.text for r in rows]},
                        schema=RESUME_SCHEMA)
@@ -187,7 +235,9 @@ def resume_tables(taxonomy: Taxonomy, seed: int, start: int, stop: int, no_skill
     return resumes, truth
 
 
-def generate_job(taxonomy: Taxonomy, seed: int, index: int) -> dict:
+def generate_job(taxonomy: Taxonomy, seed: int, index: int, difficulty: str = "hard") -> dict:
+    """The requisition at `index`; with `difficulty="hard"` worded as in recruit_core/data/synth_hard.py."""
+    hard.check_difficulty(difficulty)
     rng = random.Random(f"job:{seed}:{index}")
     occupations = taxonomy.occupations
     # Cycle through occupations first so every one has open jobs, then draw at random.
@@ -196,22 +246,27 @@ def generate_job(taxonomy: Taxonomy, seed: int, index: int) -> dict:
     required = rng.sample(occ.core_skills, k=min(len(occ.core_skills), rng.randint(5, 8)))
     preferred = rng.sample(occ.optional_skills, k=min(len(occ.optional_skills), rng.randint(3, 5)))
     prefix = rng.choice(words.SENIORITY_PREFIX[seniority])
-    title = f"{prefix} {rng.choice((occ.title, occ.title, *occ.alt_titles))}".strip()
+    titles = (occ.title, *occ.alt_titles) if difficulty == "hard" else (occ.title, occ.title, *occ.alt_titles)
+    title = f"{prefix} {rng.choice(titles)}".strip()
     low, high = words.SENIORITY_YEARS[seniority]
     label = taxonomy.label
     tasks = rng.sample(occ.tasks, k=min(len(occ.tasks), rng.randint(3, 5)))
-    description = "\n".join([
-        f"{words.company(rng)} is hiring {words.article(title)} {title}.", "", "What you will do:",
-        *[f"- {t}" for t in tasks], "", "What you bring:",
-        f"- {low}+ years of experience as {words.article(occ.title)} {occ.title.lower()} or similar",
-        *[f"- {label(s)}" for s in required], "", "Nice to have:", *[f"- {label(s)}" for s in preferred]])
+    if difficulty == "hard":
+        description = hard.job_description(rng, taxonomy, occ, title, low, tasks, required, preferred)
+    else:
+        description = "\n".join([
+            f"{words.company(rng)} is hiring {words.article(title)} {title}.", "", "What you will do:",
+            *[f"- {t}" for t in tasks], "", "What you bring:",
+            f"- {low}+ years of experience as {words.article(occ.title)} {occ.title.lower()} or similar",
+            *[f"- {label(s)}" for s in required], "", "Nice to have:", *[f"- {label(s)}" for s in preferred]])
     return {"job_id": job_id(index), "title": title, "description": description,
             "required_skills": required, "preferred_skills": preferred,
             "location": rng.choice(words.CITIES), "seniority": seniority, "occupation": occ.id}
 
 
-def job_table(taxonomy: Taxonomy, seed: int, n_jobs: int) -> pa.Table:
-    return pa.Table.from_pylist([generate_job(taxonomy, seed, i) for i in range(n_jobs)], schema=JOB_SCHEMA)
+def job_table(taxonomy: Taxonomy, seed: int, n_jobs: int, difficulty: str = "hard") -> pa.Table:
+    return pa.Table.from_pylist([generate_job(taxonomy, seed, i, difficulty) for i in range(n_jobs)],
+                                schema=JOB_SCHEMA)
 
 
 def fit_score(taxonomy: Taxonomy, resume: dict, job: dict) -> float:

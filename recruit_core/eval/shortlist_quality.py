@@ -41,11 +41,14 @@ def shortlist_quality(shortlists: pd.DataFrame, pool_dir: str, top: int = 3,
 
 
 def read_shortlists(match_output: str | Path) -> pd.DataFrame:
-    """The shortlists of a match output folder (or its shortlists/ folder itself)."""
-    folder = Path(match_output)
-    folder = folder / "shortlists" if (folder / "shortlists").is_dir() else folder
+    """The shortlists of a match output folder, its shortlists/ folder or the shortlist file."""
+    path = Path(match_output)
+    path = path / "shortlists" if (path / "shortlists").is_dir() else path
+    files = [path] if path.is_file() else sorted(path.glob("*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"{match_output}: no shortlists there; give a match output folder")
     return pd.concat([pd.read_parquet(f, columns=["job_id", "rank", "resume_id", "bi_rank"])
-                      for f in sorted(folder.glob("*.parquet"))], ignore_index=True)
+                      for f in files], ignore_index=True)
 
 
 def quality_line(figures: dict) -> str:

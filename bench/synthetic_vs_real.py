@@ -1,0 +1,147 @@
+"""Synthetic vs real: the same ranking methods on the generated pool and on the real benchmark, side by side.
+
+    .venv/bin/python bench/synthetic_vs_real.py                        # hard pool (the default)
+    .venv/bin/python bench/synthetic_vs_real.py data.difficulty=easy   # the pool as it was before
+
+Synthetic side: the generator's jobs (title and description, as the jobs read them) are the queries,
+the first --resumes resumes of the pool with data.seed are ranked, and a resume is relevant when
+the generator's truth says it fits the job (`recruit_core.data.synth.is_fit`). Real side: the
+evaluation half of the real postings ranking the livecareer dev resumes (recruit_core/eval/postings.py,
+what `python ray_jobs/evaluate.py data=postings` runs). Both sides use the scoring functions of
+recruit_core/eval/postings.py (random, TF-IDF cosine, BM25, the pretrained encoder's cosine) at one
+setting, model.max_windows=1 unless overridden. A pool is realistic here when the methods come
+out in the order they come out on real data. Records a row in bench/results.jsonl. The real side
+needs ../shared/data; without it only the synthetic side is printed.
+
+--real-cache FILE reuses the real side's rows from FILE (written by an earlier run with the same
+flag), so iterating on the generator does not re-embed the real benchmark each time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ray_jobs._entry import compose_config  # noqa: E402
+from recruit_core.config import RecruitConfig  # noqa: E402
+from recruit_core.data.synth import is_fit, job_table, resume_tables  # noqa: E402
+from recruit_core.data.taxonomy import load_taxonomy  # noqa: E402
+from recruit_core.eval.postings import (  # noqa: E402
+    bm25_scores,
+    cosine_scores,
+    evaluate_postings,
+    figures,
+    tfidf_scores,
+)
+from recruit_core.text.requisition import requisition_texts  # noqa: E402
+
+# A few hundred resumes: the pretrained encoder embeds them on two CPU cores in about a minute.
+DEFAULT_RESUMES = 400
+METHODS = ("random", "tfidf cosine", "bm25", "pretrained encoder (cosine)")
+
+
+def synthetic_pool(cfg: RecruitConfig, n_resumes: int) -> tuple[list[str], list[str], list[set[int]]]:
+    """(job texts, resume texts, relevant resume indices per job) of the generated pool."""
+    taxonomy, data = load_taxonomy(cfg.data), cfg.data
+    resumes, truth = resume_tables(taxonomy, data.seed, 0, n_resumes, data.no_skills_section_rate,
+                                   data.near_duplicate_rate, difficulty=data.difficulty)
+    jobs = job_table(taxonomy, data.seed, data.n_jobs, difficulty=data.difficulty)
+    truths = truth.to_pylist()
+    relevant = [{i for i, t in enumerate(truths) if is_fit(taxonomy, t, job)} for job in jobs.to_pylist()]
+    return requisition_texts(jobs), resumes.column("text").to_pylist(), relevant
+
+
+def method_rows(cfg: RecruitConfig, queries: list[str], resumes: list[str],
+                relevant: list[set[int]]) -> list[dict]:
+    """P@k and nDCG@k of each method in METHODS, ranking `resumes` for every query."""
+    from recruit_core.eval.evaluate import window_settings
+    from recruit_core.model.encoder import load_encoder
+    from recruit_core.model.forward import TextEncoder
+    from recruit_core.model.recruit import RecruitModel
+    tokenizer, model, _ = load_encoder(cfg.model)
+    encoder = TextEncoder.for_model(RecruitModel(model), tokenizer, window_settings(cfg))
+    rng = np.random.default_rng(cfg.eval.seed)
+    scorers = {"random": lambda: rng.random((len(queries), len(resumes))),
+               "tfidf cosine": lambda: tfidf_scores(queries, resumes),
+               "bm25": lambda: bm25_scores(queries, resumes),
+               "pretrained encoder (cosine)": lambda: cosine_scores(encoder, queries, resumes)}
+    rows = []
+    for method in METHODS:
+        clock = time.perf_counter()
+        rows.append({"method": method, **figures(scorers[method](), relevant, cfg.eval.k),
+                     "seconds": round(time.perf_counter() - clock, 1)})
+    return rows
+
+
+def real_rows(overrides: list[str], cache: Path | None) -> list[dict] | None:
+    """The real benchmark's rows under the same method names; None without ../shared/data."""
+    if cache and cache.is_file():
+        return json.loads(cache.read_text())
+    cfg = compose_config(["data=postings", "model.max_windows=1", "eval.calibration_resumes=0", *overrides])
+    if not Path(cfg.data.postings_path).is_file() or not Path(cfg.data.livecareer_path).is_file():
+        return None
+    names = dict(zip(("random", "tfidf cosine", "bm25"), METHODS))
+    rows = [{**row, "method": names.get(row["method"], METHODS[-1])}
+            for row in evaluate_postings(cfg)["rows"]]
+    if cache:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(rows))
+    return rows
+
+
+def method_order(rows: list[dict], metric: str) -> list[str]:
+    """Methods best first by `metric`; ties keep METHODS order."""
+    return [row["method"] for row in sorted(rows, key=lambda row: -row[metric])]
+
+
+def table(synthetic: list[dict], real: list[dict] | None, k: int) -> str:
+    real_by_method = {row["method"]: row for row in real or []}
+    lines = [f"| method | synthetic P@{k} | synthetic nDCG@{k} | real P@{k} | real nDCG@{k} |",
+             "|---|---|---|---|---|"]
+    for row in synthetic:
+        other = real_by_method.get(row["method"], {})
+        cells = [f"{v:.3f}" if isinstance(v, float) else "n/a" for v in
+                 (row[f"p@{k}"], row[f"ndcg@{k}"], other.get(f"p@{k}"), other.get(f"ndcg@{k}"))]
+        lines.append(f"| {row['method']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resumes", type=int, default=DEFAULT_RESUMES, help="synthetic resumes ranked")
+    parser.add_argument("--real-cache", type=Path, help="JSON file holding the real side's rows")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. data.difficulty=easy")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    cfg = compose_config(["model.max_windows=1", *args.overrides])
+    queries, resumes, relevant = synthetic_pool(cfg, args.resumes)
+    synthetic = method_rows(cfg, queries, resumes, relevant)
+    real_overrides = [o for o in args.overrides if not o.startswith("data.")]
+    real = real_rows(real_overrides, args.real_cache)
+    k = cfg.eval.k
+    metric = f"p@{k}"
+    orders = {"synthetic": method_order(synthetic, metric),
+              "real": method_order(real, metric) if real else None}
+    print(table(synthetic, real, k))
+    for side, order in orders.items():
+        print(f"{side} order by P@{k}: " + (" > ".join(order) if order else "n/a (no ../shared/data)"))
+    return {"name": "synthetic_vs_real", "difficulty": cfg.data.difficulty,
+            "synthetic": {"jobs": len(queries), "resumes": len(resumes),
+                          "relevant_per_job_mean": round(float(np.mean([len(r) for r in relevant])), 1),
+                          "rows": synthetic},
+            "real": {"rows": real}, "order_by_p@10": orders,
+            "same_order": orders["real"] is not None and orders["synthetic"] == orders["real"],
+            "overrides": " ".join(args.overrides), "seconds": round(time.perf_counter() - started, 1)}
+
+
+if __name__ == "__main__":
+    from _results import record
+    result = main(sys.argv[1:])
+    record(result, "python bench/synthetic_vs_real.py " + " ".join(sys.argv[1:]))

@@ -1,0 +1,225 @@
+"""What makes the hard synthetic pool (`data.difficulty=hard`, the default) read like real resumes and postings.
+
+    python ray_jobs/generate.py                          # hard pool
+    python ray_jobs/generate.py data.difficulty=easy     # skills named by label, tasks copied verbatim
+
+Real resumes and postings rarely share their words: a candidate describes what they did instead of
+naming a skill, a posting names it by a synonym, both reword the same duties, resumes mention
+other occupations' tools in passing (a course, a hobby, an earlier career, a padded skills list),
+and postings wrap the role in company text and benefits that match nobody. On the easy pool a bag
+of words ranks almost every job's fits first; `python bench/synthetic_vs_real.py` measures both
+pools beside the real benchmark. Every helper draws only from the `random.Random` it is given, so
+the pool stays a pure function of (seed, index).
+"""
+from __future__ import annotations
+
+import random
+import re
+
+from recruit_core.data import synth_text as words
+from recruit_core.data.taxonomy import Occupation, Taxonomy
+
+DIFFICULTIES = ("hard", "easy")
+# Shares of the hard pool. They were set by looking at the method order that
+# `python bench/synthetic_vs_real.py` prints beside the real benchmark's (README, "Synthetic vs real").
+IMPLIED_RATE = 0.5  # an experience bullet that describes the work without naming its skill
+ALIAS_RATE = 0.45  # a named skill written as one of its aliases instead of its label
+TYPO_RATE = 0.08  # a named skill with a typo
+GENERIC_HEADLINE_RATE = 0.15  # a resume headline that names no occupation
+PARAPHRASE_RATE = 0.6  # words of a duty replaced by a synonym, where the table has one
+CAREER_CHANGE_RATE = 0.5  # earlier roles in another occupation: lexically, half a resume is off-target
+STUFFING_RATE = 0.2  # a skills section padded with the skills of neighbouring occupations
+EXPERIENCE_FIRST_RATE = 0.7  # the rest keep the order shuffled as on the easy pool
+LISTED_SHARE = (0.3, 0.8)  # of a person's skills, the share their skills section lists
+
+# Duty vocabulary and the words people use instead; both directions are drawn, so a posting
+# and a resume describing the same duty rarely use the same verbs.
+_SYNONYM_GROUPS = (
+    ("design", "plan", "architect", "shape"), ("build", "develop", "create", "put together"),
+    ("maintain", "support", "look after", "keep running"), ("manage", "oversee", "run", "own"),
+    ("prepare", "draft", "produce", "compile"), ("analyze", "examine", "assess", "evaluate"),
+    ("review", "check", "audit", "go over"), ("improve", "enhance", "strengthen", "raise"),
+    ("ensure", "make sure", "guarantee"), ("coordinate", "organise", "align", "arrange"),
+    ("collaborate", "partner", "work closely"), ("conduct", "carry out", "perform", "run"),
+    ("monitor", "track", "watch", "follow"), ("implement", "roll out", "put in place", "deploy"),
+    ("provide", "deliver", "offer", "give"), ("lead", "head", "drive", "steer"),
+    ("write", "author", "draft"), ("identify", "spot", "find", "pinpoint"),
+    ("resolve", "fix", "solve", "settle"), ("train", "coach", "teach", "mentor"),
+    ("customers", "clients", "users"), ("clients", "customers", "accounts"),
+    ("reports", "summaries", "write-ups"), ("stakeholders", "partners", "business owners"),
+    ("team", "group", "crew"), ("teams", "groups", "departments"),
+    ("requirements", "needs", "specifications"), ("processes", "workflows", "procedures"),
+    ("performance", "results", "outcomes"), ("issues", "problems", "defects"),
+    ("plans", "roadmaps", "schedules"), ("data", "figures", "records"),
+    ("optimize", "tune", "streamline"), ("define", "set", "establish"),
+    ("create", "produce", "make"), ("develop", "build", "grow"), ("use", "rely on", "apply"),
+    ("support", "help", "back", "assist"), ("track", "monitor", "log", "follow up on"),
+    ("test", "try out", "validate", "verify"), ("plan", "schedule", "map out"),
+    ("customer", "client", "buyer"), ("report", "summary", "update"), ("document", "record", "write up"),
+    ("records", "files", "logs"), ("documentation", "docs", "written guides"),
+    ("services", "offerings", "systems"), ("metrics", "KPIs", "measures", "numbers"),
+    ("quality", "standard", "accuracy"), ("system", "platform", "setup"), ("process", "workflow", "routine"),
+    ("code", "software", "source"), ("standards", "guidelines", "norms"), ("managers", "leads", "supervisors"),
+    ("applications", "apps", "programs"), ("evaluate", "assess", "judge", "weigh"),
+    ("deliver", "ship", "hand over", "provide"), ("progress", "status", "headway"),
+    ("reviews", "check-ins", "assessments"), ("systems", "platforms", "tools"),
+    ("research", "study", "investigation"), ("findings", "conclusions", "results"),
+    ("respond", "reply", "react"), ("budgets", "spending plans", "funds"), ("advise", "counsel", "guide"),
+    ("procedures", "protocols", "routines"), ("investigate", "look into", "probe", "examine"),
+    ("campaigns", "drives", "pushes"), ("programs", "initiatives", "schemes"),
+    ("patients", "people in care", "service users"), ("policies", "rules", "guidelines"),
+    ("perform", "carry out", "do"), ("vendors", "suppliers", "providers"), ("results", "outcomes", "numbers"),
+    ("opportunities", "openings", "leads"), ("negotiate", "agree", "bargain over"),
+    ("goals", "targets", "objectives"), ("administer", "run", "handle"), ("orders", "requests", "purchases"),
+    ("safety", "wellbeing", "protection"), ("suppliers", "vendors", "partners"),
+    ("project", "initiative", "engagement"), ("enforce", "uphold", "apply"),
+    ("automate", "script", "mechanise"), ("deployment", "rollout", "release"),
+    ("features", "functions", "capabilities"), ("troubleshoot", "diagnose", "debug"),
+    ("release", "launch", "ship"), ("measure", "quantify", "gauge"), ("products", "offerings", "goods"),
+    ("configure", "set up", "tune"), ("datasets", "data sets", "tables"), ("control", "govern", "check"),
+    ("with", "alongside", "together with"), ("business", "company", "organisation"),
+    ("management", "oversight", "administration"), ("production", "live", "operations"),
+)
+SYNONYMS = {group[0]: group[1:] for group in _SYNONYM_GROUPS}
+_WORD = re.compile(r"[A-Za-z][a-z]+(?:-[a-z]+)?")
+
+_IMPLIED_LEADS = ("Day to day: ", "Main duties: ", "Responsible to ", "Hands-on work to ",
+                  "Was asked to ", "Key responsibility: ")
+_DISTRACTOR_LINES = ("Completed an introductory online course in {skill}.",
+                     "Volunteer: helped a local charity with {skill}.",
+                     "Interests: {skill}, hiking and chess.",
+                     "Attended a weekend workshop on {skill}.",
+                     "Side project: tried out {skill} for a friend's small business.")
+OTHER_HEADINGS = ("Other", "Courses & Interests", "Additional Information", "ACTIVITIES")
+GENERIC_HEADLINES = ("Experienced professional", "Open to new opportunities", "Curriculum Vitae",
+                     "Results-driven team player", "Resume", "Motivated self-starter")
+_JOB_SKILL_LINES = ("- {skill}", "- Experience with {skill}", "- Hands-on {skill}",
+                    "- Working knowledge of {skill}", "- Comfortable using {skill}")
+COMPANY_BLURBS = (
+    "{company} is a fast-growing company with offices in {city} and customers in {n} countries.",
+    "Founded {n} years ago, {company} helps organisations of every size do their best work.",
+    "At {company} we believe great people build great products. Join our team in {city}.",
+)
+BENEFITS = ("What we offer: competitive salary, pension plan, health insurance, {n} days of paid "
+            "leave, flexible hours and a learning budget.",
+            "Benefits include hybrid working, private medical cover, parental leave and an "
+            "annual bonus of up to {n}%.")
+EQUAL_OPPORTUNITY = ("{company} is an equal opportunity employer. We welcome applications from "
+                     "people of every background and do not discriminate on any protected "
+                     "characteristic.")
+
+
+def check_difficulty(difficulty: str) -> None:
+    if difficulty not in DIFFICULTIES:
+        raise ValueError(f"data.difficulty={difficulty!r}: use hard or easy")
+
+
+def _match_case(original: str, replacement: str) -> str:
+    return replacement[:1].upper() + replacement[1:] if original[:1].isupper() else replacement
+
+
+def paraphrase(rng: random.Random, sentence: str, rate: float = PARAPHRASE_RATE) -> str:
+    """`sentence` with some words replaced by a synonym from SYNONYMS (case of the first letter kept)."""
+    def swap(match: re.Match) -> str:
+        word = match.group(0)
+        options = SYNONYMS.get(word.lower())
+        if not options or rng.random() >= rate:
+            return word
+        return _match_case(word, rng.choice(options))
+    return _WORD.sub(swap, sentence)
+
+
+def implied(rng: random.Random, occ: Occupation) -> str:
+    """A bullet that shows a skill by the work it was used for: one of the occupation's duties, reworded."""
+    duty = paraphrase(rng, rng.choice(occ.tasks)) if occ.tasks else f"deliver {occ.family} work"
+    lead = rng.choice(_IMPLIED_LEADS)
+    return lead + (duty if lead.endswith(": ") else duty[:1].lower() + duty[1:])
+
+
+def mention(rng: random.Random, taxonomy: Taxonomy, skill_id: str) -> str:
+    """A skill named as a person writes it: often an alias, sometimes with a typo or in lower case."""
+    skill = taxonomy.skills[skill_id]
+    roll = rng.random()
+    if skill.aliases and roll < ALIAS_RATE:
+        return rng.choice(skill.aliases)
+    if roll < ALIAS_RATE + TYPO_RATE:
+        return words.misspell(rng, skill.label)
+    return skill.label.lower() if rng.random() < 0.15 else skill.label
+
+
+def distractors(rng: random.Random, taxonomy: Taxonomy, occ: Occupation) -> list[str]:
+    """One to three lines naming skills of occupations in other families, in passing; the
+    person does not have them, so they stay out of the truth table."""
+    strangers = [o for o in taxonomy.occupations if o.family != occ.family and o.core_skills]
+    lines = []
+    for _ in range(rng.randint(1, 3)):
+        skill = rng.choice(rng.choice(strangers).core_skills)
+        lines.append(rng.choice(_DISTRACTOR_LINES).replace("{skill}", taxonomy.label(skill)))
+    return lines
+
+
+def earlier_occupation(rng: random.Random, taxonomy: Taxonomy, occ: Occupation) -> Occupation | None:
+    """The occupation of a career changer's earlier roles, or None for most people: half of the
+    changers move within their family (tester to developer), half come from another one."""
+    if rng.random() >= CAREER_CHANGE_RATE:
+        return None
+    same_family = rng.random() < 0.5
+    others = [o for o in taxonomy.occupations if o.id != occ.id and (o.family == occ.family) == same_family]
+    return rng.choice(others or [o for o in taxonomy.occupations if o.id != occ.id])
+
+
+def keyword_stuffing(rng: random.Random, taxonomy: Taxonomy, occ: Occupation) -> list[str]:
+    """Skill names a keyword stuffer adds to their list to pass the filters of the jobs they want
+    (their family's), none for most people: they do not have them, so they stay out of the truth."""
+    if rng.random() >= STUFFING_RATE:
+        return []
+    family = sorted({s for o in taxonomy.occupations if o.family == occ.family and o.id != occ.id
+                     for s in (*o.core_skills, *o.optional_skills)})
+    return [taxonomy.label(s) for s in rng.sample(family, k=min(len(family), rng.randint(10, 25)))]
+
+
+def section_order(rng: random.Random, shuffled: list[str]) -> list[str]:
+    """Most people put their work history first and courses and interests last; some do not."""
+    if rng.random() < EXPERIENCE_FIRST_RATE:
+        shuffled = ["experience", *(s for s in shuffled if s != "experience")]
+    return [*shuffled, "other"]
+
+
+def noisy(rng: random.Random, line: str) -> str:
+    """A line as people type it: now and then a typo in a longer word, lower case, or a double space."""
+    roll = rng.random()
+    if roll < 0.08:
+        tokens = line.split(" ")
+        long_ones = [i for i, t in enumerate(tokens) if len(t) >= 6 and t.isalpha()]
+        if long_ones:
+            i = rng.choice(long_ones)
+            tokens[i] = words.misspell(rng, tokens[i])
+        return " ".join(tokens)
+    if roll < 0.13:
+        return line.lower()
+    if roll < 0.17:
+        return line.replace(" ", "  ", 1)
+    return line
+
+
+def job_description(rng: random.Random, taxonomy: Taxonomy, occ: Occupation, title: str,
+                    low_years: int, duties: list[str], required: list[str], preferred: list[str]) -> str:
+    """A posting as companies write them: a company blurb, reworded duties, skills by synonym,
+    a neighbouring team named, then benefits and an equal-opportunity statement that fit everybody."""
+    company, city = words.company(rng), rng.choice(words.CITIES)
+    fill = {"{company}": company, "{city}": city, "{n}": str(rng.randint(3, 40))}
+
+    def filled(template: str) -> str:
+        for key, value in fill.items():
+            template = template.replace(key, value)
+        return template
+    neighbours = [o for o in taxonomy.occupations if o.family == occ.family and o.id != occ.id]
+    team = rng.choice(neighbours or taxonomy.occupations).title.lower()
+    return "\n".join([
+        filled(rng.choice(COMPANY_BLURBS)), f"We are looking for {words.article(title)} {title}.", "",
+        f"As our {title.lower()} you will:", *[f"- {paraphrase(rng, d)}" for d in duties],
+        f"- Work closely with our {team}s", "", "About you:",
+        f"- {low_years}+ years in a similar role",
+        *[rng.choice(_JOB_SKILL_LINES).replace("{skill}", mention(rng, taxonomy, s)) for s in required],
+        "", "Bonus points for:", *[f"- {mention(rng, taxonomy, s)}" for s in preferred], "",
+        filled(rng.choice(BENEFITS)), filled(EQUAL_OPPORTUNITY)])

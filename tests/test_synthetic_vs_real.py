@@ -1,0 +1,35 @@
+"""bench/synthetic_vs_real.py without a model: the synthetic pool's queries and labels, and the
+table and method order it prints (the encoder and the real benchmark are left to the benchmark)."""
+from __future__ import annotations
+
+import sys
+
+from conftest import ROOT, compose_config
+
+sys.path.insert(0, str(ROOT / "bench"))
+import synthetic_vs_real  # noqa: E402
+from recruit_core.data.synth import is_fit, job_table, resume_tables  # noqa: E402
+from recruit_core.data.taxonomy import load_builtin  # noqa: E402
+
+
+def test_the_synthetic_side_ranks_the_configured_pool_against_the_generators_fit_label():
+    cfg = compose_config(["data.n_jobs=5", "data.seed=3", "data.difficulty=easy"])
+    queries, resumes, relevant = synthetic_vs_real.synthetic_pool(cfg, 50)
+    pool, truth = resume_tables(load_builtin(), 3, 0, 50, 0.15, 0.03, difficulty="easy")
+    jobs = job_table(load_builtin(), 3, 5, "easy").to_pylist()
+    assert resumes == pool.column("text").to_pylist() and len(queries) == 5
+    assert queries[0].startswith(jobs[0]["title"] + "\n")
+    assert relevant[2] == {i for i, t in enumerate(truth.to_pylist()) if is_fit(load_builtin(), t, jobs[2])}
+    assert synthetic_vs_real.synthetic_pool(compose_config(["data.n_jobs=5", "data.seed=3"]), 50)[1] != resumes
+
+
+def test_the_table_puts_both_sides_in_one_row_per_method_and_orders_each_side():
+    synthetic = [{"method": m, "p@10": p, "ndcg@10": p} for m, p in
+                 zip(synthetic_vs_real.METHODS, (0.01, 0.5, 0.4, 0.3))]
+    real = [{"method": m, "p@10": p, "ndcg@10": p} for m, p in
+            zip(synthetic_vs_real.METHODS, (0.08, 0.3, 0.25, 0.35))]
+    assert synthetic_vs_real.method_order(real, "p@10") == [
+        "pretrained encoder (cosine)", "tfidf cosine", "bm25", "random"]
+    lines = synthetic_vs_real.table(synthetic, real, 10).splitlines()
+    assert lines[3] == "| tfidf cosine | 0.500 | 0.500 | 0.300 | 0.300 |"
+    assert synthetic_vs_real.table(synthetic, None, 10).splitlines()[2].endswith("| n/a | n/a |")
