@@ -87,8 +87,7 @@ def _shortlist_quality(cfg: RecruitConfig, results: dict) -> dict:
     from recruit_core.eval.shortlist_quality import quality_line, read_shortlists, shortlist_quality
     figures = shortlist_quality(read_shortlists(results["match"]["shortlists"]), cfg.data.dir,
                                 cfg.interview.top_candidates_per_job, cfg.data)
-    print(quality_line(figures), flush=True)
-    return figures
+    return {**figures, "line": quality_line(figures)}
 
 
 def run(cfg: RecruitConfig) -> dict:
