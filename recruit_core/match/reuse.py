@@ -26,7 +26,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recruit_core.score.manifest import MANIFEST_FILE, output_key
+from recruit_core.score.manifest import output_key
+from recruit_core.score.reuse import reuse_from
 
 REUSE_KEYS = ("biencoder", "rerank_model", "config_hash")  # requisitions may change: see above
 JOB_HASHES_FILE = "requisitions.json"
@@ -35,19 +36,8 @@ _PREVIOUS: dict[str, dict] = {}  # per worker: the last earlier embeddings file 
 
 def reuse_decision(previous_run: str, provenance: dict) -> tuple[str, str]:
     """(the earlier run's folder to reuse from, or "", and why)."""
-    if not previous_run:
-        return "", "no match.previous_run: every resume embedded"
-    manifest = Path(previous_run) / MANIFEST_FILE
-    if not manifest.exists():
-        raise FileNotFoundError(f"match.previous_run={previous_run}: no {MANIFEST_FILE} there; "
-                                "give the match.output_dir of a finished match run")
-    with open(manifest, encoding="utf-8") as handle:
-        earlier = json.loads(handle.readline()).get("provenance", {})
-    changed = [f"{k} changed ({earlier.get(k)} -> {provenance.get(k)})"
-               for k in REUSE_KEYS if earlier.get(k) != provenance.get(k)]
-    if changed:
-        return "", "everything recomputed: " + "; ".join(changed)
-    return previous_run, "embeddings of unchanged resumes reused from " + previous_run
+    return reuse_from(previous_run, provenance, REUSE_KEYS, "match", "every resume embedded",
+                      "everything recomputed", "embeddings of unchanged resumes reused from ")
 
 
 def previous_embeddings(previous_dir: str, input_root: str, input_file: str) -> dict:

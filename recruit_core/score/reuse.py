@@ -58,19 +58,27 @@ def jobs_hash(jobs) -> str:
 
 def reuse_decision(previous_run: str, provenance: dict) -> tuple[str, str]:
     """(the earlier run's folder to reuse from, or "", and why): reuse only with equal provenance."""
+    return reuse_from(previous_run, provenance, PROVENANCE_KEYS, "score",
+                      "every resume scored", "everything rescored", "unchanged resumes reused from ")
+
+
+def reuse_from(previous_run: str, provenance: dict, keys, job: str, without: str, redo: str,
+               reuse: str) -> tuple[str, str]:
+    """What `job`.previous_run allows: ("", why) when it is unset or its manifest's provenance
+    differs from `provenance` in one of `keys`, else (previous_run, why)."""
     if not previous_run:
-        return "", "no score.previous_run: every resume scored"
+        return "", f"no {job}.previous_run: {without}"
     manifest = Path(previous_run) / MANIFEST_FILE
     if not manifest.exists():
-        raise FileNotFoundError(f"score.previous_run={previous_run}: no {MANIFEST_FILE} there; "
-                                "give the score.output_dir of a finished scoring run")
+        raise FileNotFoundError(f"{job}.previous_run={previous_run}: no {MANIFEST_FILE} there; "
+                                f"give the {job}.output_dir of a finished {job} run")
     with open(manifest, encoding="utf-8") as handle:
         earlier = json.loads(handle.readline()).get("provenance", {})
     changed = [f"{k} changed ({earlier.get(k)} -> {provenance.get(k)})"
-               for k in PROVENANCE_KEYS if earlier.get(k) != provenance.get(k)]
+               for k in keys if earlier.get(k) != provenance.get(k)]
     if changed:
-        return "", "everything rescored: " + "; ".join(changed)
-    return previous_run, "unchanged resumes reused from " + previous_run
+        return "", f"{redo}: " + "; ".join(changed)
+    return previous_run, reuse + previous_run
 
 
 def _previous_scores(previous_dir: str, input_root: str, input_file: str) -> dict:
