@@ -17,7 +17,6 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,23 +24,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import pyarrow.parquet as pq  # noqa: E402
 
-from _process_tree import CpuSeconds  # noqa: E402
-from incremental_rescore import change_resumes  # noqa: E402
+from incremental_rescore import change_resumes, timed_job  # noqa: E402
 from ray_jobs._entry import compose_config  # noqa: E402  (also sets the offline environment)
 from recruit_core.io import parquet_files  # noqa: E402
 
 
 def match(base: list[str], output: Path, *extra: str) -> tuple[dict, float, float]:
-    import ray
-
-    from recruit_core.match import job_ray
-    ray.shutdown()  # each run starts its own Ray, as a job does: start-up is part of its cost
-    with CpuSeconds() as cpu:
-        started = time.perf_counter()
-        summary = job_ray.run(compose_config([*base, f"match.output_dir={output}", *extra]))
-        seconds = time.perf_counter() - started
-    ray.shutdown()
-    return summary, seconds, cpu.seconds
+    return timed_job("match", base, output, *extra)
 
 
 def outputs(folder: Path) -> dict:

@@ -31,17 +31,23 @@ from ray_jobs._entry import compose_config  # noqa: E402  (also sets the offline
 from recruit_core.io import parquet_files  # noqa: E402
 
 
-def score(base: list[str], output: Path, *extra: str) -> tuple[dict, float, float]:
-    import ray
+def timed_job(job: str, base: list[str], output: Path, *extra: str) -> tuple[dict, float, float]:
+    """(summary, wall s, CPU s) of one run of recruit_core.<job>.job_ray into `output`."""
+    import importlib
 
-    from recruit_core.score import job_ray
+    import ray
+    run = importlib.import_module(f"recruit_core.{job}.job_ray").run
     ray.shutdown()  # each run starts its own Ray, as a job does: start-up is part of its cost
     with CpuSeconds() as cpu:
         started = time.perf_counter()
-        summary = job_ray.run(compose_config([*base, f"score.output_dir={output}", *extra]))
+        summary = run(compose_config([*base, f"{job}.output_dir={output}", *extra]))
         seconds = time.perf_counter() - started
     ray.shutdown()
     return summary, seconds, cpu.seconds
+
+
+def score(base: list[str], output: Path, *extra: str) -> tuple[dict, float, float]:
+    return timed_job("score", base, output, *extra)
 
 
 def change_resumes(resumes: str, share: float, seed: int = 0) -> int:
