@@ -102,18 +102,18 @@ def test_a_failed_commit_then_a_rerun_leaves_whole_objects_and_no_row_twice(
 
     from recruit_core.ingest import job_ray as ingest
     _, s3_in = resume_files
-    output = f"{object_store}/crash"
+    output = f"{object_store}/ingest-crash"
     put_object, stored = S3Backend.put_object, []
 
     def failing_put(self, bucket_name, key_name, *args, **kwargs):
-        if key_name.startswith("crash/resumes/"):
+        if key_name.startswith("ingest-crash/resumes/"):
             if stored:
                 raise RuntimeError(f"injected failure storing {key_name}")
             stored.append(key_name)
         return put_object(self, bucket_name, key_name, *args, **kwargs)
 
     monkeypatch.setattr(S3Backend, "put_object", failing_put)
-    with pytest.raises(Exception, match="crash/resumes/"):
+    with pytest.raises(Exception, match="ingest-crash/resumes/"):
         ingest.run(_config(s3_in, output))
     monkeypatch.setattr(S3Backend, "put_object", put_object)
     finished = [p for p in storage.files_under(output) if "/manifest/" in p]
