@@ -8,6 +8,7 @@ Because the server runs in the test process, a test can patch moto's backend (e.
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
@@ -20,7 +21,9 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing
 
 @pytest.fixture(scope="module")
 def object_store():
-    """moto's S3 server on 127.0.0.1 with one bucket; its endpoint in AWS_ENDPOINT_URL."""
+    """moto's S3 server on 127.0.0.1 with one bucket; its endpoint in AWS_ENDPOINT_URL. moto keeps
+    its buckets in the process, not in the server: each module gets a bucket of its own name, so
+    one module's outputs are never another's earlier run."""
     moto_server = pytest.importorskip("moto.server")
     import boto3
 
@@ -31,8 +34,9 @@ def object_store():
     host, port = server.get_host_and_port()
     os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
     storage._bucket_filesystem.cache_clear()  # a client made for an earlier server's endpoint
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    yield f"s3://{BUCKET}"
+    bucket = f"{BUCKET}-{uuid.uuid4().hex[:8]}"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    yield f"s3://{bucket}"
     server.stop()
     storage._bucket_filesystem.cache_clear()
     for key, value in saved.items():
