@@ -26,12 +26,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recruit_core.score.manifest import output_key
-from recruit_core.score.reuse import reuse_from
+from recruit_core.score.reuse import earlier_rows, reuse_from
 
 REUSE_KEYS = ("biencoder", "rerank_model", "config_hash")  # requisitions may change: see above
 JOB_HASHES_FILE = "requisitions.json"
-_PREVIOUS: dict[str, dict] = {}  # per worker: the last earlier embeddings file read, by path
 
 
 def reuse_decision(previous_run: str, provenance: dict) -> tuple[str, str]:
@@ -42,16 +40,7 @@ def reuse_decision(previous_run: str, provenance: dict) -> tuple[str, str]:
 
 def previous_embeddings(previous_dir: str, input_root: str, input_file: str) -> dict:
     """The earlier run's embedding rows of one input file, indexed by (resume_id, content_hash)."""
-    path = f"{previous_dir}/embeddings/{output_key(input_root, input_file)}.parquet"
-    if path not in _PREVIOUS:
-        _PREVIOUS.clear()  # input files stream roughly in order: keep one, bound the memory
-        table = pq.read_table(path) if Path(path).exists() else None
-        index = {}
-        if table is not None:
-            keys = zip(table.column("resume_id").to_pylist(), table.column("content_hash").to_pylist())
-            index = {key: row for row, key in enumerate(keys)}
-        _PREVIOUS[path] = {"table": table, "index": index}
-    return _PREVIOUS[path]
+    return earlier_rows(previous_dir, "embeddings", input_root, input_file)
 
 
 def job_hashes(jobs: pa.Table) -> dict[str, str]:

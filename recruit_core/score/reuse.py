@@ -35,7 +35,7 @@ from recruit_core.score.manifest import MANIFEST_FILE, output_key, staging_folde
 HASH_COLUMN = "content_hash"
 REUSED = "reused"  # the `reason` of a marker row: scored before, already staged
 PROVENANCE_KEYS = ("model", "config_hash", "jobs_hash")
-_PREVIOUS: dict[str, dict] = {}  # per worker: the last earlier scores file read, by path
+_PREVIOUS: dict[str, dict] = {}  # per worker: the last earlier output file read, by path
 
 
 def content_hashes(texts: list[str | None]) -> pa.Array:
@@ -81,9 +81,10 @@ def reuse_from(previous_run: str, provenance: dict, keys, job: str, without: str
     return previous_run, reuse + previous_run
 
 
-def _previous_scores(previous_dir: str, input_root: str, input_file: str) -> dict:
-    """The earlier run's rows of one input file and their index by (resume_id, content_hash)."""
-    path = f"{previous_dir}/scores/{output_key(input_root, input_file)}.parquet"
+def earlier_rows(previous_dir: str, kind: str, input_root: str, input_file: str) -> dict:
+    """The earlier run's `kind` rows (scores/, or the match job's embeddings/) of one input file
+    and their index by (resume_id, content_hash), the last file read kept per worker."""
+    path = f"{previous_dir}/{kind}/{output_key(input_root, input_file)}.parquet"
     if path not in _PREVIOUS:
         _PREVIOUS.clear()  # input files stream roughly in order: keep one, bound the memory
         table = pq.read_table(path) if Path(path).exists() else None
@@ -104,7 +105,7 @@ def mark_reused(batch: pa.Table, *, previous_dir: str, output_dir: str, input_ro
     rows = batch.to_pydict()
     hit = [False] * batch.num_rows
     for path in set(rows["input_file"]):
-        earlier = _previous_scores(previous_dir, input_root, path)
+        earlier = earlier_rows(previous_dir, "scores", input_root, path)
         found = [(i, earlier["index"].get((rows["resume_id"][i], rows[HASH_COLUMN][i])))
                  for i in range(batch.num_rows)
                  if rows["input_file"][i] == path and rows["reason"][i] is None]
