@@ -1,7 +1,7 @@
 """Speed/quality frontier of cheaper encoders: fp32, int8, and any model folder, measured in one run.
 
     python bench/cheaper_models.py                                   # fp32 and int8 MiniLM
-    python bench/cheaper_models.py --variant student=outputs/distill/model --variant lora=<folder>
+    python bench/cheaper_models.py --variant student=DIR --variant student-int8=DIR@int8  # model folders
     python bench/cheaper_models.py --quick --cache /tmp/recruit-cache   # iterating: 64 windows, cached embeddings
     python bench/cheaper_models.py --windows 32 --every 4   # a loaded machine: quality on every 4th text
 
@@ -11,8 +11,9 @@ score job's torch threads per actor (`score.torch_threads`, 1; `--threads` to ch
 to fp32 from the same run (variants alternate, `--repeats` times, median); the CPU seconds beside
 the wall seconds (the machine is shared: the load average at start and end is recorded); the FLOP
 rate (analytic encoder FLOPs / s) over the rate of a plain fp32 `torch.matmul` of the batch's own
-Linear shapes; the livecareer dev macro-F1 of the frozen-embedding logistic-regression probe fitted
-on that variant's own train embeddings; P@10 on the held-out real postings
+Linear shapes; the size on disk of what a run ships (the model folder: int8 is quantized at
+load, so it ships the fp32 folder); the livecareer dev macro-F1 of the frozen-embedding
+logistic-regression probe fitted on that variant's own train embeddings; P@10 on the held-out real postings
 (`recruit_core.eval.postings`); and the encoder's size as safetensors.
 Quality uses `model.max_windows=1` (one window per text) to stay affordable: every variant reads the
 same text; `--every K` keeps every K-th train resume, dev resume and posting (all variants alike).
@@ -43,6 +44,7 @@ from recruit_core.data.livecareer import load_livecareer  # noqa: E402
 from recruit_core.data.postings import load_postings  # noqa: E402
 from recruit_core.eval.metrics import classification_report  # noqa: E402
 from recruit_core.eval.postings import figures  # noqa: E402
+from recruit_core.model.encoder import model_dir  # noqa: E402
 from recruit_core.model.flops import encoder_flops_per_window  # noqa: E402
 from recruit_core.model.forward import TextEncoder, load_scoring_model, pooled_rows  # noqa: E402
 from recruit_core.model.recruit import row_stable_matmul, window_widths  # noqa: E402
@@ -51,22 +53,34 @@ from recruit_core.model.recruit import row_stable_matmul, window_widths  # noqa:
 TARGET_SPEEDUP, TARGET_MAX_LOSS = 2.0, 0.01
 
 
-def load_variants(cfg, extra: list[str]) -> dict[str, tuple[TextEncoder, str]]:
-    """(encoder, fingerprint) of fp32 and int8 of `model=`, then of each `name=folder` (a
-    RecruitModel folder, at `model.precision`)."""
+def load_variants(cfg, extra: list[str]) -> dict[str, tuple[TextEncoder, str, Path]]:
+    """(encoder, fingerprint, folder on disk) of fp32 and int8 of `model=`, then of each
+    `name=folder` or `name=folder@int8` (a RecruitModel folder, at `model.precision` or int8)."""
     variants = {}
     for precision in ("fp32", "int8"):
         model_cfg = replace(cfg.model, precision=precision)
         scoring = load_scoring_model("", model_cfg)
-        variants[precision] = (TextEncoder(scoring, model_cfg), scoring.fingerprint)
+        variants[precision] = (TextEncoder(scoring, model_cfg), scoring.fingerprint, model_dir(cfg.model))
     for item in extra:
         name, _, path = item.partition("=")
-        if not name or not path or name in variants:
-            raise SystemExit(f"--variant {item!r}: write it as name=/path/to/model/folder, with a "
-                             f"name other than {sorted(variants)}")
-        scoring = load_scoring_model(path, cfg.model)
-        variants[name] = (TextEncoder(scoring, cfg.model), scoring.fingerprint)
+        path, _, precision = path.partition("@")
+        if not name or not path or name in variants or precision not in ("", "fp32", "int8"):
+            raise SystemExit(f"--variant {item!r}: write it as name=/path/to/model/folder[@int8], "
+                             f"with a name other than {sorted(variants)}")
+        model_cfg = replace(cfg.model, precision=precision) if precision else cfg.model
+        scoring = load_scoring_model(path, model_cfg)
+        variants[name] = (TextEncoder(scoring, model_cfg), scoring.fingerprint, Path(path))
     return variants
+
+
+def shipped_bytes(folder: Path) -> int:
+    """Bytes of a model folder's files (hard links inside it counted once)."""
+    seen, total = set(), 0
+    for path in folder.rglob("*"):
+        if path.is_file() and (path.stat().st_ino not in seen):
+            seen.add(path.stat().st_ino)
+            total += path.stat().st_size
+    return total
 
 
 def production_batch(encoder: TextEncoder, texts: list[str], n_windows: int):
@@ -133,13 +147,15 @@ def embeddings(encoder: TextEncoder, texts: list[str], cache: Path | None, key: 
 
 
 def quality(encoder: TextEncoder, fingerprint: str, splits, postings, k: int, cfg,
-            cache: Path | None) -> dict:
+            cache: Path | None, threads: int) -> dict:
     """Probe macro-F1 on livecareer dev (fitted on this variant's train embeddings) and P@k of
     the held-out postings against the dev resumes, from one window per text."""
     from sklearn.linear_model import LogisticRegression
     one_window = TextEncoder.for_model(encoder.model, encoder.tokenizer,
                                        replace(encoder.model_cfg, max_windows=1))
     key = f"{fingerprint}|max_windows=1"
+    timed_threads = torch.get_num_threads()
+    torch.set_num_threads(threads or timed_threads)  # the same vectors at any thread count
     train = embeddings(one_window, splits.train.texts, cache, key)
     dev = embeddings(one_window, splits.dev.texts, cache, key)
     probe = LogisticRegression(C=cfg.eval.probe_c, max_iter=2000, random_state=cfg.eval.seed)
@@ -150,6 +166,7 @@ def quality(encoder: TextEncoder, fingerprint: str, splits, postings, k: int, cf
     relevant = [{i for i, c in enumerate(splits.dev.labels) if splits.dev.categories[c] in rel}
                 for rel in postings.relevant]
     posting_vectors = torch.from_numpy(embeddings(one_window, postings.texts, cache, key))
+    torch.set_num_threads(timed_threads)
     scores = row_stable_matmul(posting_vectors, torch.from_numpy(dev)).numpy()
     return {"probe_macro_f1": round(report["macro_f1"], 4),
             f"postings_p@{k}": round(figures(scores, relevant, k)[f"p@{k}"], 4)}
@@ -171,7 +188,7 @@ def frontier(args) -> dict:
     postings = load_postings(cfg.data.postings_path, "eval")
     load_start = round(os.getloadavg()[0], 2)
     variants = load_variants(cfg, args.variant)
-    encoders = {name: encoder for name, (encoder, _) in variants.items()}
+    encoders = {name: encoder for name, (encoder, _, _) in variants.items()}
     ids, mask = production_batch(encoders["fp32"], splits.dev.texts, args.windows)
     timed = time_variants(encoders, ids, mask, cfg.model.windows_per_forward, args.repeats)
     # rows of one encoder call's matmuls: a full call of windows at the batch's mean width
@@ -179,7 +196,7 @@ def frontier(args) -> dict:
     matmul_rates: dict[tuple, float] = {}
     splits, postings = every_kth(splits, postings, args.every)
     rows = []
-    for name, (encoder, fingerprint) in variants.items():
+    for name, (encoder, fingerprint, folder) in variants.items():
         t, config = timed[name], encoder.model.encoder.config
         shape = (config.hidden_size, config.intermediate_size)
         if shape not in matmul_rates:
@@ -191,9 +208,11 @@ def frontier(args) -> dict:
                "cpu_speedup": round(timed["fp32"]["cpu_s"] / t["cpu_s"], 3),
                "flop_rate_vs_fp32_matmul": round(batch_flops(config, mask) / t["wall_s"]
                                                  / matmul_rates[shape], 3),
-               "encoder_mb": round(encoder_bytes(encoder) / 2**20, 1), "wall_s_all": t["wall_s_all"]}
+               "encoder_mb": round(encoder_bytes(encoder) / 2**20, 1),
+               "disk_mb": round(shipped_bytes(folder) / 2**20, 1), "wall_s_all": t["wall_s_all"]}
         if not args.skip_quality:
-            row.update(quality(encoder, fingerprint, splits, postings, cfg.eval.k, cfg, args.cache))
+            row.update(quality(encoder, fingerprint, splits, postings, cfg.eval.k, cfg, args.cache,
+                               args.quality_threads))
         rows.append(row)
         print(row, flush=True)
     fp32 = encoders["fp32"].model.encoder.config
@@ -244,6 +263,9 @@ def main(argv: list[str] | None = None) -> dict:
                         help="keep quality embeddings here between runs (e.g. /tmp/recruit-cache)")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch threads; 0: score.torch_threads, what each scoring actor runs with")
+    parser.add_argument("--quality-threads", type=int, default=0,
+                        help="torch threads for the quality embeddings (they do not change them); "
+                             "0: as timed")
     parser.add_argument("--every", type=int, default=1,
                         help="quality on every K-th train resume, dev resume and posting")
     parser.add_argument("--skip-quality", action="store_true", help="throughput and size only")

@@ -171,11 +171,21 @@ class TrainConfig:
     # workers plus their drivers still fit 2 cores but for one Ray Data task at a time.
     trial_cpus: float = 0.25
     sweep_dir: str = "${output_root}/sweeps/${train.run_name}"  # the sweep's summary table
+    # train.task=distill (recruit_core/train/distill.py): the model folder whose pooled vectors the
+    # student learns ("": the pretrained encoder of model=), how many of its layers the student
+    # keeps (3 of MiniLM's 6: half the encoder's compute), and a synthetic pool folder whose resumes
+    # are added to the unlabelled texts ("": the data= source's own texts only)
+    teacher: str = ""
+    student_layers: int = 3
+    distill_pool: str = ""
 
     def __post_init__(self) -> None:
-        if self.task not in ("classify", "probe", "biencoder", "crossencoder"):
-            raise ValueError(f"train.task={self.task!r}: use classify, probe, biencoder or "
-                             "crossencoder")
+        if self.task not in ("classify", "probe", "biencoder", "crossencoder", "distill"):
+            raise ValueError(f"train.task={self.task!r}: use classify, probe, biencoder, "
+                             "crossencoder or distill")
+        if self.task == "distill" and self.adapter != "none":
+            raise ValueError("train.task=distill trains a smaller encoder whole: use "
+                             "train.adapter=none")
         if self.adapter not in ("none", "lora"):
             raise ValueError(f"train.adapter={self.adapter!r}: use none (full fine-tuning) or lora")
         if self.adapter == "lora" and not self.lora_targets:

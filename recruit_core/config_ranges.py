@@ -114,6 +114,7 @@ RANGES: dict[str, dict[str, Range]] = {
         "lora_dropout": Range("dropout on the LoRA adapters' input", 0, 0.9),
         "lora_lr_scale": positive("learning-rate multiplier of the LoRA adapters", 1000),
         "trial_cpus": Range("CPUs held by each sweep trial's driver task", 0, 1024),
+        "student_layers": count("transformer layers the distilled student keeps", 1, 1024),
     },
     "score": {
         "batch_size": count("resumes per actor call"),

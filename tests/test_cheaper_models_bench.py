@@ -25,18 +25,24 @@ def test_fp32_and_int8_rows_come_from_one_config_and_a_folder_adds_a_row(cfg, tm
     assert variants["int8"][1] == variants["fp32"][1] + "+int8"
     fp32 = variants["fp32"][0]
     fp32.model.save(tmp_path / "student", fp32.tokenizer)
-    more = cheaper_models.load_variants(cfg, [f"student={tmp_path / 'student'}"])
-    assert list(more) == ["fp32", "int8", "student"] and not is_int8(more["student"][0].model)
+    more = cheaper_models.load_variants(cfg, [f"student={tmp_path / 'student'}",
+                                              f"student-int8={tmp_path / 'student'}@int8"])
+    assert list(more) == ["fp32", "int8", "student", "student-int8"]
+    assert not is_int8(more["student"][0].model) and is_int8(more["student-int8"][0].model)
+    assert more["student-int8"][1] == more["student"][1] + "+int8"
+    assert more["student"][2] == tmp_path / "student"
+    assert cheaper_models.shipped_bytes(tmp_path / "student") == sum(
+        f.stat().st_size for f in (tmp_path / "student").rglob("*") if f.is_file())
 
 
-@pytest.mark.parametrize("bad", ["student", "=folder", "int8=folder"])
+@pytest.mark.parametrize("bad", ["student", "=folder", "int8=folder", "student=folder@int4"])
 def test_a_variant_without_name_or_folder_or_with_a_taken_name_is_refused(cfg, bad):
     with pytest.raises(SystemExit, match="name=/path/to/model/folder"):
         cheaper_models.load_variants(cfg, [bad])
 
 
 def test_every_variant_is_timed_the_same_number_of_times(cfg):
-    variants = {n: e for n, (e, _) in cheaper_models.load_variants(cfg, []).items()}
+    variants = {n: e for n, (e, _, _) in cheaper_models.load_variants(cfg, []).items()}
     ids, mask = cheaper_models.production_batch(variants["fp32"], ["Welder: TIG and MIG " * 40] * 3, 4)
     timed = cheaper_models.time_variants(variants, ids, mask, cfg.model.windows_per_forward, 2)
     assert {n: len(t["wall_s_all"]) for n, t in timed.items()} == {"fp32": 2, "int8": 2}

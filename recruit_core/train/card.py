@@ -27,6 +27,8 @@ TASKS = {
                   "and resumes for a requisition", "sentence-similarity", ["recall", "ndcg"]),
     "crossencoder": ("fit of a (requisition, resume) pair, to rerank a shortlist", "text-ranking",
                      ["roc_auc", "recall", "ndcg"]),
+    "distill": ("teacher's pooled vectors from fewer layers, so every head of the teacher reads "
+                "them as before", "sentence-similarity", ["cosine_similarity"]),
 }
 BASE_MODELS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2"}
 
@@ -66,6 +68,8 @@ def evaluation_rows(task: str, dev: dict) -> list[dict]:
                   "this model (first window)": dev["first_window"], **dev.get("baselines", {})}
         return [{"model": name, **{k: r[k] for k in ("accuracy", "macro_f1", "ece", "n")}}
                 for name, r in models.items()]
+    if task == "distill":
+        return [{"model": "this student against its teacher", **dev["agreement"]}]
     figures = dev["retrieval" if task == "biencoder" else "reranking"]
     return [{"model": "this model", **{k: v for k, v in figures.items() if isinstance(v, (int, float))}}]
 
@@ -97,6 +101,11 @@ def _how_trained(base: str, task: str, figures: dict) -> str:
         return (f"The frozen `{base}` encoder with {figures['gate']['kept']} on top (an embedding head "
                 "and category-space fit towers were fitted; dev chose), by recruit's train job "
                 "(`python ray_jobs/train.py train=biencoder train.frozen_encoder=true`)")
+    if task == "distill":
+        source = figures.get("distilled_from") or {}
+        return (f"Distilled from `{source.get('teacher') or base}`, keeping its layers "
+                f"{source.get('layers')} and its heads, by recruit's train job (`python "
+                "ray_jobs/train.py train=distill`) on unlabelled resumes")
     if figures.get("trainer") == "probe":
         training = figures.get("training") or {}
         return (f"The frozen `{base}` encoder with a logistic-regression category head (C="

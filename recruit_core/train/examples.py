@@ -71,6 +71,14 @@ def read_pool(cfg: DataConfig, taxonomy: Taxonomy) -> PoolSplit:
     return PoolSplit(resumes, jobs, fit)
 
 
+def pool_resume_texts(pool_dir: str) -> list[str]:
+    """Every resume text of a synthetic pool folder, its ground truth unread (distillation's
+    unlabelled texts)."""
+    resumes = _read(storage.join(pool_dir, "resumes") if storage.is_remote(pool_dir)
+                    else PoolPaths(Path(pool_dir)).resumes)
+    return resumes.sort_values("resume_id")["text"].tolist()
+
+
 def split_pool(pool: PoolSplit) -> tuple[PoolSplit, PoolSplit]:
     dev = np.array([in_dev_split(r, d) for r, d in zip(pool.resumes["resume_id"],
                                                       pool.resumes["duplicate_of"])], dtype=bool)

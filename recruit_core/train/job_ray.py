@@ -18,6 +18,7 @@ dev tables and sweep summaries are `recruit_core.train.report`.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -66,6 +67,10 @@ def load_task_data(cfg: RecruitConfig) -> dict:
     texts redacted first (privacy.redact), as scoring will see them."""
     from recruit_core.privacy.redact import redact_column
     train = cfg.train
+    if train.task == "distill":
+        rows = {name: {"text": redact_column(texts, cfg.privacy)}
+                for name, texts in distill_texts(cfg).items()}
+        return {"rows": rows, "categories": []}
     if cfg.data.source == "livecareer":
         from recruit_core.data.livecareer import load_livecareer
         if train.task not in ("classify", "probe"):
@@ -93,6 +98,28 @@ def load_task_data(cfg: RecruitConfig) -> dict:
             "dev": task_rows(train.task, dev_pool, dev_pairs, train.seed + 1,
                              train.hard_negatives, categories)}
     return {"rows": rows, "categories": categories, "dev_pool": dev_pool}
+
+
+def distill_texts(cfg: RecruitConfig) -> dict[str, list[str]]:
+    """Unlabelled train and dev texts for distillation: livecareer's splits or the synthetic pool's
+    (split by resume, as every task splits it), plus `train.distill_pool`'s resumes for training."""
+    if cfg.data.source == "livecareer":
+        from recruit_core.data.livecareer import load_livecareer
+        splits = load_livecareer(cfg.data)
+        texts = {"train": list(splits.train.texts), "dev": list(splits.dev.texts)}
+    elif cfg.data.source == "synthetic":
+        from recruit_core.data.taxonomy import load_taxonomy
+        from recruit_core.train.examples import read_pool, split_pool
+        ensure_pool(cfg)
+        parts = split_pool(read_pool(cfg.data, load_taxonomy(cfg.data)))
+        texts = {name: part.resumes["text"].tolist() for name, part in zip(("train", "dev"), parts)}
+    else:
+        raise ValueError(f"train.task=distill reads resumes: use data=livecareer or data=synthetic, "
+                         f"not data={cfg.data.source}")
+    if cfg.train.distill_pool:
+        from recruit_core.train.examples import pool_resume_texts
+        texts["train"] += pool_resume_texts(cfg.train.distill_pool)
+    return texts
 
 
 def _link_or_copy(source: str, target: str) -> None:
@@ -142,11 +169,30 @@ def run_metadata(cfg: RecruitConfig) -> dict:
     meta = {"task": cfg.train.task, "data": cfg.data.source, "train_config_hash": config_hash(cfg.train),
             "base_model": asdict(cfg.model), "window_stride": cfg.model.window_stride,
             "max_length": cfg.model.max_length, "max_windows": cfg.model.max_windows}
+    if cfg.train.task == "distill":
+        source = distilled_from(cfg)
+        meta.update(distilled_from=source, task=source["task"])
     if cfg.train.adapter == "lora":
         from recruit_core.model.adapters import base_record
         from recruit_core.model.encoder import load_tokenizer
         meta["adapter"] = base_record(asdict(cfg.model), len(load_tokenizer(cfg.model)))
     return meta
+
+
+def distilled_from(cfg: RecruitConfig) -> dict:
+    """The teacher a student is distilled from, the layers it keeps, and the task its folder is
+    laid out for: the teacher's (a pretrained encoder: an embedding model, as a bi-encoder)."""
+    from recruit_core.model.forward import model_fingerprint
+    from recruit_core.train.distill import kept_layers, load_teacher
+    teacher_path = cfg.train.teacher
+    teacher, _ = load_teacher(teacher_path, cfg.model)
+    layers = teacher.encoder.config.num_hidden_layers
+    meta_file = Path(teacher_path, "recruit.json") if teacher_path else None
+    task = json.loads(meta_file.read_text()).get("task") if meta_file and meta_file.exists() else None
+    return {"teacher": teacher_path or cfg.model.source,
+            "teacher_fingerprint": model_fingerprint(teacher_path, cfg.model),
+            "layers": kept_layers(layers, cfg.train.student_layers), "teacher_layers": layers,
+            "task": task or "biencoder"}
 
 
 def _model_to_publish(cfg: RecruitConfig, result_path: str, best) -> tuple[str, Path, str]:
@@ -191,6 +237,8 @@ def _train(cfg: RecruitConfig) -> dict:
     if cfg.train.task == "probe":  # a frozen encoder and a fitted head: no Ray Train, no workers
         from recruit_core.train.probe_task import train_probe
         return train_probe(cfg, load_task_data(cfg))
+    if cfg.train.teacher and not storage.is_remote(cfg.train.teacher):  # workers may start elsewhere
+        cfg = replace(cfg, train=replace(cfg.train, teacher=os.path.abspath(cfg.train.teacher)))
     from recruit_core.train.trainer_ray import (
         CHECKPOINT_METRIC,
         build_trainer,
@@ -218,6 +266,7 @@ def _train(cfg: RecruitConfig) -> dict:
     figures = {"task": cfg.train.task, "run_name": cfg.train.run_name, "model": published,
                "best_checkpoint": best.path, "best_checkpoint_metrics": best_metrics,
                "training": result.return_value, "adapter": meta.get("adapter"), "train_rows": n_train,
+               "distilled_from": meta.get("distilled_from"),
                "dev_rows": len(next(iter(rows["dev"].values()))), "dev": dev,
                "train_seconds": round(train_seconds, 1), "gate": gate,
                "train_samples_per_s": samples_per_second(result.return_value, cfg.train),

@@ -6,7 +6,9 @@ Tasks share one model (`RecruitModel`) and one loop (`recruit_core.train.trainer
 - classify: category cross-entropy on logits pooled over each resume's token windows;
 - biencoder: InfoNCE over resume/job embeddings with in-batch (and optional hard) negatives,
   known fits among the negatives masked out;
-- crossencoder: binary cross-entropy of the (job, resume) fit logit.
+- crossencoder: binary cross-entropy of the (job, resume) fit logit;
+- distill: mean squared error between a smaller student's pooled window vectors and the teacher's
+  (`recruit_core.train.distill`).
 Rows hold fixed-size int32 arrays (a resume is `max_windows x max_length` plus its window count), so
 Ray Data stores them as tensor columns and a resume's windows always travel together.
 """
@@ -28,16 +30,19 @@ from recruit_core.config import ModelConfig, TinyBertConfig, TrainConfig
 from recruit_core.eval.metrics import auc, classification_report
 from recruit_core.model.encoder import load_tokenizer
 from recruit_core.model.forward import category_logits, fit_logits, pooled_rows
-from recruit_core.model.recruit import RecruitModel
+from recruit_core.model.recruit import HEADS, RecruitModel
 from recruit_core.text.windows import encode_pairs, encode_windows
+from recruit_core.train.distill import distill_loss, window_agreement
 
-TASKS = ("classify", "biencoder", "crossencoder")
+TASKS = ("classify", "biencoder", "crossencoder", "distill")
 # Parameters a task never touches: DDP refuses to train with parameters that get no gradient, and
 # the pooler is an unused leftover of BERT's next-sentence objective (we mean-pool). An adapter
 # run's frozen base weights are frozen by peft already (no gradient asked, none expected by DDP).
 UNUSED = {"classify": ("encoder.pooler.", "fit_head."),
           "biencoder": ("encoder.pooler.", "category_head.", "fit_head."),
-          "crossencoder": ("encoder.pooler.", "category_head.")}
+          "crossencoder": ("encoder.pooler.", "category_head."),
+          # the student keeps the teacher's heads as they are: it learns to feed them the same vector
+          "distill": ("encoder.pooler.", *(f"{head}." for head in HEADS))}
 NO_DECAY = ("bias", "LayerNorm.weight", "layer_norm.weight")  # BERT recipe: no decay on these
 
 
@@ -75,10 +80,13 @@ def tokenize_examples(batch: dict, task: str, model: dict) -> dict[str, np.ndarr
     """Text example rows -> fixed-size token arrays (the `map_batches` function)."""
     cfg = model_config_from_dict(model)
     tokenizer = _tokenizer(json.dumps(model, sort_keys=True))
-    if task == "classify":
+    if task in ("classify", "distill"):
         resume = resume_windows(tokenizer, batch["text"], cfg)
-        return {"input_ids": resume["ids"], "attention_mask": resume["mask"],
-                "n_windows": resume["n_windows"], "label": np.asarray(batch["label"], dtype=np.int64)}
+        out = {"input_ids": resume["ids"], "attention_mask": resume["mask"],
+               "n_windows": resume["n_windows"]}
+        if task == "classify":
+            out["label"] = np.asarray(batch["label"], dtype=np.int64)
+        return out
     if task == "crossencoder":
         pairs = encode_pairs(tokenizer, list(batch["job_text"]), list(batch["resume_text"]),
                              cfg.max_length)
@@ -135,14 +143,35 @@ def info_nce_loss(similarity: torch.Tensor, temperature: float) -> torch.Tensor:
 class TaskModel(nn.Module):
     """`forward(batch) -> loss` for one task, so DistributedDataParallel can wrap any of them."""
 
-    def __init__(self, model: RecruitModel, task: str, temperature: float = 0.05):
+    def __init__(self, model: RecruitModel, task: str, temperature: float = 0.05,
+                 teacher: RecruitModel | None = None):
         super().__init__()
         if task not in TASKS:
             raise ValueError(f"train.task={task!r}: use one of {', '.join(TASKS)}")
+        if (task == "distill") != (teacher is not None):
+            raise ValueError("train.task=distill needs a teacher, and only distill takes one")
         self.model, self.task, self.temperature = model, task, temperature
         for name, param in model.named_parameters():
             if name.startswith(UNUSED[task]):
                 param.requires_grad_(False)
+        self.teacher = teacher
+        if teacher is not None:
+            teacher.requires_grad_(False)
+            teacher.eval()
+
+    def train(self, mode: bool = True) -> "TaskModel":
+        """The teacher stays in eval mode (no dropout): its vectors are the targets."""
+        super().train(mode)
+        if self.teacher is not None:
+            self.teacher.eval()
+        return self
+
+    def distilled(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """(student, teacher) pooled vectors of the batch's real windows."""
+        ids, mask, _ = flatten_windows(batch["input_ids"], batch["attention_mask"], batch["n_windows"])
+        with torch.no_grad():
+            target = self.teacher.pooled(ids, mask)
+        return self.model.pooled(ids, mask), target
 
     def scores(self, batch: dict) -> torch.Tensor:
         """classify: [B, classes] logits; biencoder: [B, candidates] cosine; crossencoder: [B] logits."""
@@ -180,6 +209,8 @@ class TaskModel(nn.Module):
         return info_nce_loss(scores, self.temperature)
 
     def forward(self, batch: dict) -> torch.Tensor:
+        if self.task == "distill":
+            return distill_loss(*self.distilled(batch))
         return self.loss(self.scores(batch), batch)
 
 
@@ -286,6 +317,12 @@ def dev_outputs(task_model: TaskModel, batch: dict, device: torch.device,
     bi-encoder's in-batch top-1 is a property of its batch."""
     task_model.eval()
     model = task_model.model
+    if task_model.task == "distill":
+        ids, mask, _ = real_windows(batch["input_ids"], batch["attention_mask"], batch["n_windows"])
+        student, teacher = (pooled_rows(m, ids, mask, windows_per_forward)
+                            for m in (model, task_model.teacher))
+        return {"cosine": window_agreement(student, teacher).cpu().numpy(),
+                "squared_error": ((student - teacher) ** 2).mean(-1).cpu().numpy()}
     if task_model.task == "biencoder":
         with autocast(device):
             scores = task_model.scores(batch).float()
@@ -307,8 +344,13 @@ def dev_score(task: str, outputs: list[dict], categories: list[str]) -> dict[str
     """`dev_score` (checkpoints are ranked by it; higher is better) and the figures behind it.
 
     classify: macro-F1; biencoder: top-1 accuracy of each resume's job among the batch's jobs;
-    crossencoder: AUC of the fit logit.
+    crossencoder: AUC of the fit logit; distill: mean cosine of student and teacher window vectors.
     """
+    if task == "distill":
+        cosine = np.concatenate([o["cosine"] for o in outputs])
+        error = np.concatenate([o["squared_error"] for o in outputs])
+        return {"dev_score": float(cosine.mean()), "dev_cosine": float(cosine.mean()),
+                "dev_cosine_p05": float(np.quantile(cosine, 0.05)), "dev_mse": float(error.mean())}
     if task == "biencoder":
         correct = np.concatenate([o["correct"] for o in outputs])
         return {"dev_score": float(correct.mean()), "dev_in_batch_top1": float(correct.mean())}

@@ -21,7 +21,8 @@ from recruit_core.eval.metrics import format_table
 from recruit_core.io import write_text_atomic
 
 SUMMARY_COLUMNS = ("job", "dev_score", "headline", "run_name", "model")
-HEADLINE_FIGURES = ("macro_f1", "accuracy", "auc", "recall@5", "ndcg@10")
+HEADLINE_FIGURES = ("macro_f1", "accuracy", "auc", "recall@5", "ndcg@10", "cosine_mean",
+                    "category_top1_agreement")
 
 
 @dataclass
@@ -43,6 +44,11 @@ def evaluate_on_dev(cfg: RecruitConfig, model_dir: Path, data: dict) -> tuple[di
     torch.set_num_threads(os.cpu_count() or 1)
     model, tokenizer, _ = RecruitModel.load(model_dir)
     train = cfg.train
+    if train.task == "distill":
+        from recruit_core.train.distill import evaluate_student, load_teacher
+        teacher, _ = load_teacher(train.teacher, cfg.model)
+        dev = evaluate_student(model, teacher, tokenizer, data["rows"]["dev"]["text"], cfg.model)
+        return {"agreement": dev}, [format_table([dev], list(dev))]
     if train.task == "biencoder":
         dev = train_eval.evaluate_retrieval(model, tokenizer, data["dev_pool"], cfg.model)
         return {"retrieval": dev}, [format_table([dev], list(dev))]
@@ -90,6 +96,8 @@ def headline(task: str, dev: dict) -> dict:
     """The few figures a sweep summary compares."""
     if task == "classify":
         return {k: dev["windows"][k] for k in ("macro_f1", "accuracy")}
+    if task == "distill":
+        return {k: v for k, v in dev["agreement"].items() if k.startswith(("cosine", "category"))}
     figures = dev["retrieval" if task == "biencoder" else "reranking"]
     return {k: v for k, v in figures.items() if k in ("auc", "recall@5", "ndcg@10")}
 

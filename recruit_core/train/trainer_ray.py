@@ -31,6 +31,7 @@ from recruit_core.config import RecruitConfig, TrainConfig
 from recruit_core.model.adapters import add_lora
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.recruit import RecruitModel
+from recruit_core.train.distill import load_teacher, student_of
 from recruit_core.train.loop import (
     TaskModel,
     build_optimizer,
@@ -83,6 +84,8 @@ def _build(config: dict, train: TrainConfig):
     """(TaskModel, tokenizer, train state or None): from the latest checkpoint when resuming."""
     seed_everything(train.seed)  # same fresh heads on every rank and in every run
     checkpoint = ray.train.get_checkpoint()
+    if train.task == "distill":
+        return _build_student(config, train, checkpoint)
     if checkpoint is None:
         tokenizer, encoder, _ = load_encoder(model_config_from_dict(config["model"]))
         if train.adapter == "lora":
@@ -94,6 +97,18 @@ def _build(config: dict, train: TrainConfig):
         model, tokenizer, _ = RecruitModel.load(Path(folder) / MODEL_DIR, merge=False)
         state = load_train_state(Path(folder) / STATE_FILE)
     return TaskModel(model, train.task, train.temperature), tokenizer, state
+
+
+def _build_student(config: dict, train: TrainConfig, checkpoint):
+    """distill: the teacher, and the student cut from it (or restored from the checkpoint)."""
+    teacher, tokenizer = load_teacher(train.teacher, model_config_from_dict(config["model"]))
+    if checkpoint is None:
+        return TaskModel(student_of(teacher, train.student_layers), train.task,
+                         teacher=teacher), tokenizer, None
+    with checkpoint.as_directory() as folder:
+        student, tokenizer, _ = RecruitModel.load(Path(folder) / MODEL_DIR)
+        state = load_train_state(Path(folder) / STATE_FILE)
+    return TaskModel(student, train.task, teacher=teacher), tokenizer, state
 
 
 def _dev_metrics(task_model: TaskModel, config: dict, device, rank: int, world: int) -> dict:
