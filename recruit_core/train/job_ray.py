@@ -3,6 +3,7 @@
     python ray_jobs/train.py experiment=smoke                          # tiny model, tiny pool
     python ray_jobs/train.py train=biencoder train.hard_negatives=true # or train=crossencoder
     python ray_jobs/train.py experiment=livecareer                     # real resumes + TF-IDF baselines
+    python ray_jobs/train.py train=distill data=livecareer             # a 3-layer student of MiniLM
     python ray_jobs/train.py -m train.lr=2e-5,5e-5 train.epochs=1,2    # sweep, summary in the sweep dir
 
 Re-running with the same `train.run_name` and `train.storage_path` continues from the latest
