@@ -224,3 +224,18 @@ def test_interview_schedule_and_audit_on_s3_write_what_local_writes(matched, poo
     assert remote_audit.pop("source")["scores"] == matched["remote_out"]
     local_audit.pop("source")
     assert remote_audit == local_audit and remote_audit["candidates"] == 40
+
+
+def test_a_cross_encoder_in_the_store_is_gated_by_its_own_gate_file(object_store, tmp_path,
+                                                                    monkeypatch):
+    """match.crossencoder_path=s3://...: the gate.json published with it decides, as on disk."""
+    from recruit_core.train.gates import GATE_FILE, rerank_decision
+    monkeypatch.setenv("RECRUIT_MODEL_CACHE", str(tmp_path / "cache"))
+    gate = {"metric": "dev ndcg@10", "this_model": 0.61, "baseline": 0.55,
+            "baseline_name": "pretrained bi-encoder order", "passed": True}
+    for name, passed in (("good", True), ("bad", False)):
+        storage.put(json.dumps({**gate, "passed": passed}).encode(),
+                    f"{object_store}/cross/{name}/model/{GATE_FILE}")
+    assert rerank_decision(f"{object_store}/cross/good/model")[0] is True
+    use, why = rerank_decision(f"{object_store}/cross/bad/model")
+    assert use is False and "did not beat" in why
