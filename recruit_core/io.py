@@ -14,13 +14,17 @@ the store publishes only on CompleteMultipartUpload, after the last part: as ato
 A writer that fails before the upload completes leaves no object behind. The
 score job writes its manifest entry for an input file only after that file's outputs are stored,
 so a crash at any point leaves whole outputs and a manifest that lists only finished files.
+`exists`, `is_folder`, `read_text`, `files_in`, `remove_tree` and `parquet_dataset` do the same for a
+local path (through os and pathlib, as before) and for a URI, so a job needs no branch of its own.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import posixpath
 import re
+import shutil
 import tempfile
 import unicodedata
 from contextlib import contextmanager
@@ -82,8 +86,70 @@ def write_text_atomic(text: str, path: str | Path) -> Path | str:
     return Path(path)
 
 
+def write_bytes_atomic(data: bytes, path: str | Path) -> Path | str:
+    if storage.is_remote(path):
+        storage.put(data, str(path))
+        return str(path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
 def write_json_atomic(payload: dict, path: str | Path) -> Path:
     return write_text_atomic(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n", path)
+
+
+def exists(path: str | Path) -> bool:
+    """A file, folder or (in an object store) an object or a prefix with objects below it."""
+    return storage.exists(str(path)) if storage.is_remote(path) else os.path.exists(path)
+
+
+def is_folder(path: str | Path) -> bool:
+    """A local folder, or a prefix with at least one object below it."""
+    return storage.is_dir(str(path)) if storage.is_remote(path) else Path(path).is_dir()
+
+
+def read_text(path: str | Path, key: str = "") -> str:
+    """The UTF-8 text of a local file or an object; FileNotFoundError naming it (and `key`)."""
+    if not storage.is_remote(path):
+        return Path(path).read_text(encoding="utf-8")
+    data = storage.read_bytes(str(path))
+    if data is None:
+        raise FileNotFoundError(f"{key + '=' if key else ''}{path}: no such object; check the URI")
+    return data.decode("utf-8")
+
+
+def remove_tree(path: str | Path) -> None:
+    """Delete a file or folder (an object, or every object below a prefix); nothing there is fine."""
+    if storage.is_remote(path):
+        storage.delete(str(path))
+    elif Path(path).is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        Path(path).unlink(missing_ok=True)
+
+
+def files_in(folder: str | Path, suffix: str = ".parquet") -> list[Path] | list[str]:
+    """The files directly in `folder` (not below it) whose name ends in `suffix`, sorted: Paths
+    for a local folder, URIs for a prefix; [] when there is none."""
+    if not storage.is_remote(folder):
+        return sorted(Path(folder).glob(f"*{suffix}"))
+    parent = str(folder).rstrip("/")
+    return [p for p in storage.files_under(parent)
+            if posixpath.dirname(p) == parent and p.endswith(suffix)]
+
+
+def parquet_dataset(folder: str | Path, key: str = ""):
+    """A pyarrow dataset of the Parquet files of `folder` (list_input_files' rule), local or in an
+    object store (read through the bucket's file system)."""
+    import pyarrow.dataset as pads
+
+    files = parquet_files(folder, key)
+    if not storage.is_remote(folder):
+        return pads.dataset(files, format="parquet")
+    filesystem = storage.resolve(files[0])[0]
+    return pads.dataset([storage.resolve(f)[1] for f in files], format="parquet",
+                        filesystem=filesystem)
 
 
 class NoInputFilesError(FileNotFoundError):

@@ -2,6 +2,11 @@
 `gs://bucket/key`), read and written through pyarrow's file systems.
 
     python ray_jobs/score.py inputs.resumes=s3://bucket/pool/resumes score.output_dir=s3://bucket/out
+    python ray_jobs/match.py inputs.resumes=s3://bucket/pool/resumes match.output_dir=s3://bucket/match
+
+Jobs whose inputs and outputs may be URIs: ingest, train (pool, checkpoints, published model),
+score, match, interview_pack, schedule, audit, evaluate, report; model folders on s3:// load
+through a local cache (recruit_core/model/store.py). Feedback and drift take local paths only.
 
 An object store has no folders and no rename: a "folder" is a key prefix, and an object appears
 whole when the PUT that carries it succeeds (readers see the old object or the new one, never half
@@ -12,8 +17,8 @@ Endpoint and credentials come from the environment, as the AWS and Google SDKs r
 AWS_ENDPOINT_URL (any S3-API server, e.g. MinIO or moto on 127.0.0.1; pyarrow's S3FileSystem reads
 it since pyarrow 15), AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_REGION or AWS_DEFAULT_REGION;
 GOOGLE_APPLICATION_CREDENTIALS for gs://. `recruit_core.ray_env` ships the endpoint and region to
-Ray workers (`recruit_core.env.object_store_env`). `python -m pytest -q tests/test_objstore.py`
-runs the score job against an S3-API server on 127.0.0.1.
+Ray workers (`recruit_core.env.object_store_env`). `python -m pytest -q tests/test_objstore*.py`
+runs the jobs against an S3-API server on 127.0.0.1 (the match job: tests/test_objstore_match.py).
 """
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ Because the server runs in the test process, a test can patch moto's backend (e.
 """
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 
@@ -29,6 +30,7 @@ def object_store():
 
     saved = {key: os.environ.get(key) for key in [*CREDENTIALS, "AWS_ENDPOINT_URL"]}
     os.environ.update(CREDENTIALS)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a log line per request
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -53,5 +55,6 @@ def ray_with_endpoint(object_store):
     from recruit_core.ray_env import connect
     if ray.is_initialized():
         ray.shutdown()
-    connect(ClusterConfig(mode="local", num_cpus=2, include_dashboard=False))
+    # up to 10 minutes to start: on a shared 2-core machine a local Ray has taken over 120 s
+    connect(ClusterConfig(mode="local", num_cpus=2, include_dashboard=False, start_timeout_s=600))
     yield ray

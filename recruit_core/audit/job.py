@@ -24,12 +24,15 @@ process, not on Ray: the inputs are one score and one flag per candidate.
 """
 from __future__ import annotations
 
+import io
 import json
+import posixpath
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
+from recruit_core import storage
 from recruit_core.audit.metrics import ATTRIBUTES, above_median, audit_measure, candidate_groups
 from recruit_core.audit.report import (
     excluded_groups,
@@ -39,24 +42,40 @@ from recruit_core.audit.report import (
     update_model_card,
 )
 from recruit_core.config import RecruitConfig
-from recruit_core.io import parquet_files, write_json_atomic, write_text_atomic
+from recruit_core.io import (
+    exists,
+    is_folder,
+    parquet_files,
+    read_text,
+    write_json_atomic,
+    write_text_atomic,
+)
 
 
-def _read(folder: Path, key: str, columns: list[str]) -> pd.DataFrame:
+def _read(folder: Path | str, key: str, columns: list[str]) -> pd.DataFrame:
     files = parquet_files(folder, key)
     missing = [c for c in columns if c not in pq.read_schema(files[0]).names]
     if missing:
-        raise ValueError(f"{key}={folder}: {files[0].name} has no column {', '.join(missing)}")
+        raise ValueError(f"{key}={folder}: {posixpath.basename(str(files[0]))} has no column "
+                         f"{', '.join(missing)}")
     return pd.concat([pq.read_table(f, columns=columns).to_pandas() for f in files],
                      ignore_index=True)
 
 
-def read_score_output(root: Path) -> tuple[pd.DataFrame, dict]:
-    scores = _read(root / "scores", "audit.scores", ["resume_id", "best_fit", "jobs_above_threshold"])
+def _run_summary(root: str) -> dict:
+    """The job's summary.json under `root`, {} when there is none."""
+    summary = storage.join(root, "summary.json")
+    if storage.is_remote(summary):
+        return json.loads(read_text(summary)) if exists(summary) else {}
+    return json.loads(Path(summary).read_text()) if Path(summary).is_file() else {}
+
+
+def read_score_output(root: str) -> tuple[pd.DataFrame, dict]:
+    scores = _read(storage.join(root, "scores"), "audit.scores",
+                   ["resume_id", "best_fit", "jobs_above_threshold"])
     candidates = pd.DataFrame({"resume_id": scores["resume_id"], "score": scores["best_fit"],
                                "recommended": scores["jobs_above_threshold"] >= 1})
-    summary = root / "summary.json"
-    source = json.loads(summary.read_text()) if summary.is_file() else {}
+    source = _run_summary(root)
     return candidates, {
         "job": "score", "model": source.get("model"), "run_id": source.get("run_id"),
         "score": "best_fit: cosine fit of the resume to the requisition it fits best",
@@ -64,14 +83,14 @@ def read_score_output(root: Path) -> tuple[pd.DataFrame, dict]:
                        "open requisition or more"}
 
 
-def read_match_output(root: Path) -> tuple[pd.DataFrame, dict]:
-    lists = _read(root / "recommendations", "audit.scores", ["resume_id", "score"])
+def read_match_output(root: str) -> tuple[pd.DataFrame, dict]:
+    lists = _read(storage.join(root, "recommendations"), "audit.scores", ["resume_id", "score"])
     best = lists.groupby("resume_id", sort=True)["score"].max()
-    shortlisted = set(_read(root / "shortlists", "audit.scores", ["resume_id"])["resume_id"])
+    shortlisted = set(_read(storage.join(root, "shortlists"), "audit.scores",
+                            ["resume_id"])["resume_id"])
     candidates = pd.DataFrame({"resume_id": best.index, "score": best.to_numpy(),
                                "recommended": best.index.isin(shortlisted)})
-    summary = root / "summary.json"
-    source = json.loads(summary.read_text()) if summary.is_file() else {}
+    source = _run_summary(root)
     return candidates, {
         "job": "match", "model": source.get("biencoder"), "run_id": source.get("run_id"),
         "score": "best bi-encoder score of the resume over all requisitions",
@@ -79,12 +98,12 @@ def read_match_output(root: Path) -> tuple[pd.DataFrame, dict]:
 
 
 def read_candidates(path: str) -> tuple[pd.DataFrame, dict]:
-    """One row per scored candidate (resume_id, score, recommended) and what those columns mean."""
-    root = Path(path)
-    if (root / "scores").is_dir():
-        candidates, source = read_score_output(root)
-    elif (root / "shortlists").is_dir():
-        candidates, source = read_match_output(root)
+    """One row per scored candidate (resume_id, score, recommended) and what those columns mean:
+    `path` is a score or match job's output folder, or its s3:// / gs:// prefix."""
+    if is_folder(storage.join(path, "scores")):
+        candidates, source = read_score_output(path)
+    elif is_folder(storage.join(path, "shortlists")):
+        candidates, source = read_match_output(path)
     else:
         raise FileNotFoundError(f"audit.scores={path}: neither a score job's output (scores/ below "
                                 "it) nor a match job's (shortlists/): point it at score.output_dir "
@@ -97,9 +116,12 @@ def read_candidates(path: str) -> tuple[pd.DataFrame, dict]:
 
 
 def read_demographics(path: str) -> pd.DataFrame:
-    """The self-identification table: a Parquet file or folder, or a CSV file."""
+    """The self-identification table: a Parquet file or folder, or a CSV file (on disk or in an
+    object store)."""
     if path.lower().endswith(".csv"):
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        source = (io.StringIO(read_text(path, "audit.demographics")) if storage.is_remote(path)
+                  else path)
+        table = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
     else:
         table = pd.concat([pq.read_table(f).to_pandas() for f in parquet_files(path, "audit.demographics")],
                           ignore_index=True)
@@ -143,13 +165,14 @@ def run(cfg: RecruitConfig) -> dict:
     """Audit, write audit.json and audit.md (and the model card's section); the summary."""
     report = audit(cfg)
     report["excluded"] = {"groups": excluded_groups(report), "justification": exclusion_note(report)}
-    folder = Path(cfg.audit.output_dir)
+    folder = cfg.audit.output_dir  # a folder, or an object-store prefix (s3://bucket/prefix)
     markdown = render_markdown(report)
-    write_json_atomic(report, folder / "audit.json")
-    write_text_atomic(markdown, folder / "audit.md")
-    card = update_model_card(Path(cfg.audit.model_card), report) if cfg.audit.model_card else None
+    write_json_atomic(report, storage.join(folder, "audit.json"))
+    write_text_atomic(markdown, storage.join(folder, "audit.md"))
+    card = update_model_card(cfg.audit.model_card, report) if cfg.audit.model_card else None
     flagged = {f"{measure}/{category}": [r["group"] for r in rows if r["four_fifths_flag"]]
                for measure, tables in report["tables"].items() for category, rows in tables.items()}
-    return {"audit_json": str(folder / "audit.json"), "audit_md": str(folder / "audit.md"),
+    return {"audit_json": storage.join(folder, "audit.json"),
+            "audit_md": storage.join(folder, "audit.md"),
             "model_card": str(card) if card else None, "candidates": report["candidates"],
             "flagged": {k: v for k, v in flagged.items() if v}, "summary": summary_lines(report)}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recruit_core.io import write_text_atomic
+from recruit_core import storage
+from recruit_core.io import read_text, write_text_atomic
 from recruit_core.train.card import AUDIT_HEADING, replace_section
 
 CATEGORY_TITLES = {"sex": "Sex", "race_ethnicity": "Race/ethnicity",
@@ -129,11 +130,12 @@ def card_section(report: dict) -> str:
     return "\n".join(lines)
 
 
-def update_model_card(folder: Path, report: dict) -> Path:
-    """Put this audit's summary into the model folder's README.md (its card)."""
-    card = folder / "README.md"
-    if not card.is_file():
+def update_model_card(folder: Path | str, report: dict) -> Path | str:
+    """Put this audit's summary into the model folder's README.md (its card); the folder may be
+    a published model's s3:// / gs:// prefix (the card is then one object, rewritten whole)."""
+    card = storage.join(folder, "README.md") if storage.is_remote(folder) else Path(folder) / "README.md"
+    if not (storage.is_file(card) if storage.is_remote(card) else card.is_file()):
         raise FileNotFoundError(f"audit.model_card={folder}: no README.md there; point it at a model "
                                 "folder the train job wrote")
-    return write_text_atomic(replace_section(card.read_text(encoding="utf-8"), AUDIT_HEADING,
-                                             card_section(report)), card)
+    return write_text_atomic(replace_section(read_text(card), AUDIT_HEADING, card_section(report)),
+                             card)

@@ -28,6 +28,7 @@ import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from recruit_core import storage
 from recruit_core.config import ModelConfig, RecruitConfig
 from recruit_core.data.livecareer import load_livecareer
 from recruit_core.data.pool import PoolPaths, shard_count, write_jobs, write_manifest, write_resume_shard
@@ -40,6 +41,7 @@ from recruit_core.io import parquet_files
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.forward import TextEncoder
 from recruit_core.model.recruit import META_FILE, RecruitModel, row_stable_matmul
+from recruit_core.model.store import local_model_folder
 from recruit_core.text.requisition import job_text
 
 CLASSIFY_COLUMNS = ("method", "accuracy", "macro_f1", "ece", "n", "seconds")
@@ -71,7 +73,7 @@ def _timed(method: str, started: float, figures: dict) -> dict:
 def classify_with_model(cfg: RecruitConfig, splits) -> tuple[dict, dict, pa.Table]:
     """(table row, full report, per-resume predictions) of a trained classify model on the dev split."""
     started = time.perf_counter()
-    model, tokenizer, meta = RecruitModel.load(cfg.eval.model_path)
+    model, tokenizer, meta = RecruitModel.load(local_model_folder(cfg.eval.model_path))
     missing = sorted(set(splits.dev.categories) - set(model.categories))
     if missing:
         raise ValueError(f"eval.model_path={cfg.eval.model_path}: its categories lack {missing[:5]}; "
@@ -127,26 +129,32 @@ def evaluate_livecareer(cfg: RecruitConfig) -> dict:
             "seconds": round(time.perf_counter() - started, 1), "predictions": predictions}
 
 
-def _read_folder(folder: Path) -> pa.Table:
+def _read_folder(folder: Path | str) -> pa.Table:
     return pa.concat_tables([pq.read_table(p) for p in parquet_files(folder)])
 
 
 def load_pool_sample(cfg: RecruitConfig, n_resumes: int) -> tuple[list[dict], list[dict], list[dict]]:
-    """(resumes, truth rows, jobs) of a seeded sample; a missing pool is generated here first."""
-    paths = PoolPaths(Path(cfg.data.dir))
-    if not paths.resumes.is_dir() or not paths.jobs.is_dir():
-        print(f"no pool under {paths.root}: generating {cfg.data.n_resumes} resumes in-process "
-              "(ray_jobs/generate.py does it on Ray for large pools)", flush=True)
-        started = time.perf_counter()
-        rows = sum(write_resume_shard(cfg.data, shard)["rows"] for shard in range(shard_count(cfg.data)))
-        write_jobs(cfg.data)
-        write_manifest(cfg.data, rows, time.perf_counter() - started)
-    resumes = _read_folder(paths.resumes).to_pylist()
-    truth = {row["resume_id"]: row for row in _read_folder(paths.truth).to_pylist()}
+    """(resumes, truth rows, jobs) of a seeded sample; a missing pool is generated here first
+    (a pool in an object store, data.dir=s3://..., is read, never generated there)."""
+    if storage.is_remote(cfg.data.dir):
+        resumes_dir, truth_dir, jobs_dir = (storage.join(cfg.data.dir, name)
+                                            for name in ("resumes", "truth", "jobs"))
+    else:
+        paths = PoolPaths(Path(cfg.data.dir))
+        if not paths.resumes.is_dir() or not paths.jobs.is_dir():
+            print(f"no pool under {paths.root}: generating {cfg.data.n_resumes} resumes in-process "
+                  "(ray_jobs/generate.py does it on Ray for large pools)", flush=True)
+            started = time.perf_counter()
+            rows = sum(write_resume_shard(cfg.data, shard)["rows"] for shard in range(shard_count(cfg.data)))
+            write_jobs(cfg.data)
+            write_manifest(cfg.data, rows, time.perf_counter() - started)
+        resumes_dir, truth_dir, jobs_dir = paths.resumes, paths.truth, paths.jobs
+    resumes = _read_folder(resumes_dir).to_pylist()
+    truth = {row["resume_id"]: row for row in _read_folder(truth_dir).to_pylist()}
     rng = np.random.default_rng(cfg.eval.seed)
     chosen = sorted(rng.choice(len(resumes), size=min(n_resumes, len(resumes)), replace=False))
     sample = [resumes[i] for i in chosen]
-    return sample, [truth[r["resume_id"]] for r in sample], _read_folder(paths.jobs).to_pylist()
+    return sample, [truth[r["resume_id"]] for r in sample], _read_folder(jobs_dir).to_pylist()
 
 
 def ranking_figures(scores: np.ndarray, fit: np.ndarray, same_family: np.ndarray, k: int) -> dict:
@@ -172,7 +180,7 @@ def tfidf_scores(resume_texts: list[str], job_texts: list[str]) -> np.ndarray:
 def model_scores(cfg: RecruitConfig, resume_texts: list[str], job_texts: list[str]) -> tuple[str, np.ndarray]:
     """(method name, [resumes, jobs] scores): cross-encoder fit logits or bi-encoder cosine."""
     if cfg.eval.model_path:
-        model, tokenizer, meta = RecruitModel.load(cfg.eval.model_path)
+        model, tokenizer, meta = RecruitModel.load(local_model_folder(cfg.eval.model_path))
         name = f"{meta.get('task', 'model')} ({Path(cfg.eval.model_path).name})"
     else:
         tokenizer, encoder, fingerprint = load_encoder(cfg.model)
@@ -188,8 +196,10 @@ def model_scores(cfg: RecruitConfig, resume_texts: list[str], job_texts: list[st
 
 
 def _is_crossencoder(cfg: RecruitConfig) -> bool:
-    meta_file = Path(cfg.eval.model_path) / META_FILE
-    if not cfg.eval.model_path or not meta_file.is_file():
+    if not cfg.eval.model_path:
+        return False
+    meta_file = Path(local_model_folder(cfg.eval.model_path)) / META_FILE
+    if not meta_file.is_file():
         return False
     return json.loads(meta_file.read_text()).get("task") == "crossencoder"
 

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from recruit_core import storage
 from recruit_core.io import write_parquet_atomic
 
 PREDICTIONS_FILE = "predictions.parquet"
@@ -41,8 +42,8 @@ def predictions_table(resume_ids: Sequence[str], labels: Sequence[int], probs: n
     return table.replace_schema_metadata({"categories": json.dumps(list(categories)), "method": method})
 
 
-def write_predictions(table: pa.Table, folder: str | Path) -> Path:
-    return write_parquet_atomic(table, Path(folder) / PREDICTIONS_FILE)
+def write_predictions(table: pa.Table, folder: str | Path) -> Path | str:
+    return write_parquet_atomic(table, storage.join(folder, PREDICTIONS_FILE))
 
 
 def read_predictions(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[str], str]:

@@ -8,18 +8,19 @@ Reads the shortlist (the best `interview.top_candidates_per_job` per job), the j
 (`inputs.jobs`) and only the shortlisted resumes (from `inputs.resumes`); an actor pool builds the
 packs. Writes `<interview.output_dir>/questions/` (one row per question) and
 `<interview.output_dir>/packs/<job_id>/<resume_id>.md`, each id made a safe file name
-(`recruit_core.io.safe_file_name`); the `pack` column of a question names its file.
+(`recruit_core.io.safe_file_name`); the `pack` column of a question names its file. Every path
+(inputs, the shortlist, interview.output_dir) may be an s3:// or gs:// prefix (recruit_core/storage.py):
+each pack and the questions file is then one object, stored whole.
 """
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import pyarrow as pa
 import ray
 from ray.data import ActorPoolStrategy
 
+from recruit_core import storage
 from recruit_core.config import RecruitConfig
 from recruit_core.interview.pipeline_ray import (
     QUESTION_SCHEMA,
@@ -28,7 +29,7 @@ from recruit_core.interview.pipeline_ray import (
     shortlisted_pairs,
     top_of_shortlist,
 )
-from recruit_core.io import write_parquet_atomic
+from recruit_core.io import remove_tree, write_parquet_atomic
 from recruit_core.privacy.redact import redact_column
 from recruit_core.ray_env import connect
 from recruit_core.text.requisition_skills import open_requisitions
@@ -39,7 +40,7 @@ BLOCKS_PER_ACTOR = 4  # enough blocks that a slow pair on one actor does not idl
 def run(cfg: RecruitConfig) -> dict:
     connect(cfg.cluster)
     started = time.perf_counter()
-    out = Path(cfg.interview.output_dir)
+    out = cfg.interview.output_dir  # a folder, or an object-store prefix (s3://bucket/prefix)
     jobs = open_requisitions(cfg.inputs.jobs, cfg.data).to_pylist()  # real postings: skills from text
     shortlist, source = load_shortlist(cfg.interview, cfg.data, jobs)
     pairs = shortlisted_pairs(top_of_shortlist(shortlist, cfg.interview.top_candidates_per_job),
@@ -48,7 +49,7 @@ def run(cfg: RecruitConfig) -> dict:
         redact_column(pairs.column("text").to_pylist(), cfg.privacy), pa.string()))
     if pairs.num_rows == 0:
         raise ValueError(f"shortlist {source} has no pairs: nothing to prepare interviews for")
-    shutil.rmtree(out / "packs", ignore_errors=True)  # packs of pairs no longer shortlisted
+    remove_tree(storage.join(out, "packs"))  # packs of pairs no longer shortlisted
     blocks = min(pairs.num_rows, cfg.interview.pool_size * BLOCKS_PER_ACTOR)
     questions = (ray.data.from_arrow(pairs).repartition(blocks)
                  .map_batches(InterviewPackBuilder, batch_size=cfg.interview.batch_size,
@@ -59,9 +60,9 @@ def run(cfg: RecruitConfig) -> dict:
                  .take_all())
     table = pa.Table.from_pylist(questions, schema=QUESTION_SCHEMA).sort_by(
         [("job_id", "ascending"), ("resume_id", "ascending"), ("question_no", "ascending")])
-    path = write_parquet_atomic(table, out / "questions" / "part-00000.parquet")
+    path = write_parquet_atomic(table, storage.join(out, "questions", "part-00000.parquet"))
     seconds = time.perf_counter() - started
-    return {"questions": str(path), "packs": str(out / "packs"), "shortlist": source,
+    return {"questions": str(path), "packs": storage.join(out, "packs"), "shortlist": source,
             "pairs": pairs.num_rows, "rows": table.num_rows, "seconds": round(seconds, 2),
             "pairs_per_s": round(pairs.num_rows / seconds, 2)}
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 
+from recruit_core import storage
 from recruit_core.config import DataConfig, InterviewConfig, ModelConfig
 from recruit_core.data.pool import PoolPaths
 from recruit_core.data.synth import fit_score
 from recruit_core.data.taxonomy import Taxonomy, load_taxonomy
 from recruit_core.interview.packs import Question
-from recruit_core.io import parquet_files, safe_file_name, write_text_atomic
+from recruit_core.io import exists, parquet_dataset, safe_file_name, write_text_atomic
 from recruit_core.text.gaps import Gap
 
 QUESTION_SCHEMA = pa.schema([
@@ -32,7 +32,8 @@ QUESTION_SCHEMA = pa.schema([
 
 
 def read_table(path: str | Path, columns: list[str] | None = None, row_filter=None) -> pa.Table:
-    return pads.dataset(parquet_files(path), format="parquet").to_table(columns=columns, filter=row_filter)
+    """The rows of a Parquet file or folder (local, or an s3:// / gs:// prefix)."""
+    return parquet_dataset(path).to_table(columns=columns, filter=row_filter)
 
 
 def shortlist_from_truth(taxonomy: Taxonomy, jobs: list[dict], truth: pa.Table, top_n: int) -> pa.Table:
@@ -55,13 +56,14 @@ def load_shortlist(interview: InterviewConfig, data: DataConfig, jobs: list[dict
     """(shortlist, where it came from): the match job's `interview.shortlist_path`, or the pool's
     ground truth (`shortlist_from_truth`) only when `interview.shortlist_from_truth` asks for it."""
     if not interview.shortlist_from_truth:
-        if not Path(interview.shortlist_path).exists():
+        if not exists(interview.shortlist_path):
             raise FileNotFoundError(
                 f"interview.shortlist_path={interview.shortlist_path}: no shortlist there; run "
                 "`recruit match` first, point the key at its shortlists/, or add "
                 "interview.shortlist_from_truth=true for a synthetic pool's ground truth")
         return read_table(interview.shortlist_path), interview.shortlist_path
-    truth = PoolPaths(Path(data.dir)).truth
+    truth = (storage.join(data.dir, "truth") if storage.is_remote(data.dir)
+             else PoolPaths(Path(data.dir)).truth)
     return (shortlist_from_truth(load_taxonomy(data), jobs, read_table(truth), interview.top_candidates_per_job),
             f"truth:{truth}")
 
@@ -163,7 +165,7 @@ class InterviewPackBuilder:
                                         self.demote)
             markdown = pack_markdown(self.taxonomy, job, str(resume_id), int(rank), gap, questions)
             pack = pack_path(str(job_id), str(resume_id))
-            write_text_atomic(markdown, Path(self.cfg.output_dir) / pack)
+            write_text_atomic(markdown, storage.join(self.cfg.output_dir, pack))
             for number, q in enumerate(questions, start=1):
                 values = {"job_id": str(job_id), "resume_id": str(resume_id), "question_no": number,
                           "question_id": q.question_id, "kind": q.kind, "skill_id": q.skill_id, "question": q.question,

@@ -3,7 +3,9 @@
     python ray_jobs/match.py ...      # the commands: ray_jobs/match.py
     python ray_jobs/match.py match.previous_run=<earlier match.output_dir>   # incremental
 
-Outputs under match.output_dir (schemas: recruit_core/match/outputs.py), per input file <key>
+Outputs under match.output_dir (a folder every node sees, or an object-store prefix s3://bucket/prefix
+or gs://bucket/prefix, like inputs.resumes and inputs.jobs: recruit_core/storage.py; schemas:
+recruit_core/match/outputs.py), per input file <key>
 (score/manifest.py `output_key`), each committed whole once all the file's rows are in:
   recommendations/<key>.parquet   per resume: resume_id, rank, job_id, score (the bi-encoder's fit),
                                   fit_probability (its calibration, if the folder has one), matched /
@@ -17,7 +19,8 @@ and for the whole run, rebuilt at its end:
   shortlists/part-00000.parquet   per job: job_id, rank, resume_id, bi_score, fit_probability,
                                   bi_rank, rerank_score,
                                   rerank_model, the same evidence, biencoder, config_hash, run_id
-  manifest.jsonl                  the provenance, then one line per committed input file
+  manifest.jsonl                  the provenance, then one line per committed input file (in an
+                                  object store: the provenance, and manifest/<...>.json per file)
   requisitions.json               a hash per requisition, for the next incremental run
   summary.json                    rows in = rows matched + rows quarantined, checked (the job fails
                                   when they differ), reasons, config_hash, run_id, reuse counts
@@ -33,7 +36,6 @@ stage gate (recruit_core/train/gates.py: its gate.json), the shortlists keep bi-
 """
 from __future__ import annotations
 
-import shutil
 import time
 import uuid
 from dataclasses import replace
@@ -43,10 +45,17 @@ from pathlib import Path
 import pyarrow as pa
 import ray
 
+from recruit_core import storage
 from recruit_core.config import ModelConfig, RecruitConfig
 from recruit_core.data.intake import InputFiles, check_files, read_units
 from recruit_core.data.reader_ray import search_duplicates
-from recruit_core.io import parquet_files, write_json_atomic, write_parquet_atomic
+from recruit_core.io import (
+    files_in,
+    parquet_files,
+    remove_tree,
+    write_json_atomic,
+    write_parquet_atomic,
+)
 from recruit_core.match.accounting import MatchCounts, invariant, match_config_hash, require_invariant
 from recruit_core.match.outputs import FILE_OUTPUTS, biencoder_calibration, fit_probability
 from recruit_core.match.pipeline_ray import embed_requisitions, match_pipeline
@@ -109,7 +118,7 @@ def run(cfg: RecruitConfig) -> dict:
     provenance["run_id"] = run_id
     connect(cfg.cluster, gpus={"match.num_gpus": match.num_gpus})
     set_block_size(match.target_max_block_mb)
-    output = Path(match.output_dir)
+    output = match.output_dir  # a folder, or an object-store prefix (s3://bucket/prefix)
     manifest = open_manifest(output, made_with, match.overwrite)
     record_file_problems(files.problems, manifest, root)
     unfinished = set(manifest.unfinished(files.paths))
@@ -119,7 +128,7 @@ def run(cfg: RecruitConfig) -> dict:
     if todo:  # nothing left to match (a rerun after everything was committed): no model needed
         match_files(todo, files, cfg, jobs, jobs_ref, provenance, manifest, previous_dir)
     job_ids = jobs.column("job_id").to_pylist()
-    shortlists = shortlist_candidates(str(output), root, files.paths, job_ids, match.top_n_resumes)
+    shortlists = shortlist_candidates(output, root, files.paths, job_ids, match.top_n_resumes)
     reranker = match if use_reranker else replace(match, crossencoder_path="")
     reranked = rerank_shortlists(shortlist_pairs(shortlists), files.paths, reranker, cfg.model, cfg.data,
                                  jobs_ref, cfg.privacy, cfg.dedup)
@@ -128,15 +137,16 @@ def run(cfg: RecruitConfig) -> dict:
         table.column_names.index("bi_score") + 1, "fit_probability",
         pa.array(fit_probability(table.column("bi_score").to_numpy(), calibration), pa.float32())),
         cfg.dedup)
-    shortlist_path = write_parquet_atomic(table, output / "shortlists" / "part-00000.parquet")
+    shortlist_path = write_parquet_atomic(table, storage.join(output, "shortlists", "part-00000.parquet"))
     hashes = job_hashes(jobs)
-    write_json_atomic(hashes, output / JOB_HASHES_FILE)
+    write_json_atomic(hashes, storage.join(output, JOB_HASHES_FILE))
     prune_outputs(output, {output_key(root, c.path) for c in files.checks})
-    shutil.rmtree(output / STAGING_DIR, ignore_errors=True)  # every file committed: nothing waits
+    remove_tree(storage.join(output, STAGING_DIR))  # every file committed: nothing waits
     totals = file_totals(manifest, [c.path for c in files.checks])
     counts = MatchCounts(totals["matched"], totals["quarantined"], totals["reasons"])
-    summary = {"recommendations": str(output / "recommendations"), "shortlists": str(shortlist_path),
-               "quarantine": str(output / "quarantine"), "manifest": str(manifest.path),
+    summary = {"recommendations": storage.join(output, "recommendations"),
+               "shortlists": str(shortlist_path), "quarantine": storage.join(output, "quarantine"),
+               "manifest": str(manifest.path),
                "jobs": jobs.num_rows, "shortlisted_pairs": table.num_rows,
                "rerank_model": rerank_model, "reranker": rerank_why,
                "fit_probability": (f"Platt {calibration} from {match.biencoder_path}" if calibration
@@ -146,15 +156,15 @@ def run(cfg: RecruitConfig) -> dict:
                "files_quarantined": len(files.problems), **invariant(files.rows_in, counts),
                "previous_run": match.previous_run, "reuse": reuse, "reused": totals["reused"],
                "rematched": totals["matched"] - totals["reused"],
-               "removed": removed_resumes(previous_dir, str(output)) if previous_dir else 0,
+               "removed": removed_resumes(previous_dir, output) if previous_dir else 0,
                **job_changes(match.previous_run, hashes),
                "seconds": round(time.perf_counter() - started, 2)}
-    write_json_atomic(summary, output / "summary.json")
-    require_invariant(summary, output / "summary.json")
+    write_json_atomic(summary, storage.join(output, "summary.json"))
+    require_invariant(summary, storage.join(output, "summary.json"))
     return summary
 
 
-def open_manifest(output: Path, made_with: dict, overwrite: bool) -> Manifest:
+def open_manifest(output: str, made_with: dict, overwrite: bool) -> Manifest:
     """The output folder's manifest; with `overwrite`, every earlier match output removed first."""
     if overwrite:
         prune_outputs(output, set())
@@ -163,8 +173,8 @@ def open_manifest(output: Path, made_with: dict, overwrite: bool) -> Manifest:
     except ProvenanceMismatchError as error:
         raise ProvenanceMismatchError(
             f"match.output_dir={output} holds outputs made with another model, config or set of "
-            f"requisitions ({output / MANIFEST_FILE}); match into a new match.output_dir, or set "
-            "match.overwrite=true to start over") from error
+            f"requisitions ({storage.join(output, MANIFEST_FILE)}); match into a new "
+            "match.output_dir, or set match.overwrite=true to start over") from error
 
 
 def match_files(todo: list, files: InputFiles, cfg: RecruitConfig, jobs: pa.Table, jobs_ref,
@@ -204,17 +214,16 @@ def file_totals(manifest: Manifest, paths: list[str]) -> dict:
     return {**totals, "reasons": reasons}
 
 
-def prune_outputs(output: Path, keep: set[str]) -> None:
+def prune_outputs(output: str, keep: set[str]) -> None:
     """Remove per-file outputs of input files not in `keep` (by output key): files gone from the
     input, or an earlier layout's parts, must not be read back with this run's."""
     for kind in FILE_OUTPUTS:
-        for path in sorted((output / kind).glob("*.parquet")) if (output / kind).is_dir() else ():
-            if path.stem not in keep:
-                path.unlink()
+        for path in files_in(storage.join(output, kind)):
+            if Path(path).stem not in keep:
+                remove_tree(path)
     if not keep:
-        shutil.rmtree(output / "shortlists", ignore_errors=True)
-        for name in (JOB_HASHES_FILE, "summary.json"):
-            (output / name).unlink(missing_ok=True)
+        for name in ("shortlists", JOB_HASHES_FILE, "summary.json"):
+            remove_tree(storage.join(output, name))
 
 
 def _crossencoder_name(path: str) -> str:

@@ -14,11 +14,10 @@ one field in one place. Per input file `<key>` (score/manifest.py `output_key`) 
   quarantine/<key>.parquet       the scoring job's quarantine schema
 
 Parts are staged per block under `_staging/<key>/` and merged in input order when all of the
-file's rows are in, each renamed into place whole; only then does the manifest record the file.
+file's rows are in, each renamed into place whole (in an object store: stored in one upload,
+recruit_core/io.py); only then does the manifest record the file.
 """
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -28,7 +27,7 @@ import pyarrow.parquet as pq
 from recruit_core import storage
 from recruit_core.eval.calibration import Platt, read_folder_calibration
 from recruit_core.io import write_parquet_atomic
-from recruit_core.score.manifest import output_key, staging_folder
+from recruit_core.score.manifest import output_key, remove_staged, staged_parts, staging_folder
 
 SKILL_LIST = pa.list_(pa.string())
 EVIDENCE_FIELDS = [("matched_skills", SKILL_LIST), ("missing_skills", SKILL_LIST),
@@ -104,10 +103,10 @@ def top_per_job(partials: pa.Table, n: int) -> pa.Table:
 def commit_file(output_dir: str, input_root: str, input_file: str, top_n: int) -> dict:
     """Merge one input file's staged parts into its outputs; returns its manifest counts."""
     key = output_key(input_root, input_file)
-    staged = Path(staging_folder(output_dir, input_root, input_file))
+    staged = staging_folder(output_dir, input_root, input_file)
     counts: dict = {"matched": 0, "quarantined": 0, "reasons": {}}
     for kind, order in FILE_OUTPUTS.items():
-        parts = sorted(staged.glob(f"{kind}-*.parquet"))
+        parts = staged_parts(staged, kind)
         if not parts:
             continue
         table = pa.concat_tables([pq.read_table(p) for p in parts])
@@ -119,8 +118,5 @@ def commit_file(output_dir: str, input_root: str, input_file: str, top_n: int) -
             counts["quarantined"] = table.num_rows
             counts["reasons"] = {r["values"]: r["counts"]
                                  for r in pc.value_counts(table.column("reason")).to_pylist()}
-    if staged.is_dir():
-        for part in staged.iterdir():
-            part.unlink()
-        staged.rmdir()
+    remove_staged(staged)
     return counts

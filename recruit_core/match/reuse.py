@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from recruit_core import storage
+from recruit_core.io import exists, files_in, read_text
 from recruit_core.score.reuse import earlier_rows, reuse_from
 
 REUSE_KEYS = ("biencoder", "rerank_model", "config_hash")  # requisitions may change: see above
@@ -51,8 +52,8 @@ def job_hashes(jobs: pa.Table) -> dict[str, str]:
 
 def job_changes(previous_dir: str, current: dict[str, str]) -> dict:
     """Requisitions unchanged since the earlier run, and new or changed ones."""
-    path = Path(previous_dir) / JOB_HASHES_FILE if previous_dir else None
-    earlier = json.loads(path.read_text()) if path and path.exists() else {}
+    path = storage.join(previous_dir, JOB_HASHES_FILE) if previous_dir else None
+    earlier = json.loads(read_text(path)) if path and exists(path) else {}
     unchanged = sum(1 for job, digest in current.items() if earlier.get(job) == digest)
     return {"jobs_unchanged": unchanged, "jobs_new_or_changed": len(current) - unchanged,
             "jobs_removed": len(set(earlier) - set(current))}
@@ -61,6 +62,6 @@ def job_changes(previous_dir: str, current: dict[str, str]) -> dict:
 def removed_resumes(previous_dir: str, output_dir: str) -> int:
     """Resumes matched in the earlier run that this run's outputs no longer hold."""
     def ids(folder: str) -> set:
-        return {i for f in sorted(Path(folder, "embeddings").glob("*.parquet"))
+        return {i for f in files_in(storage.join(folder, "embeddings"))
                 for i in pq.read_table(f, columns=["resume_id"]).column("resume_id").to_pylist()}
     return len(ids(previous_dir) - ids(output_dir))

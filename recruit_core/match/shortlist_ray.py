@@ -24,6 +24,7 @@ from recruit_core.match.outputs import SHORTLIST_ROWS
 from recruit_core.match.pipeline_ray import device_for, evidence, job_rows, skill_extractor
 from recruit_core.match.topk import JobShortlists
 from recruit_core.model.forward import TextEncoder
+from recruit_core.model.store import local_model_folder
 from recruit_core.privacy.redact import redact_column
 from recruit_core.score.pipeline_ray import actor_memory
 from recruit_core.text.near_duplicates import signature
@@ -53,7 +54,7 @@ class ShortlistActor:
         self.device = torch.device(device_for(match.num_gpus))
         self.cross = None
         if match.crossencoder_path:
-            cross, tokenizer, _ = RecruitModel.load(match.crossencoder_path)
+            cross, tokenizer, _ = RecruitModel.load(local_model_folder(match.crossencoder_path))
             self.cross = TextEncoder.for_model(cross, tokenizer, model, self.device.type)
         self.extractor = skill_extractor(data)
 

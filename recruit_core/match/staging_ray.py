@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -22,7 +21,9 @@ import pyarrow.parquet as pq
 import ray
 import torch
 
+from recruit_core import storage
 from recruit_core.data.intake import FileCheck
+from recruit_core.io import files_in
 from recruit_core.match.accounting import POSITION_BITS, quarantine_records
 from recruit_core.match.outputs import (
     EMBEDDING_ROWS,
@@ -163,9 +164,10 @@ def shortlist_candidates(output_dir: str, input_root: str, paths: list[str], job
     by this run's resume_key (file index << 32 | row), so ties go to the smaller key as in one pass."""
     shortlists = JobShortlists(len(job_ids), n)
     job_index = {job: i for i, job in enumerate(job_ids)}
+    committed = {str(p) for p in files_in(storage.join(output_dir, "partials"))}  # one listing
     for file_index, path in enumerate(paths):
-        partial = Path(output_dir, "partials", f"{output_key(input_root, path)}.parquet")
-        if not partial.exists():  # no valid resume in that file
+        partial = storage.join(output_dir, "partials", f"{output_key(input_root, path)}.parquet")
+        if partial not in committed:  # no valid resume in that file
             continue
         table = pq.read_table(partial, columns=["job_id", "input_row", "bi_score"])
         jobs = torch.tensor([job_index[j] for j in table.column("job_id").to_pylist()], dtype=torch.int64)

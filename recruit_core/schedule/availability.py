@@ -10,17 +10,20 @@ instant; a time without one is wall-clock time in the row's `timezone`, so "09:0
 14:00 UTC before the switch to daylight saving time and 13:00 UTC after it. A time with neither is
 refused, as is a wall-clock time that does not exist (the hour skipped when clocks go forward).
 The candidate's zone is the `timezone` of their rows ("UTC" without one): their invitation shows
-times in it.
+times in it. The file may be an s3:// or gs:// object (a Parquet folder: a prefix).
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
+import posixpath
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from recruit_core import storage
 from recruit_core.schedule._types import Slot
 
 REQUIRED = ("resume_id", "start", "end")
@@ -34,7 +37,10 @@ class Availability:
 
 
 def read_records(path: str | Path) -> list[dict]:
-    """Rows of a Parquet file or folder, a CSV file or a JSON list of records."""
+    """Rows of a Parquet file or folder, a CSV file or a JSON list of records (on disk, or an
+    s3:// / gs:// object or prefix)."""
+    if storage.is_remote(path):
+        return _read_object_records(str(path))
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"interview.availability_path={path}: no such file; give a Parquet, "
@@ -49,6 +55,16 @@ def read_records(path: str | Path) -> list[dict]:
     from recruit_core.io import parquet_files
     return pads.dataset(parquet_files(path, "interview.availability_path"),
                         format="parquet").to_table().to_pylist()
+
+
+def _read_object_records(path: str) -> list[dict]:
+    from recruit_core.io import parquet_dataset, read_text
+
+    suffix = posixpath.splitext(path)[1].lower()
+    if suffix in (".json", ".csv"):
+        text = read_text(path, "interview.availability_path")
+        return json.loads(text) if suffix == ".json" else list(csv.DictReader(io.StringIO(text, newline="")))
+    return parquet_dataset(path, "interview.availability_path").to_table().to_pylist()
 
 
 def _zone(name: str, where: str) -> ZoneInfo:

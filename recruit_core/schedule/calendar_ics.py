@@ -14,6 +14,7 @@ interviewer's calendar lists their interviews in their own zone (METHOD:PUBLISH)
 UID is made of its candidate and job, so importing a new schedule moves the event instead of
 adding a second one, and the same UID in every file is the same meeting. An attendee without an
 email gets a placeholder under the reserved `.invalid` domain, which no mail server delivers to.
+A folder may be an s3:// or gs:// prefix (recruit_core/storage.py): each file is then one object.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 from icalendar import Calendar, Event, vCalAddress
 
-from recruit_core.io import atomic_path, safe_file_name
+from recruit_core import storage
+from recruit_core.io import files_in, remove_tree, safe_file_name, write_bytes_atomic
 from recruit_core.schedule import Candidate, Interview, Interviewer, Schedule
 
 PRODID = "-//recruit//interview scheduling//EN"
@@ -98,10 +100,22 @@ def _calendar(method: str, events: list[Event], name: str = "") -> bytes:
     return calendar.to_ical()
 
 
-def _write(path: Path, data: bytes) -> Path:
-    with atomic_path(path) as tmp:  # readers see the old file or the new one, never half
-        tmp.write_bytes(data)
+def _write(path: Path | str, data: bytes) -> Path | str:
+    write_bytes_atomic(data, path)  # readers see the old file or the new one, never half
     return path
+
+
+def _folder(out_dir: str | Path) -> Path | str:
+    """A local folder, made if missing; an object-store prefix as it is (nothing to make)."""
+    if storage.is_remote(out_dir):
+        return str(out_dir)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir
+
+
+def _file(out_dir: Path | str, name: str) -> Path | str:
+    return storage.join(out_dir, name) if isinstance(out_dir, str) else out_dir / name
 
 
 def _check_ids(schedule: Schedule, interviewers: list[Interviewer]) -> None:
@@ -126,8 +140,7 @@ def write_ics(schedule: Schedule, interviewers: list[Interviewer], out_dir: str 
     RFC 5545 needs at least one event per calendar, so an interviewer without interviews gets no
     file, and a file of theirs left by an earlier schedule is removed: the folder mirrors this
     schedule. `stamp` is the DTSTAMP of every event (default: now); fix it for identical bytes."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = _folder(out_dir)
     stamp = stamp or datetime.now(timezone.utc)
     _check_ids(schedule, interviewers)
     written = []
@@ -135,9 +148,9 @@ def write_ics(schedule: Schedule, interviewers: list[Interviewer], out_dir: str 
         mine = sorted((iv for iv in schedule.interviews
                        if interviewer.interviewer_id in iv.interviewer_ids),
                       key=lambda iv: (iv.start, iv.candidate_id))
-        path = out_dir / (safe_file_name(interviewer.interviewer_id) + ".ics")
+        path = _file(out_dir, safe_file_name(interviewer.interviewer_id) + ".ics")
         if not mine:
-            path.unlink(missing_ok=True)
+            remove_tree(path)
             continue
         events = [_event(iv, stamp, interviewer.timezone) for iv in mine]
         written.append(_write(path, _calendar("PUBLISH", events, f"Interviews: {interviewer.name}")))
@@ -169,8 +182,7 @@ def write_invitations(schedule: Schedule, interviewers: list[Interviewer],
                       stamp: datetime | None = None) -> list[Path]:
     """`<candidate_id>.ics` per scheduled interview (ids made safe file names); files of
     candidates no longer scheduled are removed, so the folder mirrors this schedule."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = _folder(out_dir)
     stamp = stamp or datetime.now(timezone.utc)
     _check_ids(schedule, interviewers)
     people = {i.interviewer_id: i for i in interviewers}
@@ -182,9 +194,9 @@ def write_invitations(schedule: Schedule, interviewers: list[Interviewer],
                              "`candidates`; pass the list the schedule was solved with")
         data = invitation(interview, [people[i] for i in interview.interviewer_ids],
                           by_id[interview.candidate_id], organizer, stamp)
-        written.append(_write(out_dir / (safe_file_name(interview.candidate_id) + ".ics"), data))
-    for stale in set(out_dir.glob("*.ics")) - set(written):
-        stale.unlink()
+        written.append(_write(_file(out_dir, safe_file_name(interview.candidate_id) + ".ics"), data))
+    for stale in set(files_in(out_dir, ".ics")) - set(written):
+        remove_tree(stale)
     return written
 
 def schedule_to_table(schedule: Schedule) -> pa.Table:

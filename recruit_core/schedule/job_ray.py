@@ -14,21 +14,24 @@ location, video_link, email), candidates' free time from `interview.availability
 panel without a real availability file is refused. Writes `<interview.output_dir>/schedule/` (one
 row per interview), one invitation per interview under `invitations/` (METHOD:REQUEST to the panel
 and the candidate), one calendar per interviewer under `calendars/`, and `unscheduled.json` with
-each reason.
+each reason. Any of these paths may be an s3:// or gs:// URI (recruit_core/storage.py): each output
+file is then one object, stored whole.
 """
 from __future__ import annotations
 
 import json
 import math
+import posixpath
 from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
 import ray
 
+from recruit_core import storage
 from recruit_core.config import RecruitConfig
 from recruit_core.interview.pipeline_ray import load_shortlist, read_table, top_of_shortlist
-from recruit_core.io import write_json_atomic, write_parquet_atomic
+from recruit_core.io import read_text, write_json_atomic, write_parquet_atomic
 from recruit_core.ray_env import connect
 from recruit_core.schedule import (
     Candidate,
@@ -44,10 +47,12 @@ from recruit_core.schedule.calendar_ics import schedule_to_table, write_ics, wri
 
 
 def load_interviewers(path: str | Path) -> list[Interviewer]:
-    """Interviewers from Parquet (a file or folder) or a JSON list of records."""
-    path = Path(path)
-    if path.suffix == ".json":
-        records = json.loads(path.read_text(encoding="utf-8"))
+    """Interviewers from Parquet (a file or folder) or a JSON list of records, on disk or in an
+    object store."""
+    path = str(path) if storage.is_remote(path) else Path(path)
+    suffix = posixpath.splitext(path)[1] if storage.is_remote(path) else path.suffix
+    if suffix == ".json":
+        records = json.loads(read_text(path, "interview.interviewers_path"))
     else:
         records = read_table(path).to_pylist()
     interviewers = []
@@ -118,7 +123,7 @@ def people(cfg: RecruitConfig, shortlisted: list[dict], required: dict
 
 def run(cfg: RecruitConfig) -> dict:
     connect(cfg.cluster)
-    out = Path(cfg.interview.output_dir)
+    out = cfg.interview.output_dir  # a folder, or an object-store prefix (s3://bucket/prefix)
     jobs = read_table(cfg.inputs.jobs).to_pylist()
     shortlisted = shortlisted_candidates(cfg, jobs)
     required = {j["job_id"]: frozenset(j["required_skills"]) for j in jobs
@@ -134,17 +139,17 @@ def run(cfg: RecruitConfig) -> dict:
     table = schedule_to_table(schedule)
     resume_ids = [candidate.split("@", 1)[0] for candidate in table.column("candidate_id").to_pylist()]
     table = table.append_column("resume_id", pa.array(resume_ids, pa.string()))
-    table_path = write_parquet_atomic(table, out / "schedule" / "part-00000.parquet")
-    calendars = write_ics(schedule, interviewers, out / "calendars")
-    invitations = write_invitations(schedule, interviewers, candidates, out / "invitations",
-                                    cfg.interview.organizer_email)
-    write_json_atomic(schedule.unscheduled, out / "unscheduled.json")
-    return {"schedule": str(table_path), "calendars": str(out / "calendars"),
-            "unscheduled": str(out / "unscheduled.json"), "candidates": len(candidates),
+    table_path = write_parquet_atomic(table, storage.join(out, "schedule", "part-00000.parquet"))
+    calendars = write_ics(schedule, interviewers, storage.join(out, "calendars"))
+    invitations = write_invitations(schedule, interviewers, candidates,
+                                    storage.join(out, "invitations"), cfg.interview.organizer_email)
+    write_json_atomic(schedule.unscheduled, storage.join(out, "unscheduled.json"))
+    return {"schedule": str(table_path), "calendars": storage.join(out, "calendars"),
+            "unscheduled": storage.join(out, "unscheduled.json"), "candidates": len(candidates),
             "interviewers": len(interviewers), "scheduled": len(schedule.interviews),
             "not_scheduled": len(schedule.unscheduled), "status": schedule.status,
             "ics_files": len(calendars), "invitations": len(invitations),
-            "invitations_dir": str(out / "invitations"),
+            "invitations_dir": storage.join(out, "invitations"),
             "availability": availability, "solve_seconds": round(schedule.solve_seconds, 2),
             "reasons": dict(sorted(schedule.unscheduled.items()))}
 

@@ -181,7 +181,7 @@ def commit_outputs(output_dir: str | Path, input_root: str, input_file: str) -> 
     staged = staging_folder(output_dir, input_root, input_file)
     counts: dict = {"scored": 0, "quarantined": 0, "reasons": {}}
     for kind, column in (("scores", "scored"), ("quarantine", "quarantined")):
-        parts = _staged_parts(staged, kind)
+        parts = staged_parts(staged, kind)
         if not parts:
             continue
         # reused parts were written from an earlier run's file: same columns, maybe other metadata
@@ -192,19 +192,20 @@ def commit_outputs(output_dir: str | Path, input_root: str, input_file: str) -> 
         if kind == "quarantine":
             reasons = pc.value_counts(table.column("reason")).to_pylist()
             counts["reasons"] = {r["values"]: r["counts"] for r in reasons}
-    _remove(staged)
+    remove_staged(staged)
     return counts
 
 
-def _staged_parts(staged: str, kind: str) -> list[str]:
+def staged_parts(staged: str, kind: str) -> list[str]:
+    """The parts of `kind` staged in the folder (or prefix) `staged`, in name order."""
     if storage.is_remote(staged):
         return [p for p in storage.files_under(staged)
                 if posixpath.basename(p).startswith(f"{kind}-") and p.endswith(".parquet")]
     return sorted(str(p) for p in Path(staged).glob(f"{kind}-*.parquet"))
 
 
-def _remove(path: str | Path) -> None:
-    """Delete a folder (or object prefix) and all below it; nothing there is fine."""
+def remove_staged(path: str | Path) -> None:
+    """Delete a staging folder (or object prefix) and all below it; nothing there is fine."""
     if storage.is_remote(path):
         storage.delete(str(path))
     elif Path(path).is_dir():

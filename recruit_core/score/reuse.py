@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from recruit_core import storage
 from recruit_core.data.validate import TEXT_COLUMN
-from recruit_core.io import write_parquet_atomic
+from recruit_core.io import exists, files_in, read_text, write_parquet_atomic
 from recruit_core.privacy.redact import REDACTED_COLUMN
 from recruit_core.score.manifest import MANIFEST_FILE, output_key, staging_folder
 
@@ -68,12 +68,16 @@ def reuse_from(previous_run: str, provenance: dict, keys, job: str, without: str
     differs from `provenance` in one of `keys`, else (previous_run, why)."""
     if not previous_run:
         return "", f"no {job}.previous_run: {without}"
-    manifest = Path(previous_run) / MANIFEST_FILE
-    if not manifest.exists():
+    manifest = storage.join(previous_run, MANIFEST_FILE)
+    if not exists(manifest):
         raise FileNotFoundError(f"{job}.previous_run={previous_run}: no {MANIFEST_FILE} there; "
                                 f"give the {job}.output_dir of a finished {job} run")
-    with open(manifest, encoding="utf-8") as handle:
-        earlier = json.loads(handle.readline()).get("provenance", {})
+    if storage.is_remote(manifest):  # in an object store it holds the provenance line only
+        first_line = read_text(manifest)
+    else:
+        with open(manifest, encoding="utf-8") as handle:
+            first_line = handle.readline()
+    earlier = json.loads(first_line).get("provenance", {})
     changed = [f"{k} changed ({earlier.get(k)} -> {provenance.get(k)})"
                for k in keys if earlier.get(k) != provenance.get(k)]
     if changed:
@@ -87,7 +91,7 @@ def earlier_rows(previous_dir: str, kind: str, input_root: str, input_file: str)
     path = f"{previous_dir}/{kind}/{output_key(input_root, input_file)}.parquet"
     if path not in _PREVIOUS:
         _PREVIOUS.clear()  # input files stream roughly in order: keep one, bound the memory
-        table = pq.read_table(path) if Path(path).exists() else None
+        table = pq.read_table(path) if exists(path) else None
         index = {}
         if table is not None and HASH_COLUMN in table.column_names:
             keys = zip(table.column("resume_id").to_pylist(), table.column(HASH_COLUMN).to_pylist())
@@ -145,7 +149,7 @@ def _stage_reused(earlier: pa.Table, found: list[tuple[int, int]], batch: pa.Tab
 def removed_resumes(previous_dir: str, output_dir: str) -> int:
     """Resumes scored in the earlier run that this run's scores no longer hold."""
     def ids(folder: str) -> set:
-        files = sorted(Path(folder, "scores").glob("*.parquet"))
+        files = files_in(storage.join(folder, "scores"))
         return {i for f in files for i in pq.read_table(f, columns=["resume_id"])
                 .column("resume_id").to_pylist()}
     return len(ids(previous_dir) - ids(output_dir))

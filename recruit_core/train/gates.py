@@ -35,7 +35,8 @@ def rerank_decision(crossencoder_path: str) -> tuple[bool, str]:
     """(use the reranker, why) for a cross-encoder folder."""
     if not crossencoder_path:
         return False, "no cross-encoder given"
-    path = Path(crossencoder_path) / GATE_FILE
+    from recruit_core.model.store import local_model_folder
+    path = Path(local_model_folder(crossencoder_path)) / GATE_FILE  # in a store: its cached copy
     if not path.is_file():
         return False, f"{crossencoder_path} has no {GATE_FILE}: its dev figures are unknown"
     gate = json.loads(path.read_text())
