@@ -132,6 +132,7 @@ def test_a_rerun_into_the_same_prefix_matches_nothing_again(matched, pool):
     assert again["invariant_ok"] and again["rows_matched"] == 40
 
 
+@pytest.mark.slow  # more whole job runs: make test-all
 def test_an_incremental_run_reuses_an_earlier_run_in_the_store(matched, pool, object_store):
     """match.previous_run=<a prefix>: every unchanged resume takes its earlier embedding, and the
     outputs are the earlier run's."""
@@ -194,6 +195,7 @@ def _after_match(pool_root: str, match_out: str, out: str, *extra: str):
                            f"audit.output_dir={out}/audit", "audit.bootstrap_resamples=50", *extra])
 
 
+@pytest.mark.slow  # more whole job runs: make test-all
 def test_interview_schedule_and_audit_on_s3_write_what_local_writes(matched, pool, object_store,
                                                                    tmp_path):
     from recruit_core.audit import job as audit
