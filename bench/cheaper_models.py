@@ -155,7 +155,7 @@ def quality(encoder: TextEncoder, fingerprint: str, splits, postings, k: int, cf
                                        replace(encoder.model_cfg, max_windows=1))
     key = f"{fingerprint}|max_windows=1"
     timed_threads = torch.get_num_threads()
-    torch.set_num_threads(threads or timed_threads)  # the same vectors at any thread count
+    torch.set_num_threads(threads or timed_threads)  # quality is not timed: its own thread count
     train = embeddings(one_window, splits.train.texts, cache, key)
     dev = embeddings(one_window, splits.dev.texts, cache, key)
     probe = LogisticRegression(C=cfg.eval.probe_c, max_iter=2000, random_state=cfg.eval.seed)
