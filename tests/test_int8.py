@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 import torch
 from conftest import compose_config
+from torch import nn
 
 from recruit_core.config import DataConfig, InputsConfig
 from recruit_core.data.synth import generate_resume
@@ -136,3 +137,18 @@ def test_unknown_precision_is_refused_naming_the_key():
 def test_int8_on_a_gpu_is_refused_rather_than_run_in_float(int8_cfg):
     with pytest.raises(ValueError, match="CPU only"):
         TextEncoder(load_scoring_model("", int8_cfg.model), int8_cfg.model, device="cuda")
+
+
+def test_int8_on_a_cpu_without_a_fast_int8_matmul_warns_once(monkeypatch, caplog):
+    from recruit_core.model import int8
+    encoder = nn.Sequential(nn.Linear(8, 8), nn.Sequential(nn.Linear(8, 8)))
+    monkeypatch.setattr(int8.torch.backends.cpu, "get_cpu_capability", lambda: "AVX2")
+    with caplog.at_level("WARNING", logger="recruit_core.model.int8"):
+        int8.quantize_encoder(encoder)
+    assert sum("no vector int8 matmul" in r.message for r in caplog.records) == 1
+    assert all(isinstance(m, int8.Int8Linear) for m in (encoder[0], encoder[1][0]))
+    monkeypatch.setattr(int8.torch.backends.cpu, "get_cpu_capability", lambda: "AVX512")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="recruit_core.model.int8"):
+        int8.quantize_encoder(nn.Sequential(nn.Linear(8, 8)))
+    assert not caplog.records
