@@ -4,8 +4,9 @@
     .venv/bin/python bench/livecareer_classifier.py --cache-dir /tmp/recruit-cache   # and keeps them
     .venv/bin/python bench/livecareer_classifier.py data.drop_headline=true
 
-Configurations (recruit_core/eval/screening_study.py): TF-IDF word+char n-grams with logistic
-regression or a linear SVM, class_weight none vs balanced; frozen MiniLM window vectors (first
+Configurations (recruit_core/eval/screening_study.py): TF-IDF word+char n-grams, alone or with a
+block for the headline (the first line), with logistic regression or a linear SVM, class_weight
+none vs balanced; frozen MiniLM window vectors (first
 256-token window only vs the mean over all windows of the whole resume, `model.max_windows=32`)
 with the logistic-regression probe the `train.task=probe` job ships; and the best lexical model
 stacked with the all-windows probe. Every hyper-parameter and temperature comes from stratified
@@ -70,8 +71,8 @@ def main(overrides: list[str], cache_dir: str | None, kinds: tuple[str, ...] = N
     names, y_train, y_dev = splits.train.categories, splits.train.labels, splits.dev.labels
     rows, lexical = [], {}
     if with_lexical:
-        train_x, dev_x = study.lexical_features(splits.train.texts, splits.dev.texts)
-        rows, lexical = study.lexical_rows(train_x, dev_x, y_train, y_dev, names, seed=cfg.eval.seed)
+        features = study.feature_sets(splits.train.texts, splits.dev.texts)
+        rows, lexical = study.lexical_rows(features, y_train, y_dev, names, seed=cfg.eval.seed)
     neural = neural_features(cfg, splits, cache_dir, kinds)
     probes = {}
     for name, (train_f, dev_f) in neural["features"].items():

@@ -11,6 +11,7 @@ after calibration. The dev split is an argument of `dev_figures` alone: nothing 
 """
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -31,6 +32,13 @@ WORD = {"ngram_range": (1, 2), "min_df": 2, "max_features": 100_000, "sublinear_
         "strip_accents": "unicode"}
 CHAR = {"analyzer": "char_wb", "ngram_range": (3, 5), "min_df": 2, "max_features": 100_000,
         "sublinear_tf": True, "strip_accents": "unicode"}
+# The headline (a resume's first line, "SENIOR ACCOUNTANT") as a block of its own: in the whole
+# text its few words weigh as little as any other line's. Word uni+bigrams and char 2-5-grams
+# ("ACCT", "HR" are short), min_df=1: a headline is a handful of tokens.
+HEADLINE_WORD = {"ngram_range": (1, 2), "sublinear_tf": True, "strip_accents": "unicode"}
+HEADLINE_CHAR = {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True,
+                 "strip_accents": "unicode"}
+FEATURE_SETS = ("word+char", "word+char+headline")
 # Two points a family: each grid point costs five fits, and on 2 shared cores a word+char logistic
 # regression fit takes many seconds. L2-normalised TF-IDF rows need weak regularisation (C >= 10).
 LOGREG_C = (10.0, 100.0)
@@ -49,12 +57,26 @@ class Selection:
     temperature: float | None  # fitted on cv_scores; None for a classifier without probabilities
 
 
-def lexical_features(train_texts: list[str], dev_texts: list[str]) -> tuple:
-    """(train, dev) TF-IDF word + char rows, vocabulary and IDF from the training texts only."""
-    word, char = TfidfVectorizer(**WORD), TfidfVectorizer(**CHAR)
-    train = sparse.hstack([word.fit_transform(train_texts), char.fit_transform(train_texts)]).tocsr()
-    dev = sparse.hstack([word.transform(dev_texts), char.transform(dev_texts)]).tocsr()
+def headline(text: str) -> str:
+    """A resume's first non-blank line."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def lexical_features(train_texts: list[str], dev_texts: list[str], with_headline: bool = False) -> tuple:
+    """(train, dev) TF-IDF word + char rows (and, `with_headline`, the headline's own word + char
+    block beside them); vocabulary and IDF from the training texts only."""
+    blocks = [(TfidfVectorizer(**WORD), lambda t: t), (TfidfVectorizer(**CHAR), lambda t: t)]
+    if with_headline:
+        blocks += [(TfidfVectorizer(**HEADLINE_WORD), headline), (TfidfVectorizer(**HEADLINE_CHAR), headline)]
+    train = sparse.hstack([v.fit_transform([part(t) for t in train_texts]) for v, part in blocks]).tocsr()
+    dev = sparse.hstack([v.transform([part(t) for t in dev_texts]) for v, part in blocks]).tocsr()
     return train, dev
+
+
+def feature_sets(train_texts: list[str], dev_texts: list[str]) -> dict:
+    """{FEATURE_SETS name: (train, dev)}: the whole text alone, and with its headline block."""
+    return {name: lexical_features(train_texts, dev_texts, with_headline=name.endswith("headline"))
+            for name in FEATURE_SETS}
 
 
 def full_scores(model, rows, n_categories: int) -> np.ndarray:
@@ -113,9 +135,9 @@ def _headline(report: dict) -> dict:
     return {k: round(report[k], 4) for k in ("macro_f1", "accuracy", "ece")}
 
 
-def lexical_rows(train_x, dev_x, train_labels, dev_labels, names, n_folds=5, seed=0) -> tuple[list, dict]:
-    """Rows for TF-IDF + logistic regression / linear SVM, class_weight None vs balanced; and the
-    held-out and dev scores of the logistic regressions, for stacking."""
+def lexical_rows(features: dict, train_labels, dev_labels, names, n_folds=5, seed=0) -> tuple[list, dict]:
+    """Rows for TF-IDF (each of `features`: {name: (train, dev)}) + logistic regression / linear
+    SVM, class_weight None vs balanced; and the held-out and dev scores of each, for stacking."""
     labels, k = np.asarray(train_labels), len(names)
     families = {
         "logreg": (lambda p: LogisticRegression(C=p[0], class_weight=p[1], max_iter=MAX_ITER,
@@ -123,17 +145,17 @@ def lexical_rows(train_x, dev_x, train_labels, dev_labels, names, n_folds=5, see
         "linear_svc": (lambda p: LinearSVC(C=p[0], class_weight=p[1], max_iter=5000,
                                            random_state=seed), SVC_C, False)}
     rows, scores = [], {}
-    for family, (build, grid_c, probabilistic) in families.items():
-        for weight in (None, "balanced"):
-            started = time.perf_counter()
-            grid = [(c, weight) for c in grid_c]
-            for_point = linear_fit_score(build, train_x, labels, k)
-            chosen = select(for_point, grid, labels, n_folds, seed, probabilistic)
-            dev = full_scores(build(chosen.params).fit(train_x, labels), dev_x, k)
-            name = f"tfidf word+char + {family} (class_weight={weight or 'none'})"
-            rows.append(_row(name, chosen, dev_figures(dev, dev_labels, names, chosen.temperature),
-                             {"C": chosen.params[0]}, started))
-            scores[name] = (chosen, dev)
+    for (feature_name, (train_x, dev_x)), (family, (build, grid_c, probabilistic)), weight in (
+            itertools.product(features.items(), families.items(), (None, "balanced"))):
+        started = time.perf_counter()
+        grid = [(c, weight) for c in grid_c]
+        for_point = linear_fit_score(build, train_x, labels, k)
+        chosen = select(for_point, grid, labels, n_folds, seed, probabilistic)
+        dev = full_scores(build(chosen.params).fit(train_x, labels), dev_x, k)
+        name = f"tfidf {feature_name} + {family} (class_weight={weight or 'none'})"
+        rows.append(_row(name, chosen, dev_figures(dev, dev_labels, names, chosen.temperature),
+                         {"C": chosen.params[0]}, started))
+        scores[name] = (chosen, dev)
     return rows, scores
 
 
