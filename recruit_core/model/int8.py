@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 QMAX = 127
 # Scale floor: an all-zero token (or weight column) would otherwise divide by zero.
 MIN_SCALE = 1e-12
+# Rows per int8 product: the int32 sums of a block are turned into floats, scaled and biased while
+# they are still in cache. Over the whole [tokens, out] product at once those four passes went to
+# memory and cost 60% of the int8 product's own time (one thread, [6400, 384] x [384, 1536]: 68 ms
+# whole, 39 ms in blocks of 256 rows, fp32 100 ms). Integer sums are exact, so blocks change no bit.
+ROWS_PER_BLOCK = 256
 
 
 def quantize_rows(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -58,9 +63,13 @@ class Int8Linear(nn.Module):
         shape = x.shape
         rows = x.reshape(-1, shape[-1]).float()
         q, scale = quantize_rows(rows)
-        out = torch._int_mm(q, self.weight_int8).to(torch.float32).mul_(scale).mul_(self.weight_scale)
-        if self.bias is not None:
-            out.add_(self.bias)
+        out = torch.empty(len(rows), self.out_features, dtype=torch.float32, device=rows.device)
+        for start in range(0, len(rows), ROWS_PER_BLOCK):
+            block = out[start:start + ROWS_PER_BLOCK]
+            block.copy_(torch._int_mm(q[start:start + ROWS_PER_BLOCK], self.weight_int8))
+            block.mul_(scale[start:start + ROWS_PER_BLOCK]).mul_(self.weight_scale)
+            if self.bias is not None:
+                block.add_(self.bias)
         return out.to(x.dtype).reshape(*shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
