@@ -2,6 +2,7 @@
 
     python bench/cheaper_models.py                                   # fp32 and int8 MiniLM
     python bench/cheaper_models.py --variant student=DIR --variant student-int8=DIR@int8  # model folders
+    python bench/cheaper_models.py --variant ort=default@onnx --variant ort-int8=default@onnx-int8  # ONNX Runtime
     python bench/cheaper_models.py --quick --cache /tmp/recruit-cache   # iterating: 64 windows, cached embeddings
     python bench/cheaper_models.py --windows 32 --every 4   # a loaded machine: quality on every 4th text
 
@@ -14,10 +15,22 @@ rate (analytic encoder FLOPs / s) over the rate of a plain fp32 `torch.matmul` o
 Linear shapes; the size on disk of what a run ships (the model folder: int8 is quantized at
 load, so it ships the fp32 folder); the livecareer dev macro-F1 of the frozen-embedding
 logistic-regression probe fitted on that variant's own train embeddings; P@10 on the held-out real postings
-(`recruit_core.eval.postings`); and the encoder's size as safetensors.
+(`recruit_core.eval.postings`); the encoder's size as safetensors; and `batch_independent`: whether
+windows of the timed batch, each run alone, give the bits they have in the batch (the project's rule
+for anything that scores, see recruit_core/model/forward.py).
 Quality uses `model.max_windows=1` (one window per text) to stay affordable: every variant reads the
 same text; `--every K` keeps every K-th train resume, dev resume and posting (all variants alike).
-Target: int8 >= 2x fp32 windows/s at <= 1 point loss of macro-F1 and of P@10.
+Target: int8 >= 2x fp32 windows/s at <= 1 point loss of macro-F1 and of P@10, batch-independent.
+
+A variant's folder is a RecruitModel folder or `default`, the encoder of `model=`; its suffix is a
+precision: `@int8` (recruit_core/model/int8.py), `@onnx` (the encoder exported and run by ONNX
+Runtime in fp32) or `@onnx-int8` (the export quantized by ONNX Runtime's `quantize_dynamic`, int8
+weights per channel, the word-embedding table included). ONNX variants are built at load, with the
+timed thread count (bench/_onnx.py), and report the .onnx file as their encoder size. They are
+comparisons, not candidates: ONNX Runtime's dynamic quantization takes one activation scale per
+input tensor, so under `@onnx-int8` a window's bits, and a resume's score, change with the other
+windows of its encoder call (batch_independent false; tests/test_onnx_variant.py), which torch's
+`quantize_dynamic` was rejected for as well.
 Needs ../shared/data.
 """
 from __future__ import annotations
@@ -51,11 +64,18 @@ from recruit_core.model.recruit import row_stable_matmul, window_widths  # noqa:
 
 # The target of issue 19: what makes a cheaper variant worth shipping.
 TARGET_SPEEDUP, TARGET_MAX_LOSS = 2.0, 0.01
+# A variant's precision suffix: torch's (model.precision) and ONNX Runtime's (bench/_onnx.py).
+PRECISIONS = ("fp32", "int8", "onnx", "onnx-int8")
+ONNX_PRECISIONS = ("onnx", "onnx-int8")
+DEFAULT_FOLDER = "default"  # `--variant name=default@...`: the encoder of `model=`
+# Windows run alone and compared with their rows of the timed batch (`batch_independent`).
+BATCH_CHECK_WINDOWS = 4
 
 
 def load_variants(cfg, extra: list[str], skip_int8: bool = False) -> dict[str, tuple[TextEncoder, str, Path]]:
     """(encoder, fingerprint, folder on disk) of fp32 and int8 of `model=`, then of each
-    `name=folder` or `name=folder@int8` (a RecruitModel folder, at `model.precision` or int8)."""
+    `name=folder[@precision]` (a RecruitModel folder or `default`, at `model.precision` or the
+    suffix's, see the module docstring)."""
     variants = {}
     for precision in ("fp32",) if skip_int8 else ("fp32", "int8"):
         model_cfg = replace(cfg.model, precision=precision)
@@ -64,13 +84,28 @@ def load_variants(cfg, extra: list[str], skip_int8: bool = False) -> dict[str, t
     for item in extra:
         name, _, path = item.partition("=")
         path, _, precision = path.partition("@")
-        if not name or not path or name in variants or precision not in ("", "fp32", "int8"):
-            raise SystemExit(f"--variant {item!r}: write it as name=/path/to/model/folder[@int8], "
-                             f"with a name other than {sorted(variants)}")
-        model_cfg = replace(cfg.model, precision=precision) if precision else cfg.model
-        scoring = load_scoring_model(path, model_cfg)
-        variants[name] = (TextEncoder(scoring, model_cfg), scoring.fingerprint, Path(path))
+        if not name or not path or name in variants or precision not in ("", *PRECISIONS):
+            raise SystemExit(f"--variant {item!r}: write it as name=/path/to/model/folder[@suffix], "
+                             f"suffix one of {', '.join(PRECISIONS)}, folder `{DEFAULT_FOLDER}` for "
+                             f"model=, with a name other than {sorted(variants)}")
+        variants[name] = folder_variant(cfg, path, precision)
     return variants
+
+
+def folder_variant(cfg, path: str, precision: str) -> tuple[TextEncoder, str, Path]:
+    """One `--variant`: the folder's model (`default`: `model=`'s), its encoder quantized or
+    replaced by an ONNX Runtime session as `precision` says."""
+    onnx = precision in ONNX_PRECISIONS
+    torch_precision = "fp32" if onnx else precision  # ONNX exports the float encoder
+    model_cfg = replace(cfg.model, precision=torch_precision) if torch_precision else cfg.model
+    default = path == DEFAULT_FOLDER
+    scoring = load_scoring_model("" if default else path, model_cfg)
+    fingerprint = scoring.fingerprint
+    if onnx:
+        from _onnx import onnx_encoder  # onnxruntime (the dev extra): needed for these rows only
+        scoring.model.encoder = onnx_encoder(scoring.model.encoder, precision)
+        fingerprint += f"+{precision}"
+    return TextEncoder(scoring, model_cfg), fingerprint, model_dir(cfg.model) if default else Path(path)
 
 
 def shipped_bytes(folder: Path) -> int:
@@ -95,19 +130,32 @@ def production_batch(encoder: TextEncoder, texts: list[str], n_windows: int):
 
 def time_variants(variants: dict, ids, mask, windows_per_forward: int, repeats: int) -> dict:
     """Median wall and CPU seconds per variant of one production forward batch, the variants
-    alternating so that a change of load hits all of them alike."""
+    alternating so that a change of load hits all of them alike; and each one's pooled rows."""
     for encoder in variants.values():  # first-call costs (thread pool, weight packing) left out
         pooled_rows(encoder.model, ids[:2], mask[:2], windows_per_forward)
     wall: dict[str, list] = {n: [] for n in variants}
     cpu: dict[str, list] = {n: [] for n in variants}
+    pooled = {}
     for _ in range(repeats):
         for name, encoder in variants.items():
             started, cpu_started = time.perf_counter(), time.process_time()
-            pooled_rows(encoder.model, ids, mask, windows_per_forward)
+            pooled[name] = pooled_rows(encoder.model, ids, mask, windows_per_forward)
             wall[name].append(time.perf_counter() - started)
             cpu[name].append(time.process_time() - cpu_started)
     return {n: {"wall_s": statistics.median(wall[n]), "cpu_s": statistics.median(cpu[n]),
-                "wall_s_all": [round(s, 2) for s in wall[n]]} for n in variants}
+                "wall_s_all": [round(s, 2) for s in wall[n]], "pooled": pooled[n]} for n in variants}
+
+
+def batch_independent(encoder: TextEncoder, ids, mask, batch_pooled: torch.Tensor,
+                      windows_per_forward: int) -> bool:
+    """Whether windows of the batch, each run alone, give the bits they got in the batch. The
+    windows checked are the first of the batch's most common width: `pooled_exact` puts only
+    windows of one width in a call, so a window of a width of its own would have no batch-mates."""
+    widths = window_widths(mask)
+    values, counts = torch.unique(widths, return_counts=True)
+    shared = torch.nonzero(widths == values[counts.argmax()]).flatten()[:BATCH_CHECK_WINDOWS]
+    return all(torch.equal(pooled_rows(encoder.model, ids[i:i + 1], mask[i:i + 1], windows_per_forward)[0],
+                           batch_pooled[i]) for i in shared.tolist())
 
 
 def matmul_flops_per_s(config, tokens_per_call: int, repeats: int) -> float:
@@ -125,8 +173,11 @@ def batch_flops(config, mask) -> int:
 
 
 def encoder_bytes(encoder: TextEncoder) -> int:
-    """Size of the encoder's tensors written as safetensors (int8 weights stay int8)."""
+    """Size of the encoder's tensors written as safetensors (int8 weights stay int8); of its model
+    file for an ONNX Runtime encoder."""
     from safetensors.torch import save_file
+    if hasattr(encoder.model.encoder, "onnx_bytes"):
+        return encoder.model.encoder.onnx_bytes
     state = {k: v.contiguous() for k, v in encoder.model.encoder.state_dict().items()}
     with tempfile.TemporaryDirectory() as folder:
         save_file(state, f"{folder}/encoder.safetensors")
@@ -209,7 +260,10 @@ def frontier(args) -> dict:
                "flop_rate_vs_fp32_matmul": round(batch_flops(config, mask) / t["wall_s"]
                                                  / matmul_rates[shape], 3),
                "encoder_mb": round(encoder_bytes(encoder) / 2**20, 1),
-               "disk_mb": round(shipped_bytes(folder) / 2**20, 1), "wall_s_all": t["wall_s_all"]}
+               "disk_mb": round(shipped_bytes(folder) / 2**20, 1),
+               "batch_independent": batch_independent(encoder, ids, mask, t["pooled"],
+                                                      cfg.model.windows_per_forward),
+               "wall_s_all": t["wall_s_all"]}
         if not args.skip_quality:
             row.update(quality(encoder, fingerprint, splits, postings, cfg.eval.k, cfg, args.cache,
                                args.quality_threads))
@@ -224,7 +278,8 @@ def frontier(args) -> dict:
 def summarise(rows: list[dict], args, cfg, load_start: float, fp32_matmul_rate: float,
               quality_texts: dict) -> dict:
     """The run's figures; per variant besides fp32, its losses against fp32 and whether it meets
-    the target (the headline ratio: int8's speedup, or the first other variant's)."""
+    the target, batch independence included (the headline ratio: int8's speedup, or the first
+    other variant's)."""
     by_name = {r["variant"]: r for r in rows}
     fp32 = by_name["fp32"]
     headline = "int8" if "int8" in by_name else next((n for n in by_name if n != "fp32"), "fp32")
@@ -249,7 +304,8 @@ def summarise(rows: list[dict], args, cfg, load_start: float, fp32_matmul_rate: 
         result.update({f"{name}_macro_f1_loss": round(f1_loss, 4), f"{name}_p_at_k_loss": round(p_loss, 4),
                        f"{name}_meets_target": bool(row["speedup"] >= TARGET_SPEEDUP
                                                     and f1_loss <= TARGET_MAX_LOSS
-                                                    and p_loss <= TARGET_MAX_LOSS)})
+                                                    and p_loss <= TARGET_MAX_LOSS
+                                                    and row["batch_independent"])})
     return result
 
 
@@ -263,8 +319,9 @@ def markdown_table(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", action="append", default=[], metavar="NAME=FOLDER",
-                        help="another model folder to put in the table (repeatable)")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=FOLDER[@SUFFIX]",
+                        help="another model folder (or `default`: model=) to put in the table, "
+                             "SUFFIX int8, onnx or onnx-int8 (repeatable)")
     parser.add_argument("--windows", type=int, default=128, help="windows in the timed batch")
     parser.add_argument("--repeats", type=int, default=3, help="timed batches per variant")
     parser.add_argument("--cache", type=Path, default=None,
