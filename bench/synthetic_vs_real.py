@@ -5,7 +5,11 @@
 
 Synthetic side: the generator's jobs (title and description, as the jobs read them) are the queries,
 the first --resumes resumes of the pool with data.seed are ranked, and a resume is relevant when
-the generator's truth says it fits the job (`recruit_core.data.synth.is_fit`). Real side: the
+the generator's truth says it fits the job (`recruit_core.data.synth.is_fit`: its occupation,
+required skills and seniority). The same rankings are also judged at the granularity of the real
+labels, which name whole categories: relevant when the resume's occupation is the job's
+(`occupation`), or in the job's family (`family`, 14 families, about as broad as livecareer's 24
+categories). Real side: the
 evaluation half of the real postings ranking the livecareer dev resumes (recruit_core/eval/postings.py,
 what `python ray_jobs/evaluate.py data=postings` runs). Both sides use the scoring functions of
 recruit_core/eval/postings.py (random, TF-IDF cosine, BM25, the pretrained encoder's cosine) at one
@@ -47,20 +51,29 @@ DEFAULT_RESUMES = 400
 METHODS = ("random", "tfidf cosine", "bm25", "pretrained encoder (cosine)")
 
 
-def synthetic_pool(cfg: RecruitConfig, n_resumes: int) -> tuple[list[str], list[str], list[set[int]]]:
-    """(job texts, resume texts, relevant resume indices per job) of the generated pool."""
+RELEVANCE = ("fit", "occupation", "family")
+
+
+def synthetic_pool(cfg: RecruitConfig, n_resumes: int) -> tuple[list[str], list[str], dict]:
+    """(job texts, resume texts, {RELEVANCE name: relevant resume indices per job}) of the pool."""
     taxonomy, data = load_taxonomy(cfg.data), cfg.data
     resumes, truth = resume_tables(taxonomy, data.seed, 0, n_resumes, data.no_skills_section_rate,
                                    data.near_duplicate_rate, difficulty=data.difficulty)
     jobs = job_table(taxonomy, data.seed, data.n_jobs, difficulty=data.difficulty)
-    truths = truth.to_pylist()
-    relevant = [{i for i, t in enumerate(truths) if is_fit(taxonomy, t, job)} for job in jobs.to_pylist()]
+    truths, job_rows = truth.to_pylist(), jobs.to_pylist()
+    family = {job["job_id"]: taxonomy.occupation(job["occupation"]).family for job in job_rows}
+    judged = {"fit": lambda t, job: is_fit(taxonomy, t, job),
+              "occupation": lambda t, job: t["occupation"] == job["occupation"],
+              "family": lambda t, job: t["family"] == family[job["job_id"]]}
+    relevant = {name: [{i for i, t in enumerate(truths) if judge(t, job)} for job in job_rows]
+                for name, judge in judged.items()}
     return requisition_texts(jobs), resumes.column("text").to_pylist(), relevant
 
 
 def method_rows(cfg: RecruitConfig, queries: list[str], resumes: list[str],
-                relevant: list[set[int]]) -> list[dict]:
-    """P@k and nDCG@k of each method in METHODS, ranking `resumes` for every query."""
+                relevant: dict) -> dict[str, list[dict]]:
+    """{relevance: P@k and nDCG@k of each method in METHODS}, ranking `resumes` for every query
+    once and judging the ranking by each of `relevant`'s definitions."""
     from recruit_core.eval.evaluate import window_settings
     from recruit_core.model.encoder import load_encoder
     from recruit_core.model.forward import TextEncoder
@@ -72,11 +85,13 @@ def method_rows(cfg: RecruitConfig, queries: list[str], resumes: list[str],
                "tfidf cosine": lambda: tfidf_scores(queries, resumes),
                "bm25": lambda: bm25_scores(queries, resumes),
                "pretrained encoder (cosine)": lambda: cosine_scores(encoder, queries, resumes)}
-    rows = []
+    rows = {name: [] for name in relevant}
     for method in METHODS:
         clock = time.perf_counter()
-        rows.append({"method": method, **figures(scorers[method](), relevant, cfg.eval.k),
-                     "seconds": round(time.perf_counter() - clock, 1)})
+        scores = scorers[method]()
+        seconds = round(time.perf_counter() - clock, 1)
+        for name, sets in relevant.items():
+            rows[name].append({"method": method, **figures(scores, sets, cfg.eval.k), "seconds": seconds})
     return rows
 
 
@@ -127,17 +142,21 @@ def main(argv: list[str]) -> dict:
     real = real_rows(real_overrides, args.real_cache)
     k = cfg.eval.k
     metric = f"p@{k}"
-    orders = {"synthetic": method_order(synthetic, metric),
+    orders = {**{f"synthetic ({name})": method_order(rows, metric) for name, rows in synthetic.items()},
               "real": method_order(real, metric) if real else None}
-    print(table(synthetic, real, k))
+    for name, rows in synthetic.items():
+        print(f"relevant on the synthetic side: {name}\n" + table(rows, real, k))
     for side, order in orders.items():
         print(f"{side} order by P@{k}: " + (" > ".join(order) if order else "n/a (no ../shared/data)"))
+    same = {name: orders["real"] is not None and orders[f"synthetic ({name})"] == orders["real"]
+            for name in synthetic}
     return {"name": "synthetic_vs_real", "difficulty": cfg.data.difficulty,
             "synthetic": {"jobs": len(queries), "resumes": len(resumes),
-                          "relevant_per_job_mean": round(float(np.mean([len(r) for r in relevant])), 1),
-                          "rows": synthetic},
+                          "relevant_per_job_mean": {name: round(float(np.mean([len(r) for r in sets])), 1)
+                                                    for name, sets in relevant.items()},
+                          "rows": synthetic["fit"], "by_relevance": synthetic},
             "real": {"rows": real}, "order_by_p@10": orders,
-            "same_order": orders["real"] is not None and orders["synthetic"] == orders["real"],
+            "same_order": same["fit"], "same_order_by_relevance": same,
             "overrides": " ".join(args.overrides), "seconds": round(time.perf_counter() - started, 1)}
 
 

@@ -19,7 +19,16 @@ def test_the_synthetic_side_ranks_the_configured_pool_against_the_generators_fit
     jobs = job_table(load_builtin(), 3, 5, "easy").to_pylist()
     assert resumes == pool.column("text").to_pylist() and len(queries) == 5
     assert queries[0].startswith(jobs[0]["title"] + "\n")
-    assert relevant[2] == {i for i, t in enumerate(truth.to_pylist()) if is_fit(load_builtin(), t, jobs[2])}
+    truths = truth.to_pylist()
+    assert set(relevant) == set(synthetic_vs_real.RELEVANCE)
+    assert relevant["fit"][2] == {i for i, t in enumerate(truths) if is_fit(load_builtin(), t, jobs[2])}
+    assert relevant["occupation"][2] == {i for i, t in enumerate(truths) if t["occupation"] == jobs[2]["occupation"]}
+    family = load_builtin().occupation(jobs[2]["occupation"]).family
+    assert relevant["family"][2] == {i for i, t in enumerate(truths) if t["family"] == family}
+    # a fit is in the job's occupation or family; the family holds the occupation
+    for job in range(5):
+        assert relevant["occupation"][job] <= relevant["family"][job]
+        assert relevant["fit"][job] <= relevant["family"][job]
     assert synthetic_vs_real.synthetic_pool(compose_config(["data.n_jobs=5", "data.seed=3"]), 50)[1] != resumes
 
 
