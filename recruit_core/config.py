@@ -147,6 +147,7 @@ class TrainConfig:
     # decided_at, decided_by; recruit_core/train/decisions.py) instead of the data's own labels
     decisions: str = ""
     init_from: str = ""  # the bi-encoder in use: the new head starts from it and must beat it on dev
+    extra_pool: str = ""  # data=postings: a synthetic pool folder whose pairs join the head's fit side
     # Checkpoints left on disk: the latest (a resumed run continues from it) and the best
     # keep_checkpoints - 1 by dev score. 2: the best and the last, nothing a finished run reads
     # more. Only the latest keeps the optimizer state (AdamW's two moments: 2x the weights).
@@ -524,6 +525,11 @@ class RecruitConfig:
         for section in fields(self):
             if is_dataclass(getattr(self, section.name)):
                 check_ranges(getattr(self, section.name), section.name)
+        if self.train.extra_pool and (self.data.source, self.train.task) != ("postings", "biencoder"):
+            raise ValueError(f"train.extra_pool={self.train.extra_pool}: a synthetic pool is extra training "
+                             "data for the bi-encoder on the real postings only; use data=postings "
+                             f"train=biencoder (not data.source={self.data.source}, "
+                             f"train.task={self.train.task}), or drop train.extra_pool")
 
 
 def reject_unknown_keys(values: dict, schema: type = RecruitConfig, prefix: str = "") -> None:

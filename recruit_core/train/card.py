@@ -39,6 +39,8 @@ def _front_matter(cfg: RecruitConfig) -> dict:
               "pipeline_tag": pipeline,
               "tags": ["recruiting", "resume-screening", "human-in-the-loop", cfg.train.task],
               "datasets": [f"recruit-{cfg.data.source}"], "metrics": metrics}
+    if cfg.train.extra_pool:
+        matter["datasets"].append("recruit-synthetic")
     if cfg.model.source in BASE_MODELS:
         matter["base_model"] = BASE_MODELS[cfg.model.source]
     if cfg.train.adapter == "lora":  # the Hub's convention for an adapter folder
@@ -77,9 +79,15 @@ def evaluation_rows(task: str, dev: dict) -> list[dict]:
 def _training_data(cfg: RecruitConfig, figures: dict) -> str:
     rows = f"{figures['train_rows']} training and {figures['dev_rows']} dev examples"
     if cfg.data.source == "postings":
+        extra = figures.get("extra_pool")
+        added = "" if not extra else (
+            f" Added to the fitting side only: the synthetic pool `{extra['folder']}` ({extra['jobs']} "
+            f"requisitions x {extra['resumes']} resumes, {extra['fit_pairs']} fit pairs by the generator's "
+            "truth, no pair across real and synthetic relevant); the dev figures are real pairs only.")
         return (f"Real job postings (`{cfg.data.postings_path}`, training half only) against real "
                 f"livecareer train resumes, a pair relevant when the resume's category is one the "
-                f"posting lists: {rows}. Only an embedding head was learned; the encoder is frozen.")
+                f"posting lists: {rows}. Only an embedding head was learned; the encoder is frozen."
+                + added)
     if cfg.data.source == "livecareer":
         return (f"Real resumes with job categories (`{cfg.data.livecareer_path}`, read by path, not "
                 f"copied), split by the livecareer loader: {rows}.")

@@ -43,6 +43,12 @@ class LabelledPairs:
     resume_dev: np.ndarray  # [resumes] bool
     rejected: np.ndarray | None = None  # [jobs, resumes] bool: negatives a recruiter turned down
 
+    def subset(self, jobs: np.ndarray, resumes: np.ndarray) -> "LabelledPairs":
+        """The pairs of these jobs and resumes (boolean masks or indices), their split kept."""
+        return LabelledPairs(self.jobs[jobs], self.resumes[resumes], self.relevant[np.ix_(jobs, resumes)],
+                             self.job_dev[jobs], self.resume_dev[resumes],
+                             None if self.rejected is None else self.rejected[np.ix_(jobs, resumes)])
+
     def part(self, dev: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         jobs, resumes = self.job_dev == dev, self.resume_dev == dev
         return self.jobs[jobs], self.resumes[resumes], self.relevant[np.ix_(jobs, resumes)]

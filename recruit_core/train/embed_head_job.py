@@ -7,7 +7,9 @@ embedding head, its fit probability and its gate out.
 Labelled pairs: with data=postings, the training half of the real postings (recruit_core/data/postings.py)
 against the livecareer TRAIN resumes, relevant when the resume's category is one the posting lists —
 the evaluation half and the dev resumes are never read; with the synthetic pool, its jobs against its
-resumes, relevant when the generator's truth says fit. Texts are encoded once by the jobs' forward pass
+resumes, relevant when the generator's truth says fit. `train.extra_pool=<pool folder>` adds a synthetic
+pool's pairs to the real postings' on the embedding head's fit side only (`with_extra_pool`): the dev
+split, and so every choice made on it, stays the real pairs'. Texts are encoded once by the jobs' forward pass
 and kept in `<output_root>/cache/pooled/` (keyed by the encoder's fingerprint, the window
 settings and the texts; recruit_core/model/pooled_cache.py), so a retrain re-encodes nothing.
 
@@ -18,14 +20,16 @@ output shows (recruit_core/eval/calibration.py).
 """
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from recruit_core.config import RecruitConfig, config_hash
+from recruit_core import storage
+from recruit_core.config import DataConfig, PrivacyConfig, RecruitConfig, config_hash
 from recruit_core.eval.calibration import CALIBRATION_FILE, fit_platt
 from recruit_core.io import write_json_atomic
 from recruit_core.model.encoder import load_encoder
@@ -57,27 +61,38 @@ def labelled_texts(cfg: RecruitConfig) -> dict:
                      relevant=decided.labels > 0, rejected=decided.labels < 0,
                      source=f"{decided.rows} decisions ({cfg.train.decisions}) on {texts['source']}")
     texts["job_dev"] = np.array([in_dev(j, "job") for j in texts["job_ids"]], dtype=bool)
+    if cfg.train.extra_pool:
+        texts = with_extra_pool(texts, pool_texts(extra_pool_data(cfg), cfg.privacy), cfg.train.extra_pool)
     return texts
 
 
 def data_texts(cfg: RecruitConfig) -> dict:
-    from recruit_core.privacy.redact import redact_column
     if cfg.data.source == "postings":
-        from recruit_core.data.livecareer import load_livecareer
-        from recruit_core.data.postings import load_postings
-        postings = load_postings(cfg.data.postings_path, "train")
-        resumes = load_livecareer(cfg.data).train
-        names = [resumes.categories[label] for label in resumes.labels]
-        return {"job_ids": postings.job_ids, "job_texts": postings.texts,
-                "resume_ids": resumes.resume_ids, "categories": list(resumes.categories),
-                "resume_category": np.asarray(resumes.labels),
-                "resume_texts": redact_column(resumes.texts, cfg.privacy),
-                "relevant": np.array([[n in rel for n in names] for rel in postings.relevant], dtype=bool),
-                "resume_dev": np.array([in_dev(r, "resume") for r in resumes.resume_ids], dtype=bool),
-                "source": f"{cfg.data.postings_path} (training half) x livecareer train resumes"}
+        return postings_texts(cfg)
+    return pool_texts(cfg.data, cfg.privacy)
+
+
+def postings_texts(cfg: RecruitConfig) -> dict:
+    from recruit_core.data.livecareer import load_livecareer
+    from recruit_core.data.postings import load_postings
+    from recruit_core.privacy.redact import redact_column
+    postings = load_postings(cfg.data.postings_path, "train")
+    resumes = load_livecareer(cfg.data).train
+    names = [resumes.categories[label] for label in resumes.labels]
+    return {"job_ids": postings.job_ids, "job_texts": postings.texts,
+            "resume_ids": resumes.resume_ids, "categories": list(resumes.categories),
+            "resume_category": np.asarray(resumes.labels),
+            "resume_texts": redact_column(resumes.texts, cfg.privacy),
+            "relevant": np.array([[n in rel for n in names] for rel in postings.relevant], dtype=bool),
+            "resume_dev": np.array([in_dev(r, "resume") for r in resumes.resume_ids], dtype=bool),
+            "source": f"{cfg.data.postings_path} (training half) x livecareer train resumes"}
+
+
+def pool_texts(data: DataConfig, privacy: PrivacyConfig) -> dict:
     from recruit_core.data.taxonomy import load_taxonomy
+    from recruit_core.privacy.redact import redact_column
     from recruit_core.train.examples import read_pool
-    pool = read_pool(cfg.data, load_taxonomy(cfg.data))
+    pool = read_pool(data, load_taxonomy(data))
     owners = [d if isinstance(d, str) and d else r  # a near-duplicate goes where its original goes
               for r, d in zip(pool.resumes["resume_id"], pool.resumes["duplicate_of"])]
     occupations = sorted(set(pool.resumes["occupation"]))
@@ -85,18 +100,78 @@ def data_texts(cfg: RecruitConfig) -> dict:
     return {"job_ids": pool.jobs["job_id"].astype(str).tolist(), "job_texts": pool.jobs["text"].tolist(),
             "resume_ids": pool.resumes["resume_id"].astype(str).tolist(), "categories": occupations,
             "resume_category": np.array([index[o] for o in pool.resumes["occupation"]]),
-            "resume_texts": redact_column(pool.resumes["text"].tolist(), cfg.privacy),
+            "resume_texts": redact_column(pool.resumes["text"].tolist(), privacy),
             "relevant": pool.fit.T.copy(),
             "resume_dev": np.array([in_dev(o, "resume") for o in owners], dtype=bool),
-            "source": f"synthetic pool {cfg.data.dir}"}
+            "source": f"synthetic pool {data.dir}"}
+
+
+def extra_pool_data(cfg: RecruitConfig) -> DataConfig:
+    """train.extra_pool read as a data=synthetic run reads its pool, with the taxonomy it was
+    generated with (its manifest says; data.taxonomy when it has none)."""
+    folder, taxonomy = cfg.train.extra_pool, cfg.data.taxonomy
+    if not storage.is_remote(folder) and not Path(folder).is_dir():
+        raise FileNotFoundError(f"train.extra_pool={folder}: no such folder; give a pool written by "
+                                "`python ray_jobs/generate.py` (resumes/, truth/ and jobs/ below it)")
+    manifest = Path(folder) / "manifest.json"
+    if not storage.is_remote(folder) and manifest.is_file():
+        taxonomy = "onet" if json.loads(manifest.read_text())["taxonomy"].startswith("onet") else "builtin"
+    return replace(cfg.data, source="synthetic", dir=folder, taxonomy=taxonomy)
+
+
+def with_extra_pool(texts: dict, extra: dict, folder: str) -> dict:
+    """The real labelled pairs with a synthetic pool's after them, on the fit side only.
+
+    Relevance is block-diagonal: synthetic jobs against synthetic resumes by the generator's truth,
+    no pair across real and synthetic relevant. No synthetic job or resume is in the dev split, so
+    the dev figures that choose the head's step and the kept model are those of the real pairs
+    alone. `resume_category` keeps only the real resumes: the towers learn livecareer categories,
+    which synthetic occupations are not (`real_pairs`)."""
+    jobs, resumes = len(extra["job_ids"]), len(extra["resume_ids"])
+    real_jobs, real_resumes = texts["relevant"].shape
+
+    def beside(real: np.ndarray, synthetic: np.ndarray) -> np.ndarray:
+        return np.block([[real, np.zeros((real_jobs, resumes), dtype=bool)],
+                         [np.zeros((jobs, real_resumes), dtype=bool), synthetic]])
+
+    fit_pairs = int(extra["relevant"].sum())
+    merged = {**texts, "job_ids": [*texts["job_ids"], *extra["job_ids"]],
+              "job_texts": [*texts["job_texts"], *extra["job_texts"]],
+              "resume_ids": [*texts["resume_ids"], *extra["resume_ids"]],
+              "resume_texts": [*texts["resume_texts"], *extra["resume_texts"]],
+              "relevant": beside(texts["relevant"], extra["relevant"]),
+              "job_dev": np.concatenate([texts["job_dev"], np.zeros(jobs, dtype=bool)]),
+              "resume_dev": np.concatenate([texts["resume_dev"], np.zeros(resumes, dtype=bool)]),
+              "extra_pool": {"folder": folder, "jobs": jobs, "resumes": resumes, "fit_pairs": fit_pairs},
+              "source": f"{texts['source']}, plus the synthetic pool {folder} ({jobs} jobs x {resumes} "
+                        f"resumes, {fit_pairs} fit pairs) on the fit side only"}
+    if texts.get("rejected") is not None:
+        merged["rejected"] = beside(texts["rejected"], np.zeros((jobs, resumes), dtype=bool))
+    return merged
+
+
+def real_pairs(pairs: LabelledPairs, texts: dict) -> LabelledPairs:
+    """The pairs of the real jobs and resumes: train.extra_pool's rows come after them."""
+    extra = texts.get("extra_pool")
+    if extra is None:
+        return pairs
+    return pairs.subset(np.arange(len(pairs.jobs) - extra["jobs"]),
+                        np.arange(len(pairs.resumes) - extra["resumes"]))
 
 
 def encode_pairs_data(cfg: RecruitConfig, texts: dict) -> tuple[LabelledPairs, object, object, str]:
     tokenizer, encoder, fingerprint = load_encoder(cfg.model)
     text = TextEncoder.for_model(RecruitModel(encoder), tokenizer, cfg.model)
     cache = cache_dir(cfg.output_root)
-    pairs = LabelledPairs(cached_pooled(text, fingerprint, texts["job_texts"], cache),
-                          cached_pooled(text, fingerprint, texts["resume_texts"], cache),
+    extra = texts.get("extra_pool") or {"jobs": 0, "resumes": 0}
+
+    def pooled(side: list[str], synthetic: int) -> np.ndarray:
+        # the real texts and the pool's are cached apart: adding a pool re-encodes only the pool
+        blocks = [side[:len(side) - synthetic], side[len(side) - synthetic:]]
+        return np.concatenate([cached_pooled(text, fingerprint, block, cache) for block in blocks if block])
+
+    pairs = LabelledPairs(pooled(texts["job_texts"], extra["jobs"]),
+                          pooled(texts["resume_texts"], extra["resumes"]),
                           texts["relevant"], texts["job_dev"], texts["resume_dev"],
                           texts.get("rejected"))
     return pairs, tokenizer, encoder, fingerprint
@@ -149,7 +224,7 @@ def train_head(cfg: RecruitConfig) -> dict:
                   "new embedding head": candidate_model(encoder, head=(head.weight, head.bias))}
     towers = None
     if cfg.train.fit_towers:
-        towers = fit_towers(pairs, texts["resume_category"], len(texts["categories"]), k)
+        towers = fit_towers(real_pairs(pairs, texts), texts["resume_category"], len(texts["categories"]), k)
         candidates["new fit towers"] = candidate_model(encoder, towers=towers, categories=texts["categories"])
     _, _, dev_relevant = pairs.part(dev=True)
     dev = {name: precision_at_k(dev_fit(model, pairs), dev_relevant, k) for name, model in candidates.items()}
@@ -170,7 +245,8 @@ def train_head(cfg: RecruitConfig) -> dict:
                       model_dir / CALIBRATION_FILE)
     dev_jobs, dev_resumes = int(pairs.job_dev.sum()), int(pairs.resume_dev.sum())
     figures = {"task": "biencoder", "run_name": cfg.train.run_name, "model": str(model_dir),
-               "data": texts["source"], "train_rows": int((~pairs.job_dev).sum()), "dev_rows": dev_jobs,
+               "data": texts["source"], "extra_pool": texts.get("extra_pool"),
+               "train_rows": int((~pairs.job_dev).sum()), "dev_rows": dev_jobs,
                "gate": {"kept": kept, "previous": previous_name,
                         **{f"dev_p@{k} {name}": round(value, 4) for name, value in dev.items()}},
                "selection": f"the candidate with the best dev p@{k} ({kept}); the head's step and the "

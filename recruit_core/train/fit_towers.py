@@ -90,11 +90,11 @@ def _job_tower(x: np.ndarray, labels: np.ndarray, c: float) -> tuple[np.ndarray,
 
 def fit_towers(pairs: LabelledPairs, resume_category: np.ndarray, n_categories: int, k: int) -> Towers:
     """Both towers on the fit side for every C of the grid; the pair with the best dev precision@k."""
+    if len(resume_category) != len(pairs.resumes):
+        raise ValueError(f"{len(resume_category)} resume categories for {len(pairs.resumes)} resumes: the "
+                         "towers learn categories, so give them only the resumes that have one")
     fit_jobs, fit_resumes = ~pairs.job_dev, ~pairs.resume_dev
-    fit_pairs = LabelledPairs(pairs.jobs[fit_jobs], pairs.resumes[fit_resumes],
-                              pairs.relevant[np.ix_(fit_jobs, fit_resumes)], pairs.job_dev[fit_jobs],
-                              pairs.resume_dev[fit_resumes],
-                              None if pairs.rejected is None else pairs.rejected[np.ix_(fit_jobs, fit_resumes)])
+    fit_pairs = pairs.subset(fit_jobs, fit_resumes)
     job_labels = job_category_labels(fit_pairs, resume_category[fit_resumes], n_categories)
     x_jobs, x_resumes = unit(fit_pairs.jobs), unit(fit_pairs.resumes)
     dev_jobs, dev_resumes, dev_relevant = pairs.part(dev=True)
