@@ -77,9 +77,13 @@ def evaluation_rows(task: str, dev: dict) -> list[dict]:
 def _training_data(cfg: RecruitConfig, figures: dict) -> str:
     rows = f"{figures['train_rows']} training and {figures['dev_rows']} dev examples"
     if cfg.data.source == "postings":
+        learned = ("The encoder was fine-tuned on relevant pairs, hard negatives (the pretrained "
+                   "cosine's highest-ranked non-relevant resumes) and random non-relevant ones."
+                   if cfg.train.task == "crossencoder"
+                   else "Only an embedding head was learned; the encoder is frozen.")
         return (f"Real job postings (`{cfg.data.postings_path}`, training half only) against real "
                 f"livecareer train resumes, a pair relevant when the resume's category is one the "
-                f"posting lists: {rows}. Only an embedding head was learned; the encoder is frozen.")
+                f"posting lists: {rows}. {learned}")
     if cfg.data.source == "livecareer":
         return (f"Real resumes with job categories (`{cfg.data.livecareer_path}`, read by path, not "
                 f"copied), split by the livecareer loader: {rows}.")
