@@ -133,7 +133,9 @@ class TrainConfig:
     torch_threads: int = 0  # per worker; 0: whole CPUs in cpus_per_worker, at least 1
     max_grad_norm: float = 1.0  # gradient clipping: the BERT fine-tuning default (HF Trainer)
     head_lr_scale: float = 1.0  # learning-rate multiplier for the freshly initialised heads
-    eval_candidates: int = 20  # jobs the cross-encoder reranks per dev resume: a shortlist's size
+    # candidates the cross-encoder reranks per dev query, a shortlist's size: jobs per dev resume;
+    # data=postings: resumes per dev posting, and the pool its hard negatives are drawn from
+    eval_candidates: int = 20
     # biencoder: learn only an embedding head on the frozen encoder (train/embed_head.py): seconds
     # of CPU where fine-tuning the encoder takes hours on 2 cores; data=postings always does
     frozen_encoder: bool = False

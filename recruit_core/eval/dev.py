@@ -5,12 +5,15 @@
 - classify: accuracy, macro-F1, ECE, per-class P/R/F1, with window pooling and with first-window-only
   truncation (the same model, the same forward pass: truncation is the first window's logits);
 - biencoder: Recall@1/5/10 and nDCG@10 of all jobs ranked for each dev resume (relevant = is_fit);
-- crossencoder: AUC over scored pairs, Recall@k/nDCG@10 of each dev resume's reranked candidates.
+- crossencoder: AUC over scored pairs, Recall@k/nDCG@10 of each dev resume's reranked candidates
+  (real postings: of each dev posting's candidate resumes).
 
 Every figure comes from the forward pass the jobs run (`recruit_core.model.forward`): jobs read
 with all their windows as scoring and matching read them, the same bits whatever the batching.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -80,28 +83,66 @@ def evaluate_reranking(model: RecruitModel, tokenizer, dev: PoolSplit, cfg: Mode
     the shortlist keeps when the reranker is not used): the reranker's gate."""
     candidates = rerank_candidates(dev, n_candidates, seed)
     resumes, jobs = dev.resumes["text"].tolist(), dev.jobs["text"].tolist()
-    owners = np.concatenate([np.full(len(c), i) for i, c in enumerate(candidates)])
-    job_index = np.concatenate(candidates)
+    owners, job_index = _flat(candidates)
     encoder = TextEncoder.for_model(model, tokenizer, cfg)
     scores = encoder.fit_logits([jobs[j] for j in job_index],
                                 [resumes[r] for r in owners]).numpy()
-    labels = dev.fit[owners, job_index]
-    figures = {"auc": auc(scores, labels.astype(int)), "pairs": int(len(labels)),
-               "positives": int(labels.sum()), **_candidate_ranking(dev, candidates, owners, scores)}
+    cosine = None
     if baseline is not None:
         resume_vectors = baseline.embed_texts(resumes)
         job_vectors = baseline.embed_texts(jobs)
         cosine = np.einsum("ij,ij->i", resume_vectors[owners], job_vectors[job_index])
-        order = _candidate_ranking(dev, candidates, owners, cosine)
-        figures["bi_encoder_order"] = {"auc": auc(cosine, labels.astype(int)), **order}
+    return reranking_figures(dev.fit, candidates, scores, cosine)
+
+
+@dataclass
+class RerankSet:
+    """Dev postings each with the resumes a reranker reorders for it, and the bi-encoder's scores
+    whose order it has to beat (recruit_core/train/posting_pairs.py builds one)."""
+
+    job_texts: list[str]
+    resume_texts: list[str]
+    relevant: np.ndarray  # [jobs, resumes] bool
+    candidates: list[np.ndarray]  # per job: resume indices, the bi-encoder's first
+    baseline: np.ndarray  # [jobs, resumes] the bi-encoder's scores
+
+
+def evaluate_job_reranking(model: RecruitModel, tokenizer, dev: RerankSet, cfg: ModelConfig) -> dict:
+    """The cross-encoder's fit logits for each dev posting's candidate resumes against the
+    baseline's order of them: the figures `evaluate_reranking` gives, queries being postings."""
+    owners, resume_index = _flat(dev.candidates)
+    encoder = TextEncoder.for_model(model, tokenizer, cfg)
+    scores = encoder.fit_logits([dev.job_texts[j] for j in owners],
+                                [dev.resume_texts[r] for r in resume_index]).numpy()
+    return reranking_figures(dev.relevant, dev.candidates, scores, dev.baseline[owners, resume_index])
+
+
+def _flat(candidates: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(query of each candidate pair, candidate of each pair), in the lists' order."""
+    owners = np.concatenate([np.full(len(c), i) for i, c in enumerate(candidates)])
+    return owners, np.concatenate(candidates).astype(np.int64)
+
+
+def reranking_figures(relevant: np.ndarray, candidates: list[np.ndarray], scores: np.ndarray,
+                      baseline: np.ndarray | None = None) -> dict:
+    """AUC and ranking metrics of `scores` (one per candidate pair, in `candidates`' order) over
+    each query's candidates (`relevant`: [queries, items] bool); with `baseline` scores of the same
+    pairs, its figures under `bi_encoder_order`."""
+    owners, items = _flat(candidates)
+    labels = relevant[owners, items].astype(int)
+    figures = {"auc": auc(scores, labels), "pairs": int(len(labels)),
+               "positives": int(labels.sum()), **_candidate_ranking(relevant, candidates, owners, scores)}
+    if baseline is not None:
+        figures["bi_encoder_order"] = {"auc": auc(baseline, labels),
+                                       **_candidate_ranking(relevant, candidates, owners, baseline)}
     return figures
 
 
-def _candidate_ranking(dev: PoolSplit, candidates: list[np.ndarray], owners: np.ndarray,
+def _candidate_ranking(relevant: np.ndarray, candidates: list[np.ndarray], owners: np.ndarray,
                        scores: np.ndarray) -> dict:
-    ranked, relevant = [], []
-    for row, jobs_of_row in enumerate(candidates):
+    ranked, relevant_sets = [], []
+    for row, items_of_row in enumerate(candidates):
         order = np.argsort(-scores[owners == row], kind="stable")
-        ranked.append(jobs_of_row[order].tolist())
-        relevant.append(set(np.flatnonzero(dev.fit[row]).tolist()) & set(jobs_of_row.tolist()))
-    return ranking_metrics(ranked, relevant)
+        ranked.append(items_of_row[order].tolist())
+        relevant_sets.append(set(np.flatnonzero(relevant[row]).tolist()) & set(items_of_row.tolist()))
+    return ranking_metrics(ranked, relevant_sets)

@@ -84,10 +84,13 @@ def _training_data(cfg: RecruitConfig, figures: dict) -> str:
             f" Added to the fitting side only: the synthetic pool `{extra['folder']}` ({extra['jobs']} "
             f"requisitions x {extra['resumes']} resumes, {extra['fit_pairs']} fit pairs by the generator's "
             "truth, no pair across real and synthetic relevant); the dev figures are real pairs only.")
+        learned = ("The encoder was fine-tuned on relevant pairs, hard negatives (the pretrained "
+                   "cosine's highest-ranked non-relevant resumes) and random non-relevant ones."
+                   if cfg.train.task == "crossencoder"
+                   else "Only an embedding head was learned; the encoder is frozen.")
         return (f"Real job postings (`{cfg.data.postings_path}`, training half only) against real "
                 f"livecareer train resumes, a pair relevant when the resume's category is one the "
-                f"posting lists: {rows}. Only an embedding head was learned; the encoder is frozen."
-                + added)
+                f"posting lists: {rows}. {learned}" + added)
     if cfg.data.source == "livecareer":
         return (f"Real resumes with job categories (`{cfg.data.livecareer_path}`, read by path, not "
                 f"copied), split by the livecareer loader: {rows}.")

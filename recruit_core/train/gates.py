@@ -4,7 +4,8 @@
     python ray_jobs/match.py match.crossencoder_path=<model>   # reranks only if the gate passed
 
 A cross-encoder reorders a shortlist the bi-encoder already ranked; it earns that only if, on the dev
-split, its order of each dev resume's candidates has a higher nDCG@10 than the pretrained
+split, its order of each dev resume's candidates (real postings: each dev posting's first resumes by
+the pretrained cosine, recruit_core/train/posting_pairs.py) has a higher nDCG@10 than the pretrained
 bi-encoder's cosine order of the same candidates. The verdict is written into the model folder
 (gate.json), so any job that loads the folder reads it; a folder without one (trained before gates
 existed) is treated as not passed. The bi-encoder's own gate is in recruit_core/train/embed_head.py

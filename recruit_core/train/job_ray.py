@@ -2,6 +2,7 @@
 
     python ray_jobs/train.py experiment=smoke                          # tiny model, tiny pool
     python ray_jobs/train.py train=biencoder train.hard_negatives=true # or train=crossencoder
+    python ray_jobs/train.py data=postings train=crossencoder model=minilm  # real postings' training half
     python ray_jobs/train.py experiment=livecareer                     # real resumes + TF-IDF baselines
     python ray_jobs/train.py train=distill data=livecareer             # a 3-layer student of MiniLM
     python ray_jobs/train.py -m train.lr=2e-5,5e-5 train.epochs=1,2    # sweep, summary in the sweep dir
@@ -68,6 +69,9 @@ def load_task_data(cfg: RecruitConfig) -> dict:
     texts redacted first (privacy.redact), as scoring will see them."""
     from recruit_core.privacy.redact import redact_column
     train = cfg.train
+    if cfg.data.source == "postings":  # only the cross-encoder reaches here (_train)
+        from recruit_core.train.posting_pairs import posting_task_data
+        return posting_task_data(cfg)
     if train.task == "distill":
         rows = {name: {"text": redact_column(texts, cfg.privacy)}
                 for name, texts in distill_texts(cfg).items()}
@@ -229,10 +233,10 @@ def run(cfg: RecruitConfig, sweep: SweepPoint | None = None) -> dict:
 
 
 def _train(cfg: RecruitConfig) -> dict:
-    if cfg.data.source == "postings" or (cfg.train.frozen_encoder and cfg.train.task == "biencoder"):
-        if cfg.train.task != "biencoder":
-            raise ValueError(f"data=postings has relevance labels for (posting, resume) pairs: use "
-                             f"train=biencoder, not train.task={cfg.train.task}")
+    if cfg.data.source == "postings" and cfg.train.task not in ("biencoder", "crossencoder"):
+        raise ValueError(f"data=postings has relevance labels for (posting, resume) pairs: use "
+                         f"train=biencoder or train=crossencoder, not train.task={cfg.train.task}")
+    if cfg.train.task == "biencoder" and (cfg.data.source == "postings" or cfg.train.frozen_encoder):
         from recruit_core.train.embed_head_job import train_head
         return train_head(cfg)
     if cfg.train.task == "probe":  # a frozen encoder and a fitted head: no Ray Train, no workers

@@ -53,12 +53,15 @@ def evaluate_on_dev(cfg: RecruitConfig, model_dir: Path, data: dict) -> tuple[di
         dev = train_eval.evaluate_retrieval(model, tokenizer, data["dev_pool"], cfg.model)
         return {"retrieval": dev}, [format_table([dev], list(dev))]
     if train.task == "crossencoder":
-        from recruit_core.model.encoder import load_encoder
-        from recruit_core.model.forward import TextEncoder
-        base_tokenizer, base, _ = load_encoder(cfg.model)
-        baseline = TextEncoder.for_model(RecruitModel(base), base_tokenizer, cfg.model)
-        dev = train_eval.evaluate_reranking(model, tokenizer, data["dev_pool"], cfg.model,
-                                            train.eval_candidates, train.seed, baseline)
+        if "dev_rerank" in data:  # real postings: the baseline's scores came with the candidates
+            dev = train_eval.evaluate_job_reranking(model, tokenizer, data["dev_rerank"], cfg.model)
+        else:
+            from recruit_core.model.encoder import load_encoder
+            from recruit_core.model.forward import TextEncoder
+            base_tokenizer, base, _ = load_encoder(cfg.model)
+            baseline = TextEncoder.for_model(RecruitModel(base), base_tokenizer, cfg.model)
+            dev = train_eval.evaluate_reranking(model, tokenizer, data["dev_pool"], cfg.model,
+                                                train.eval_candidates, train.seed, baseline)
         order = dev.pop("bi_encoder_order")
         table = format_table([{"order": "cross-encoder", **dev}, {"order": "pretrained bi-encoder", **order}],
                              ["order", "auc", "recall@1", "recall@5", "ndcg@10", "queries"])
