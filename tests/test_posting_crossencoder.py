@@ -99,6 +99,36 @@ def test_rows_come_from_the_training_half_and_dev_pairs_are_unseen(postings_cros
     assert [c[0] for c in gate.candidates] == first.tolist()
 
 
+def test_with_the_bi_encoder_in_use_the_gate_reranks_its_shortlist(postings_cross):
+    import torch
+
+    from recruit_core.model.encoder import load_encoder
+    from recruit_core.train.embed_head_job import candidate_model
+    from recruit_core.train.gates import write_reranker_gate
+    from recruit_core.train.posting_pairs import posting_task_data
+    cfg, _, _ = postings_cross
+    tokenizer, encoder, fingerprint = load_encoder(cfg.model)
+    generator = torch.Generator().manual_seed(0)
+    dim = encoder.config.hidden_size
+    head = (torch.randn(dim, dim, generator=generator), torch.zeros(dim))  # a bi-encoder in use
+    bi = {"model": str(candidate_model(encoder, head=head).save(
+        Path(cfg.output_root) / "bi" / "model", tokenizer,
+        {"task": "biencoder", "frozen_encoder": True, "base_fingerprint": fingerprint}))}
+    pretrained = posting_task_data(cfg)
+    in_use = posting_task_data(replace(cfg, train=replace(cfg.train, init_from=bi["model"])))
+    assert in_use["rows"] == pretrained["rows"]  # the training pairs do not depend on it
+    gate, before = in_use["dev_rerank"], pretrained["dev_rerank"]
+    assert gate.job_texts == before.job_texts and gate.resume_texts == before.resume_texts
+    assert gate.baseline_name == f"bi-encoder in use ({bi['model']})"
+    assert before.baseline_name == "pretrained bi-encoder"
+    assert not np.allclose(gate.baseline, before.baseline)
+    order = np.argsort(-gate.baseline, axis=1, kind="stable")[:, :20]
+    assert [c.tolist() for c in gate.candidates] == order.tolist()
+    verdict = write_reranker_gate(Path(bi["model"]).parent / "cross", {
+        "reranking": {"ndcg@10": 0.7}, "bi_encoder_order": {"ndcg@10": 0.6, "name": gate.baseline_name}})
+    assert verdict["baseline_name"] == f"bi-encoder in use ({bi['model']}) order of the same candidates"
+
+
 @pytest.mark.parametrize("task", ["classify", "probe", "distill"])
 def test_postings_refuse_tasks_without_pair_labels(smoke_config, task):
     from recruit_core.train import job_ray

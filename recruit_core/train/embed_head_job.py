@@ -190,17 +190,17 @@ def candidate_model(encoder, head=None, towers=None, categories=None) -> Recruit
     return model.eval()
 
 
-def previous_model(cfg: RecruitConfig, encoder, fingerprint: str) -> tuple[RecruitModel, str]:
+def previous_model(cfg: RecruitConfig, encoder, fingerprint: str) -> tuple[RecruitModel, str, dict]:
     """train.init_from (the model in use, to be replaced only by a better one), else the pretrained
-    encoder's cosine."""
+    encoder's cosine: (model, name, its recruit.json or {})."""
     if not cfg.train.init_from:
-        return candidate_model(encoder), "pretrained encoder"
+        return candidate_model(encoder), "pretrained encoder", {}
     model, _, meta = RecruitModel.load(check_model_folder(cfg.train.init_from, "train.init_from"))
     if meta.get("base_fingerprint") != fingerprint:
         raise ValueError(f"train.init_from={cfg.train.init_from}: built on "
                          f"{meta.get('base_fingerprint') or 'a fine-tuned encoder'}, not on {fingerprint} "
                          "(model=...): start from a frozen-encoder bi-encoder of the same base")
-    return model.eval(), f"previous model {Path(cfg.train.init_from).name}"
+    return model.eval(), f"previous model {Path(cfg.train.init_from).name}", meta
 
 
 def dev_fit(model: RecruitModel, pairs: LabelledPairs) -> np.ndarray:
@@ -215,7 +215,7 @@ def train_head(cfg: RecruitConfig) -> dict:
     started, k = time.perf_counter(), cfg.eval.k
     texts = labelled_texts(cfg)
     pairs, tokenizer, encoder, fingerprint = encode_pairs_data(cfg, texts)
-    previous, previous_name = previous_model(cfg, encoder, fingerprint)
+    previous, previous_name, _ = previous_model(cfg, encoder, fingerprint)
     encoded = time.perf_counter()
     start = ((previous.embed_head.weight.detach(), previous.embed_head.bias.detach())
              if previous.embed_head is not None else None)

@@ -5,8 +5,9 @@
 
 A cross-encoder reorders a shortlist the bi-encoder already ranked; it earns that only if, on the dev
 split, its order of each dev resume's candidates (real postings: each dev posting's first resumes by
-the pretrained cosine, recruit_core/train/posting_pairs.py) has a higher nDCG@10 than the pretrained
-bi-encoder's cosine order of the same candidates. The verdict is written into the model folder
+the pretrained cosine, or by the bi-encoder in use given as train.init_from,
+recruit_core/train/posting_pairs.py) has a higher nDCG@10 than that bi-encoder's order of the same
+candidates. The verdict is written into the model folder
 (gate.json), so any job that loads the folder reads it; a folder without one (trained before gates
 existed) is treated as not passed. The bi-encoder's own gate is in recruit_core/train/embed_head.py
 (a new head replaces the model in use only when its dev precision@k is higher).
@@ -26,7 +27,8 @@ def write_reranker_gate(model_dir: Path, dev: dict) -> dict:
     """The cross-encoder's verdict from its dev figures (`evaluate_on_dev`'s)."""
     mine, baseline = dev["reranking"][RERANK_METRIC], dev["bi_encoder_order"][RERANK_METRIC]
     gate = {"stage": "crossencoder", "metric": f"dev {RERANK_METRIC}", "this_model": mine,
-            "baseline": baseline, "baseline_name": "pretrained bi-encoder order of the same candidates",
+            "baseline": baseline,
+            "baseline_name": f"{dev['bi_encoder_order'].get('name', 'pretrained bi-encoder')} order of the same candidates",
             "passed": bool(mine > baseline)}
     write_json_atomic(gate, Path(model_dir) / GATE_FILE)
     return gate

@@ -17,7 +17,10 @@ bi-encoder's shortlist puts in front of the reranker, which a category-level rul
 confused category) would only approximate. That cosine costs one encoding pass of the texts
 (cached in `<output_root>/cache/pooled/`), which the gate needs anyway: its candidates are each dev
 posting's first `train.eval_candidates` dev resumes by the same cosine, and its baseline is that
-cosine's order of them (recruit_core/train/gates.py).
+cosine's order of them (recruit_core/train/gates.py). With `train.init_from=<the bi-encoder in use>`
+(a `train=biencoder data=postings` folder) the gate's candidates and baseline are that model's
+instead, with its own window settings: the shortlist the reranker would reorder in the jobs, and the
+order it has to beat.
 """
 from __future__ import annotations
 
@@ -94,6 +97,24 @@ def gate_candidates(cosine: np.ndarray, top: int) -> list[np.ndarray]:
     return [row[:top] for row in np.argsort(-cosine, axis=1, kind="stable")]
 
 
+def in_use_fit(cfg: RecruitConfig, tokenizer, encoder, fingerprint: str, job_texts: list[str],
+               resume_texts: list[str]) -> tuple[np.ndarray, str]:
+    """([jobs, resumes] fit, name) of the bi-encoder in use (train.init_from), each text pooled with
+    the window settings that model was trained with, as the match job shortlists with it."""
+    from recruit_core.eval.evaluate import window_settings
+    from recruit_core.eval.postings import head_cosine
+    from recruit_core.model.forward import TextEncoder
+    from recruit_core.model.pooled_cache import cache_dir, cached_pooled
+    from recruit_core.model.recruit import RecruitModel
+    from recruit_core.train.embed_head_job import previous_model
+    model, _, meta = previous_model(cfg, encoder, fingerprint)
+    text = TextEncoder.for_model(RecruitModel(encoder), tokenizer, window_settings(cfg, meta))
+    cache = cache_dir(cfg.output_root)
+    fit = head_cosine(model, cached_pooled(text, fingerprint, job_texts, cache),
+                      cached_pooled(text, fingerprint, resume_texts, cache))
+    return fit, f"bi-encoder in use ({cfg.train.init_from})"
+
+
 def posting_task_data(cfg: RecruitConfig) -> dict:
     """What the cross-encoder's train job reads for data=postings: train and dev rows, and the
     dev postings' candidates for its gate (`dev_rerank`)."""
@@ -101,7 +122,7 @@ def posting_task_data(cfg: RecruitConfig) -> dict:
     from recruit_core.train.embed_head_job import candidate_model, encode_pairs_data, labelled_texts
     train = cfg.train
     texts = one_posting_per_text(labelled_texts(cfg))
-    pairs, _, encoder, _ = encode_pairs_data(cfg, texts)
+    pairs, tokenizer, encoder, fingerprint = encode_pairs_data(cfg, texts)
     cosine = head_cosine(candidate_model(encoder), pairs.jobs, pairs.resumes)
     sizes = {"train": train.n_train_pairs,
              "dev": max(train.batch_size, int(train.n_train_pairs * DEV_PAIRS_SHARE))}
@@ -119,9 +140,12 @@ def posting_task_data(cfg: RecruitConfig) -> dict:
                       "label": sample.labels.tolist()}
         parts[name] = (jobs, resumes, relevant, part_cosine)
     jobs, resumes, relevant, dev_cosine = parts["dev"]
-    dev_rerank = RerankSet([texts["job_texts"][j] for j in jobs],
-                           [texts["resume_texts"][r] for r in resumes], relevant,
-                           gate_candidates(dev_cosine, train.eval_candidates), dev_cosine)
+    job_texts, resume_texts = [texts["job_texts"][j] for j in jobs], [texts["resume_texts"][r] for r in resumes]
+    baseline, baseline_name = dev_cosine, "pretrained bi-encoder"
+    if train.init_from:
+        baseline, baseline_name = in_use_fit(cfg, tokenizer, encoder, fingerprint, job_texts, resume_texts)
+    dev_rerank = RerankSet(job_texts, resume_texts, relevant,
+                           gate_candidates(baseline, train.eval_candidates), baseline, baseline_name)
     print(f"cross-encoder pairs from {texts['source']}: {len(rows['train']['label'])} training rows "
           f"({len(parts['train'][0])} postings x {len(parts['train'][1])} resumes), "
           f"{len(rows['dev']['label'])} dev rows and {len(jobs)} dev postings' candidates "

@@ -53,8 +53,10 @@ def evaluate_on_dev(cfg: RecruitConfig, model_dir: Path, data: dict) -> tuple[di
         dev = train_eval.evaluate_retrieval(model, tokenizer, data["dev_pool"], cfg.model)
         return {"retrieval": dev}, [format_table([dev], list(dev))]
     if train.task == "crossencoder":
+        baseline_name = "pretrained bi-encoder"
         if "dev_rerank" in data:  # real postings: the baseline's scores came with the candidates
             dev = train_eval.evaluate_job_reranking(model, tokenizer, data["dev_rerank"], cfg.model)
+            baseline_name = data["dev_rerank"].baseline_name
         else:
             from recruit_core.model.encoder import load_encoder
             from recruit_core.model.forward import TextEncoder
@@ -62,8 +64,8 @@ def evaluate_on_dev(cfg: RecruitConfig, model_dir: Path, data: dict) -> tuple[di
             baseline = TextEncoder.for_model(RecruitModel(base), base_tokenizer, cfg.model)
             dev = train_eval.evaluate_reranking(model, tokenizer, data["dev_pool"], cfg.model,
                                                 train.eval_candidates, train.seed, baseline)
-        order = dev.pop("bi_encoder_order")
-        table = format_table([{"order": "cross-encoder", **dev}, {"order": "pretrained bi-encoder", **order}],
+        order = {**dev.pop("bi_encoder_order"), "name": baseline_name}
+        table = format_table([{"order": "cross-encoder", **dev}, {"order": baseline_name, **order}],
                              ["order", "auc", "recall@1", "recall@5", "ndcg@10", "queries"])
         return {"reranking": dev, "bi_encoder_order": order}, [table]
     texts, labels = data["rows"]["dev"]["text"], data["rows"]["dev"]["label"]
