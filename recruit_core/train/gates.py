@@ -26,9 +26,9 @@ RERANK_METRIC = "ndcg@10"
 def write_reranker_gate(model_dir: Path, dev: dict) -> dict:
     """The cross-encoder's verdict from its dev figures (`evaluate_on_dev`'s)."""
     mine, baseline = dev["reranking"][RERANK_METRIC], dev["bi_encoder_order"][RERANK_METRIC]
+    order = dev["bi_encoder_order"].get("name", "pretrained bi-encoder")
     gate = {"stage": "crossencoder", "metric": f"dev {RERANK_METRIC}", "this_model": mine,
-            "baseline": baseline,
-            "baseline_name": f"{dev['bi_encoder_order'].get('name', 'pretrained bi-encoder')} order of the same candidates",
+            "baseline": baseline, "baseline_name": f"{order} order of the same candidates",
             "passed": bool(mine > baseline)}
     write_json_atomic(gate, Path(model_dir) / GATE_FILE)
     return gate
