@@ -5,7 +5,8 @@
     .venv/bin/python bench/livecareer_classifier.py data.drop_headline=true
 
 Configurations (recruit_core/eval/screening_study.py): TF-IDF word+char n-grams, alone or with a
-block for the headline (the first line), with logistic regression or a linear SVM, class_weight
+block for the headline (the first line, its scale chosen by CV), with logistic regression or a linear
+SVM, class_weight
 none vs balanced; frozen MiniLM window vectors (first
 256-token window only vs the mean over all windows of the whole resume, `model.max_windows=32`)
 with the logistic-regression probe the `train.task=probe` job ships; and the best lexical model
@@ -63,16 +64,18 @@ def stacked(rows: list[dict], lexical: dict, probes: dict, y_train, y_dev, names
 
 
 def main(overrides: list[str], cache_dir: str | None, kinds: tuple[str, ...] = NEURAL,
-         with_lexical: bool = True) -> dict:
+         lexical_sets: tuple[str, ...] = study.FEATURE_SETS) -> dict:
     started = time.perf_counter()
     cfg = compose_config(["data=livecareer", "model=minilm", f"model.max_windows={STUDY_WINDOWS}",
                           *overrides])
     splits = load_livecareer(cfg.data)
     names, y_train, y_dev = splits.train.categories, splits.train.labels, splits.dev.labels
-    rows, lexical = [], {}
-    if with_lexical:
-        features = study.feature_sets(splits.train.texts, splits.dev.texts)
-        rows, lexical = study.lexical_rows(features, y_train, y_dev, names, seed=cfg.eval.seed)
+    rows, lexical, headline_choice = [], {}, None
+    if lexical_sets:
+        features, headline_choice = study.feature_sets(splits.train.texts, splits.dev.texts, y_train,
+                                                       seed=cfg.eval.seed)
+        rows, lexical = study.lexical_rows({name: features[name] for name in lexical_sets},
+                                           y_train, y_dev, names, seed=cfg.eval.seed)
     neural = neural_features(cfg, splits, cache_dir, kinds)
     probes = {}
     for name, (train_f, dev_f) in neural["features"].items():
@@ -80,7 +83,7 @@ def main(overrides: list[str], cache_dir: str | None, kinds: tuple[str, ...] = N
         row, probes[name] = study.probe_row(label, train_f, dev_f, y_train, y_dev, names,
                                             seed=cfg.eval.seed)
         rows.append(row)
-    if with_lexical and probes:
+    if lexical and probes:
         rows.append(stacked(rows, lexical, probes, y_train, y_dev, names))
     chosen = max(rows, key=lambda r: r["cv_macro_f1"])
     head_only = max((r for r in rows if r["method"].endswith("logreg probe")),
@@ -89,6 +92,7 @@ def main(overrides: list[str], cache_dir: str | None, kinds: tuple[str, ...] = N
     return {"name": "livecareer_classifier", "rows": rows,
             "chosen_by_cv": chosen["method"], "chosen_dev_macro_f1": chosen["macro_f1"],
             "chosen_dev_ece": chosen["ece"], "shipped_head": head_only["method"],
+            "headline_weight": headline_choice,
             "data": {"train": len(splits.train), "dev": len(splits.dev), "categories": len(names),
                      "drop_headline": cfg.data.drop_headline, "windows": neural["windows"],
                      "model": neural["fingerprint"], "max_windows": cfg.model.max_windows},
@@ -103,14 +107,18 @@ if __name__ == "__main__":
     parser.add_argument("--cache-dir", default="", help="keep the window vectors here as .npy")
     parser.add_argument("--neural", default="first,all",
                         help="MiniLM probes to run: first (window), all (windows), both, or none")
-    parser.add_argument("--no-lexical", action="store_true",
-                        help="leave out the TF-IDF rows (and so the stacked row)")
+    parser.add_argument("--lexical", default=",".join(study.FEATURE_SETS),
+                        help="TF-IDF feature sets to run, comma-separated, or none (and so no stacked row)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. data.drop_headline=true")
     args = parser.parse_args()
     from _results import record
     kinds = tuple(f"{kind} window{'s' if kind == 'all' else ''}" for kind in args.neural.split(",")
                   if kind != "none")
-    result = main(args.overrides, args.cache_dir or None, kinds, not args.no_lexical)
+    lexical_sets = tuple(name for name in args.lexical.split(",") if name != "none")
+    unknown = set(lexical_sets) - set(study.FEATURE_SETS)
+    if unknown:
+        parser.error(f"--lexical: {sorted(unknown)} not in {study.FEATURE_SETS}")
+    result = main(args.overrides, args.cache_dir or None, kinds, lexical_sets)
     record(result, "python bench/livecareer_classifier.py " + " ".join(sys.argv[1:]))
     for row in result["rows"]:
         print(row)

@@ -73,7 +73,7 @@ def test_cross_validation_choices_do_not_depend_on_dev_labels():
     dev_texts, dev_labels = toy_resumes(6, seed=3)
     names = list(VOCABULARY)
     shuffled = list(np.random.default_rng(4).permutation(dev_labels))
-    features = study.feature_sets(train_texts, dev_texts)
+    features, _ = study.feature_sets(train_texts, dev_texts, train_labels)
     runs = [study.lexical_rows(features, train_labels, labels, names)[0]
             for labels in (dev_labels, shuffled)]
     for honest, scrambled in zip(*runs):
@@ -161,7 +161,10 @@ def test_the_headline_block_lets_a_title_outweigh_the_body():
             labels.append(label)
     train = [i for i in range(len(texts)) if i % 3]
     dev = [i for i in range(len(texts)) if not i % 3]
-    features = study.feature_sets([texts[i] for i in train], [texts[i] for i in dev])
+    features, choice = study.feature_sets([texts[i] for i in train], [texts[i] for i in dev],
+                                          [labels[i] for i in train])
+    assert choice["headline_weight"] in study.HEADLINE_WEIGHTS
+    assert len(choice["cv_macro_f1"]) == len(study.HEADLINE_WEIGHTS) * len(study.SVC_C)
     assert set(features) == set(study.FEATURE_SETS)
     rows, _ = study.lexical_rows(features, [labels[i] for i in train], [labels[i] for i in dev], names)
     by_name = {r["method"]: r for r in rows}

@@ -39,6 +39,8 @@ HEADLINE_WORD = {"ngram_range": (1, 2), "sublinear_tf": True, "strip_accents": "
 HEADLINE_CHAR = {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True,
                  "strip_accents": "unicode"}
 FEATURE_SETS = ("word+char", "word+char+headline")
+# The headline block's scale beside the whole text's (each block's rows have unit norm), chosen by CV.
+HEADLINE_WEIGHTS = (0.25, 0.5, 1.0)
 # Two points a family: each grid point costs five fits, and on 2 shared cores a word+char logistic
 # regression fit takes many seconds. L2-normalised TF-IDF rows need weak regularisation (C >= 10).
 LOGREG_C = (10.0, 100.0)
@@ -62,21 +64,43 @@ def headline(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def lexical_features(train_texts: list[str], dev_texts: list[str], with_headline: bool = False) -> tuple:
-    """(train, dev) TF-IDF word + char rows (and, `with_headline`, the headline's own word + char
-    block beside them); vocabulary and IDF from the training texts only."""
-    blocks = [(TfidfVectorizer(**WORD), lambda t: t), (TfidfVectorizer(**CHAR), lambda t: t)]
-    if with_headline:
-        blocks += [(TfidfVectorizer(**HEADLINE_WORD), headline), (TfidfVectorizer(**HEADLINE_CHAR), headline)]
-    train = sparse.hstack([v.fit_transform([part(t) for t in train_texts]) for v, part in blocks]).tocsr()
-    dev = sparse.hstack([v.transform([part(t) for t in dev_texts]) for v, part in blocks]).tocsr()
+def _tfidf(specs: tuple, part: Callable, train_texts: list[str], dev_texts: list[str]) -> tuple:
+    """(train, dev) rows of TF-IDF blocks side by side; vocabulary and IDF from the training texts."""
+    vectorizers = [TfidfVectorizer(**spec) for spec in specs]
+    train = sparse.hstack([v.fit_transform([part(t) for t in train_texts]) for v in vectorizers]).tocsr()
+    dev = sparse.hstack([v.transform([part(t) for t in dev_texts]) for v in vectorizers]).tocsr()
     return train, dev
 
 
-def feature_sets(train_texts: list[str], dev_texts: list[str]) -> dict:
-    """{FEATURE_SETS name: (train, dev)}: the whole text alone, and with its headline block."""
-    return {name: lexical_features(train_texts, dev_texts, with_headline=name.endswith("headline"))
-            for name in FEATURE_SETS}
+def choose_headline_weight(body, head, labels, n_folds: int = 5, seed: int = 0) -> tuple[float, dict]:
+    """(weight, {"<weight> C=<C>": held-out macro-F1}): the headline block's scale from
+    HEADLINE_WEIGHTS by CV of the balanced linear SVM (the cheapest family) on the training rows."""
+    labels = np.asarray(labels)
+    k = int(labels.max()) + 1
+
+    def for_point(point) -> FitScore:
+        weight, c = point
+        rows = sparse.hstack([body, head * weight]).tocsr()
+        build = lambda p: LinearSVC(C=p, class_weight="balanced", max_iter=5000, random_state=seed)  # noqa: E731
+        return linear_fit_score(build, rows, labels, k)(c)
+
+    grid = list(itertools.product(HEADLINE_WEIGHTS, SVC_C))
+    chosen = select(for_point, grid, labels, n_folds, seed, probabilistic=False)
+    return chosen.params[0], {f"{w} C={c}": round(f1, 4) for (w, c), f1 in chosen.cv_macro_f1.items()}
+
+
+def feature_sets(train_texts: list[str], dev_texts: list[str], train_labels=None, n_folds: int = 5,
+                 seed: int = 0) -> tuple[dict, dict]:
+    """({FEATURE_SETS name: (train, dev)}, the headline weight's choice): the whole text's word + char
+    TF-IDF alone, and with the headline's own word + char block beside it, scaled by the weight
+    `choose_headline_weight` picks on the training rows (1.0 without `train_labels`)."""
+    body = _tfidf((WORD, CHAR), lambda t: t, train_texts, dev_texts)
+    head = _tfidf((HEADLINE_WORD, HEADLINE_CHAR), headline, train_texts, dev_texts)
+    weight, cv = 1.0, {}
+    if train_labels is not None:
+        weight, cv = choose_headline_weight(body[0], head[0], train_labels, n_folds, seed)
+    with_head = tuple(sparse.hstack([b, h * weight]).tocsr() for b, h in zip(body, head))
+    return dict(zip(FEATURE_SETS, (body, with_head))), {"headline_weight": weight, "cv_macro_f1": cv}
 
 
 def full_scores(model, rows, n_categories: int) -> np.ndarray:
