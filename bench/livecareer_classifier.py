@@ -10,7 +10,7 @@ SVM, class_weight
 none vs balanced; frozen MiniLM window vectors (first
 256-token window only vs the mean over all windows of the whole resume, `model.max_windows=32`)
 with the logistic-regression probe the `train.task=probe` job ships; and the best lexical model
-stacked with the all-windows probe. Every hyper-parameter and temperature comes from stratified
+stacked with the better probe (both by CV). Every hyper-parameter and temperature comes from stratified
 5-fold CV on the train split; dev is scored once per configuration. Needs ../shared/data.
 """
 from __future__ import annotations
@@ -56,9 +56,10 @@ def neural_features(cfg, splits, cache_dir: str | None, kinds: tuple[str, ...]) 
 
 
 def stacked(rows: list[dict], lexical: dict, probes: dict, y_train, y_dev, names) -> dict:
-    """The lexical logistic regression with the best CV score, mixed with the widest probe."""
+    """The lexical logistic regression with the best CV score, mixed with the probe with the best
+    CV score (the first window's can beat the mean over all windows: the first holds the headline)."""
     best = max((r for r in rows if "logreg" in r["method"]), key=lambda r: r["cv_macro_f1"])
-    on = "all windows" if "all windows" in probes else "first window"
+    on = max(probes, key=lambda name: max(probes[name][0].cv_macro_f1.values()))
     return study.stacked_row(f"stacked: {best['method']} + MiniLM {on} probe", lexical[best["method"]],
                              probes[on], y_train, y_dev, names)
 
