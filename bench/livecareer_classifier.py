@@ -6,12 +6,11 @@
 
 Configurations (recruit_core/eval/screening_study.py): TF-IDF word+char n-grams, alone or with a
 block for the headline (the first line, its scale chosen by CV), with logistic regression or a linear
-SVM, class_weight
-none vs balanced; frozen MiniLM window vectors (first
-256-token window only vs the mean over all windows of the whole resume, `model.max_windows=32`)
-with the logistic-regression probe the `train.task=probe` job ships; and the best lexical model
-stacked with the better probe (both by CV). Every hyper-parameter and temperature comes from stratified
-5-fold CV on the train split; dev is scored once per configuration. Needs ../shared/data.
+SVM, class_weight none vs balanced; frozen MiniLM window vectors (first 256-token window only vs the
+mean over all windows of the whole resume, `model.max_windows=32`) with the logistic-regression probe
+the `train.task=probe` job ships; and the best lexical model stacked with the better probe (both by
+CV). Every hyper-parameter and temperature comes from stratified 5-fold CV on the train split; dev is
+scored once per configuration. Needs ../shared/data.
 """
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ class RerankSet:
     relevant: np.ndarray  # [jobs, resumes] bool
     candidates: list[np.ndarray]  # per job: resume indices, the bi-encoder's first
     baseline: np.ndarray  # [jobs, resumes] the bi-encoder's scores
-    baseline_name: str = "pretrained bi-encoder"  # which bi-encoder gave them
+    baseline_name: str = "pretrained bi-encoder"  # which bi-encoder gave them (gates.PRETRAINED_ORDER)
 
 
 def evaluate_job_reranking(model: RecruitModel, tokenizer, dev: RerankSet, cfg: ModelConfig) -> dict:

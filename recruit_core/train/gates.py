@@ -20,13 +20,14 @@ from pathlib import Path
 from recruit_core.io import write_json_atomic
 
 GATE_FILE = "gate.json"
+PRETRAINED_ORDER = "pretrained bi-encoder"  # the order a reranker beats without train.init_from
 RERANK_METRIC = "ndcg@10"
 
 
 def write_reranker_gate(model_dir: Path, dev: dict) -> dict:
     """The cross-encoder's verdict from its dev figures (`evaluate_on_dev`'s)."""
     mine, baseline = dev["reranking"][RERANK_METRIC], dev["bi_encoder_order"][RERANK_METRIC]
-    order = dev["bi_encoder_order"].get("name", "pretrained bi-encoder")
+    order = dev["bi_encoder_order"].get("name", PRETRAINED_ORDER)
     gate = {"stage": "crossencoder", "metric": f"dev {RERANK_METRIC}", "this_model": mine,
             "baseline": baseline, "baseline_name": f"{order} order of the same candidates",
             "passed": bool(mine > baseline)}

@@ -31,6 +31,7 @@ import numpy as np
 from recruit_core.config import RecruitConfig
 from recruit_core.eval.dev import RerankSet
 from recruit_core.train.examples import DEV_PAIRS_SHARE
+from recruit_core.train.gates import PRETRAINED_ORDER
 
 
 @dataclass
@@ -141,7 +142,7 @@ def posting_task_data(cfg: RecruitConfig) -> dict:
         parts[name] = (jobs, resumes, relevant, part_cosine)
     jobs, resumes, relevant, dev_cosine = parts["dev"]
     job_texts, resume_texts = [texts["job_texts"][j] for j in jobs], [texts["resume_texts"][r] for r in resumes]
-    baseline, baseline_name = dev_cosine, "pretrained bi-encoder"
+    baseline, baseline_name = dev_cosine, PRETRAINED_ORDER
     if train.init_from:
         baseline, baseline_name = in_use_fit(cfg, tokenizer, encoder, fingerprint, job_texts, resume_texts)
     dev_rerank = RerankSet(job_texts, resume_texts, relevant,

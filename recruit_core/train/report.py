@@ -53,7 +53,8 @@ def evaluate_on_dev(cfg: RecruitConfig, model_dir: Path, data: dict) -> tuple[di
         dev = train_eval.evaluate_retrieval(model, tokenizer, data["dev_pool"], cfg.model)
         return {"retrieval": dev}, [format_table([dev], list(dev))]
     if train.task == "crossencoder":
-        baseline_name = "pretrained bi-encoder"
+        from recruit_core.train.gates import PRETRAINED_ORDER
+        baseline_name = PRETRAINED_ORDER
         if "dev_rerank" in data:  # real postings: the baseline's scores came with the candidates
             dev = train_eval.evaluate_job_reranking(model, tokenizer, data["dev_rerank"], cfg.model)
             baseline_name = data["dev_rerank"].baseline_name
