@@ -6,8 +6,8 @@ occupations in families with overlapping skills, skills written as labels, alias
 headings and section order that vary, resumes without a skills section (skills only in bullets),
 very short and very long resumes (beyond 512 tokens), ~3% near-duplicates, and contact details
 inside the text. With `difficulty="hard"` (the default; recruit_core/data/synth_hard.py) skills are
-also implied by the work described, named by aliases in resumes and postings alike, duties are
-reworded, resumes mention other occupations' skills in passing and postings carry boilerplate.
+also implied by the work described, resumes and postings word titles, duties and skills
+differently, resumes run longer, with earlier careers and other occupations' skills in passing.
 
 The fit of a (resume, job) pair is derived from the ground truth (see `fit_score`).
 """
@@ -116,7 +116,7 @@ def _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets_per_job, 
         span = rng.randint(1, 4)
         level = seniority if j == 0 else words.SENIORITY[max(0, words.SENIORITY.index(seniority) - j)]
         prefix = rng.choice(words.SENIORITY_PREFIX[level])
-        title = rng.choice((role.title, *role.alt_titles))
+        title = rng.choice(hard.titles(role, hard.RESUME_SIDE) if is_hard else (role.title, *role.alt_titles))
         lines.append(f"{prefix} {title}".strip()
                      + f", {words.company(rng)} ({words.CITIES[rng.randrange(len(words.CITIES))]})"
                      f"  {year - span}-{'Present' if j == 0 else year}")
@@ -126,14 +126,16 @@ def _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets_per_job, 
             if role is occ:
                 used.append(skill)
             lines.append(_bullet(rng, taxonomy, role, skill, is_hard))
-        if role.tasks and rng.random() < 0.6:
-            task = rng.choice(role.tasks)
+        tasks = hard.duties(role, hard.RESUME_SIDE) if is_hard else role.tasks
+        if tasks and rng.random() < 0.6:
+            task = rng.choice(tasks)
             lines.append("- " + (hard.paraphrase(rng, task) if is_hard else task))
     return lines, used
 
 
 def _headline(rng: random.Random, occ: Occupation, seniority: str, is_hard: bool) -> str:
-    title = f"{rng.choice(words.SENIORITY_PREFIX[seniority])} {rng.choice((occ.title, *occ.alt_titles))}".strip()
+    named = hard.titles(occ, hard.RESUME_SIDE) if is_hard else (occ.title, *occ.alt_titles)
+    title = f"{rng.choice(words.SENIORITY_PREFIX[seniority])} {rng.choice(named)}".strip()
     if is_hard and rng.random() < hard.GENERIC_HEADLINE_RATE:
         return rng.choice(hard.GENERIC_HEADLINES)
     return title
@@ -141,8 +143,9 @@ def _headline(rng: random.Random, occ: Occupation, seniority: str, is_hard: bool
 
 def _summary(rng: random.Random, occ: Occupation, years: int, is_hard: bool) -> str:
     heading = words.heading(rng, "summary")
-    title = rng.choice((occ.title, *occ.alt_titles)) if is_hard else occ.title
-    duty = rng.choice(occ.tasks).rstrip(".") if occ.tasks else occ.family
+    title = rng.choice(hard.titles(occ, hard.RESUME_SIDE)) if is_hard else occ.title
+    tasks = hard.duties(occ, hard.RESUME_SIDE) if is_hard else occ.tasks
+    duty = rng.choice(tasks).rstrip(".") if tasks else occ.family
     duty = hard.paraphrase(rng, duty) if is_hard and occ.tasks else duty
     return f"{heading}\n{title} with {years} years of experience in {duty.lower()}."
 
@@ -178,8 +181,9 @@ def generate_resume(taxonomy: Taxonomy, seed: int, index: int, no_skills_rate: f
         skills = _planted_skill_loss(skills, bias, seed, index)
     name = words.person_name(rng)
     length = rng.choices(("short", "normal", "long"), weights=(5, 88, 7))[0]
-    n_jobs = {"short": 1, "normal": rng.randint(2, 4), "long": rng.randint(6, 9)}[length]
-    bullets = {"short": 1, "normal": rng.randint(2, 5), "long": rng.randint(6, 9)}[length]
+    roles, per_role = (hard.ROLES, hard.BULLETS) if is_hard else ((2, 4), (2, 5))
+    n_jobs = {"short": 1, "normal": rng.randint(*roles), "long": rng.randint(6, 9)}[length]
+    bullets = {"short": 1, "normal": rng.randint(*per_role), "long": rng.randint(6, 9)}[length]
     has_skills = length != "short" and rng.random() >= no_skills_rate
     experience, used = _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets, is_hard)
     header = [name, _headline(rng, occ, seniority, is_hard),
@@ -246,12 +250,14 @@ def generate_job(taxonomy: Taxonomy, seed: int, index: int, difficulty: str = "h
     required = rng.sample(occ.core_skills, k=min(len(occ.core_skills), rng.randint(5, 8)))
     preferred = rng.sample(occ.optional_skills, k=min(len(occ.optional_skills), rng.randint(3, 5)))
     prefix = rng.choice(words.SENIORITY_PREFIX[seniority])
-    titles = (occ.title, *occ.alt_titles) if difficulty == "hard" else (occ.title, occ.title, *occ.alt_titles)
+    is_hard = difficulty == "hard"
+    titles = hard.titles(occ, hard.POSTING_SIDE) if is_hard else (occ.title, occ.title, *occ.alt_titles)
     title = f"{prefix} {rng.choice(titles)}".strip()
     low, high = words.SENIORITY_YEARS[seniority]
     label = taxonomy.label
-    tasks = rng.sample(occ.tasks, k=min(len(occ.tasks), rng.randint(3, 5)))
-    if difficulty == "hard":
+    duties = hard.duties(occ, hard.POSTING_SIDE) if is_hard else occ.tasks
+    tasks = rng.sample(duties, k=min(len(duties), rng.randint(3, 5)))
+    if is_hard:
         description = hard.job_description(rng, taxonomy, occ, title, low, tasks, required, preferred)
     else:
         description = "\n".join([

@@ -4,9 +4,12 @@
     python ray_jobs/generate.py data.difficulty=easy     # skills named by label, tasks copied verbatim
 
 Real resumes and postings rarely share their words: a candidate describes what they did instead of
-naming a skill, a posting names it by a synonym, both reword the same duties, resumes mention
-other occupations' tools in passing (a course, a hobby, an earlier career, a padded skills list),
-and postings wrap the role in company text and benefits that match nobody. On the easy pool a bag
+naming a skill, a posting and a person name the same skill and the same role differently, they
+describe different duties of it, and resumes run long, with earlier careers and other occupations'
+tools in passing (a course, a hobby, a padded skills list). So on the hard pool a resume and a
+posting draw titles, duties and skill names from disjoint halves of the taxonomy's wordings
+(`RESUME_SIDE`, `POSTING_SIDE`): only their meaning is shared. Postings are laid out as the real
+benchmark's are (responsibilities, minimum and preferred qualifications). On the easy pool a bag
 of words ranks almost every job's fits first; `python bench/synthetic_vs_real.py` measures both
 pools beside the real benchmark. Every helper draws only from the `random.Random` it is given, so
 the pool stays a pure function of (seed, index).
@@ -22,15 +25,21 @@ from recruit_core.data.taxonomy import Occupation, Taxonomy
 DIFFICULTIES = ("hard", "easy")
 # Shares of the hard pool. They were set by looking at the method order that
 # `python bench/synthetic_vs_real.py` prints beside the real benchmark's (README, "Synthetic vs real").
-IMPLIED_RATE = 0.5  # an experience bullet that describes the work without naming its skill
-ALIAS_RATE = 0.45  # a named skill written as one of its aliases instead of its label
+IMPLIED_RATE = 0.8  # an experience bullet that describes the work without naming its skill
 TYPO_RATE = 0.08  # a named skill with a typo
 GENERIC_HEADLINE_RATE = 0.15  # a resume headline that names no occupation
-PARAPHRASE_RATE = 0.6  # words of a duty replaced by a synonym, where the table has one
-CAREER_CHANGE_RATE = 0.5  # earlier roles in another occupation: lexically, half a resume is off-target
+PARAPHRASE_RATE = 1.0  # words of a duty replaced by a synonym, where the table has one
+CAREER_CHANGE_RATE = 0.7  # earlier roles in another occupation: lexically, much of a resume is off-target
 STUFFING_RATE = 0.2  # a skills section padded with the skills of neighbouring occupations
 EXPERIENCE_FIRST_RATE = 0.7  # the rest keep the order shuffled as on the easy pool
 LISTED_SHARE = (0.3, 0.8)  # of a person's skills, the share their skills section lists
+# Roles and bullets per role of a resume of normal length: a median near 900 tokens, as long as the
+# livecareer resumes (median 763 words, 989 tokens); the easy pool keeps (2, 4) and (2, 5), ~380.
+ROLES = (5, 9)
+BULLETS = (4, 7)
+# Which of an occupation's wordings (titles, duties, a skill's label and aliases) each side uses:
+# every other one, so a resume and a posting about the same role share no title, duty or skill name.
+RESUME_SIDE, POSTING_SIDE = 0, 1
 
 # Duty vocabulary and the words people use instead; both directions are drawn, so a posting
 # and a resume describing the same duty rarely use the same verbs.
@@ -95,20 +104,6 @@ GENERIC_HEADLINES = ("Experienced professional", "Open to new opportunities", "C
                      "Results-driven team player", "Resume", "Motivated self-starter")
 _JOB_SKILL_LINES = ("- {skill}", "- Experience with {skill}", "- Hands-on {skill}",
                     "- Working knowledge of {skill}", "- Comfortable using {skill}")
-COMPANY_BLURBS = (
-    "{company} is a fast-growing company with offices in {city} and customers in {n} countries.",
-    "Founded {n} years ago, {company} helps organisations of every size do their best work.",
-    "At {company} we believe great people build great products. Join our team in {city}.",
-)
-BENEFITS = ("What we offer: competitive salary, pension plan, health insurance, {n} days of paid "
-            "leave, flexible hours and a learning budget.",
-            "Benefits include hybrid working, private medical cover, parental leave and an "
-            "annual bonus of up to {n}%.")
-EQUAL_OPPORTUNITY = ("{company} is an equal opportunity employer. We welcome applications from "
-                     "people of every background and do not discriminate on any protected "
-                     "characteristic.")
-
-
 def check_difficulty(difficulty: str) -> None:
     if difficulty not in DIFFICULTIES:
         raise ValueError(f"data.difficulty={difficulty!r}: use hard or easy")
@@ -129,22 +124,37 @@ def paraphrase(rng: random.Random, sentence: str, rate: float = PARAPHRASE_RATE)
     return _WORD.sub(swap, sentence)
 
 
+def wordings(values, side: int) -> tuple:
+    """The wordings of `values` that `side` (RESUME_SIDE or POSTING_SIDE) uses: every other one,
+    all of them when there are too few to split."""
+    return tuple(values[side::2]) or tuple(values)
+
+
+def titles(occ: Occupation, side: int) -> tuple[str, ...]:
+    return wordings((occ.title, *occ.alt_titles), side)
+
+
+def duties(occ: Occupation, side: int) -> tuple[str, ...]:
+    return wordings(occ.tasks, side)
+
+
 def implied(rng: random.Random, occ: Occupation) -> str:
-    """A bullet that shows a skill by the work it was used for: one of the occupation's duties, reworded."""
-    duty = paraphrase(rng, rng.choice(occ.tasks)) if occ.tasks else f"deliver {occ.family} work"
+    """A bullet that shows a skill by the work it was used for: one of the occupation's duties
+    (a resume's half of them), reworded."""
+    tasks = duties(occ, RESUME_SIDE)
+    duty = paraphrase(rng, rng.choice(tasks)) if tasks else f"deliver {occ.family} work"
     lead = rng.choice(_IMPLIED_LEADS)
     return lead + (duty if lead.endswith(": ") else duty[:1].lower() + duty[1:])
 
 
-def mention(rng: random.Random, taxonomy: Taxonomy, skill_id: str) -> str:
-    """A skill named as a person writes it: often an alias, sometimes with a typo or in lower case."""
+def mention(rng: random.Random, taxonomy: Taxonomy, skill_id: str, side: int = RESUME_SIDE) -> str:
+    """A skill named as `side` writes it: one of its side's wordings (the label or an alias),
+    sometimes with a typo or in lower case."""
     skill = taxonomy.skills[skill_id]
-    roll = rng.random()
-    if skill.aliases and roll < ALIAS_RATE:
-        return rng.choice(skill.aliases)
-    if roll < ALIAS_RATE + TYPO_RATE:
-        return words.misspell(rng, skill.label)
-    return skill.label.lower() if rng.random() < 0.15 else skill.label
+    written = rng.choice(wordings((skill.label, *skill.aliases), side))
+    if rng.random() < TYPO_RATE:
+        return words.misspell(rng, written)
+    return written.lower() if rng.random() < 0.15 else written
 
 
 def distractors(rng: random.Random, taxonomy: Taxonomy, occ: Occupation) -> list[str]:
@@ -204,22 +214,14 @@ def noisy(rng: random.Random, line: str) -> str:
 
 def job_description(rng: random.Random, taxonomy: Taxonomy, occ: Occupation, title: str,
                     low_years: int, duties: list[str], required: list[str], preferred: list[str]) -> str:
-    """A posting as companies write them: a company blurb, reworded duties, skills by synonym,
-    a neighbouring team named, then benefits and an equal-opportunity statement that fit everybody."""
-    company, city = words.company(rng), rng.choice(words.CITIES)
-    fill = {"{company}": company, "{city}": city, "{n}": str(rng.randint(3, 40))}
-
-    def filled(template: str) -> str:
-        for key, value in fill.items():
-            template = template.replace(key, value)
-        return template
+    """A posting laid out as the real benchmark's: responsibilities (reworded duties and a
+    neighbouring team), minimum and preferred qualifications (skills by the posting's wordings)."""
     neighbours = [o for o in taxonomy.occupations if o.family == occ.family and o.id != occ.id]
     team = rng.choice(neighbours or taxonomy.occupations).title.lower()
     return "\n".join([
-        filled(rng.choice(COMPANY_BLURBS)), f"We are looking for {words.article(title)} {title}.", "",
-        f"As our {title.lower()} you will:", *[f"- {paraphrase(rng, d)}" for d in duties],
-        f"- Work closely with our {team}s", "", "About you:",
-        f"- {low_years}+ years in a similar role",
-        *[rng.choice(_JOB_SKILL_LINES).replace("{skill}", mention(rng, taxonomy, s)) for s in required],
-        "", "Bonus points for:", *[f"- {mention(rng, taxonomy, s)}" for s in preferred], "",
-        filled(rng.choice(BENEFITS)), filled(EQUAL_OPPORTUNITY)])
+        f"We are looking for {words.article(title)} {title}.", "", "Responsibilities:",
+        *[f"- {paraphrase(rng, d)}" for d in duties], f"- Work closely with our {team}s", "",
+        "Minimum qualifications:", f"- {low_years}+ years in a similar role",
+        *[rng.choice(_JOB_SKILL_LINES).replace("{skill}", mention(rng, taxonomy, s, POSTING_SIDE))
+          for s in required],
+        "", "Preferred qualifications:", *[f"- {mention(rng, taxonomy, s, POSTING_SIDE)}" for s in preferred]])
