@@ -55,9 +55,9 @@ def neural_features(cfg, splits, cache_dir: str | None, kinds: tuple[str, ...]) 
 
 
 def stacked(rows: list[dict], lexical: dict, probes: dict, y_train, y_dev, names) -> dict:
-    """The lexical logistic regression with the best CV score, mixed with the probe with the best
-    CV score (the first window's can beat the mean over all windows: the first holds the headline)."""
-    best = max((r for r in rows if "logreg" in r["method"]), key=lambda r: r["cv_macro_f1"])
+    """The lexical classifier with the best CV score, mixed with the probe with the best CV score
+    (the first window's can beat the mean over all windows: the first holds the headline)."""
+    best = max((r for r in rows if r["method"] in lexical), key=lambda r: r["cv_macro_f1"])
     on = max(probes, key=lambda name: max(probes[name][0].cv_macro_f1.values()))
     return study.stacked_row(f"stacked: {best['method']} + MiniLM {on} probe", lexical[best["method"]],
                              probes[on], y_train, y_dev, names)

@@ -107,8 +107,9 @@ class DataConfig:
 
 @dataclass
 class TrainConfig:
-    # classify | probe | biencoder | crossencoder. probe: the frozen encoder and a logistic-regression
-    # category head chosen by CV on the train split (recruit_core/train/probe.py), seconds to fit
+    # classify | probe | lexical | biencoder | crossencoder | distill. probe: the frozen encoder and a
+    # logistic-regression category head chosen by CV on the train split (recruit_core/train/probe.py),
+    # seconds to fit; lexical: a TF-IDF category head beside the encoder (train/lexical_task.py)
     task: str = "classify"
     run_name: str = "recruit-train"
     storage_path: str = "${output_root}/train"
@@ -183,8 +184,8 @@ class TrainConfig:
     distill_pool: str = ""
 
     def __post_init__(self) -> None:
-        if self.task not in ("classify", "probe", "biencoder", "crossencoder", "distill"):
-            raise ValueError(f"train.task={self.task!r}: use classify, probe, biencoder, "
+        if self.task not in ("classify", "probe", "lexical", "biencoder", "crossencoder", "distill"):
+            raise ValueError(f"train.task={self.task!r}: use classify, probe, lexical, biencoder, "
                              "crossencoder or distill")
         if self.task == "distill" and self.adapter != "none":
             raise ValueError("train.task=distill trains a smaller encoder whole: use "

@@ -172,4 +172,5 @@ def test_the_headline_block_lets_a_title_outweigh_the_body():
     with_headline = by_name["tfidf word+char+headline + logreg (class_weight=none)"]
     assert with_headline["cv_macro_f1"] > plain["cv_macro_f1"]
     assert with_headline["macro_f1"] == 1.0
-    assert study.headline("\n  SENIOR ACCOUNTANT \nSummary") == "SENIOR ACCOUNTANT"
+    from recruit_core.model.lexical import headline
+    assert headline("\n  SENIOR ACCOUNTANT \nSummary") == "SENIOR ACCOUNTANT"

@@ -40,6 +40,7 @@ from recruit_core.eval.predictions import predictions_table
 from recruit_core.io import parquet_files
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.forward import TextEncoder
+from recruit_core.model.lexical import read_folder_lexical
 from recruit_core.model.recruit import META_FILE, RecruitModel, row_stable_matmul
 from recruit_core.model.store import local_model_folder
 from recruit_core.text.requisition import job_text
@@ -78,10 +79,14 @@ def classify_with_model(cfg: RecruitConfig, splits) -> tuple[dict, dict, pa.Tabl
     if missing:
         raise ValueError(f"eval.model_path={cfg.eval.model_path}: its categories lack {missing[:5]}; "
                          "evaluate a model trained with train.task=classify on data=livecareer")
-    encoder = TextEncoder.for_model(model, tokenizer, window_settings(cfg, meta))
-    windows = encoder.tokenize(splits.dev.texts)
-    logits = encoder.category_logits(encoder.pooled_windows(windows), windows.owner,
-                                     len(splits.dev.texts))
+    lexical = read_folder_lexical(local_model_folder(cfg.eval.model_path))
+    if lexical is not None:  # train.task=lexical: categories from the text's TF-IDF head
+        logits = torch.from_numpy(lexical.logits(splits.dev.texts))
+    else:
+        encoder = TextEncoder.for_model(model, tokenizer, window_settings(cfg, meta))
+        windows = encoder.tokenize(splits.dev.texts)
+        logits = encoder.category_logits(encoder.pooled_windows(windows), windows.owner,
+                                         len(splits.dev.texts))
     probs = logits.softmax(-1).numpy()
     position = {name: i for i, name in enumerate(model.categories)}
     labels = np.array([position[splits.dev.categories[y]] for y in splits.dev.labels])

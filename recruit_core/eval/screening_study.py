@@ -7,7 +7,9 @@ A configuration is a family of classifiers and a grid; `select` fits each grid p
 and scores the held-out fold, keeps the point with the best held-out macro-F1, refits it on the
 whole training split and only then scores dev, once. The softmax temperature of a probabilistic
 configuration is fitted the same way (on the held-out folds' logits), so the dev ECE is measured
-after calibration. The dev split is an argument of `dev_figures` alone: nothing chosen reads it.
+after calibration; a linear SVM's margins get one too (softmax of margin / temperature, the
+multi-class form of Platt scaling), so its rows have probabilities as well. The dev split is an
+argument of `dev_figures` alone: nothing chosen reads it.
 """
 from __future__ import annotations
 
@@ -19,11 +21,11 @@ from typing import Callable
 import numpy as np
 from scipy import sparse
 from scipy.special import softmax
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from recruit_core.eval.metrics import classification_report
+from recruit_core.model.lexical import Block, LexicalFeatures
 from recruit_core.train.probe import ABSENT_LOGIT, MAX_ITER, fit_probe, fit_temperature, folds, macro_f1
 
 # Word uni+bigrams and character 3-5-grams inside word boundaries (spelling variants, stems, "C++"),
@@ -59,17 +61,10 @@ class Selection:
     temperature: float | None  # fitted on cv_scores; None for a classifier without probabilities
 
 
-def headline(text: str) -> str:
-    """A resume's first non-blank line."""
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
-
-
-def _tfidf(specs: tuple, part: Callable, train_texts: list[str], dev_texts: list[str]) -> tuple:
+def _tfidf(specs: tuple, part: str, train_texts: list[str], dev_texts: list[str]) -> tuple:
     """(train, dev) rows of TF-IDF blocks side by side; vocabulary and IDF from the training texts."""
-    vectorizers = [TfidfVectorizer(**spec) for spec in specs]
-    train = sparse.hstack([v.fit_transform([part(t) for t in train_texts]) for v in vectorizers]).tocsr()
-    dev = sparse.hstack([v.transform([part(t) for t in dev_texts]) for v in vectorizers]).tocsr()
-    return train, dev
+    features = LexicalFeatures([Block(part, spec) for spec in specs])
+    return features.fit_transform(train_texts), features.transform(dev_texts)
 
 
 def choose_headline_weight(body, head, labels, n_folds: int = 5, seed: int = 0) -> tuple[float, dict]:
@@ -94,8 +89,8 @@ def feature_sets(train_texts: list[str], dev_texts: list[str], train_labels=None
     """({FEATURE_SETS name: (train, dev)}, the headline weight's choice): the whole text's word + char
     TF-IDF alone, and with the headline's own word + char block beside it, scaled by the weight
     `choose_headline_weight` picks on the training rows (1.0 without `train_labels`)."""
-    body = _tfidf((WORD, CHAR), lambda t: t, train_texts, dev_texts)
-    head = _tfidf((HEADLINE_WORD, HEADLINE_CHAR), headline, train_texts, dev_texts)
+    body = _tfidf((WORD, CHAR), "text", train_texts, dev_texts)
+    head = _tfidf((HEADLINE_WORD, HEADLINE_CHAR), "headline", train_texts, dev_texts)
     weight, cv = 1.0, {}
     if train_labels is not None:
         weight, cv = choose_headline_weight(body[0], head[0], train_labels, n_folds, seed)
@@ -167,7 +162,7 @@ def lexical_rows(features: dict, train_labels, dev_labels, names, n_folds=5, see
         "logreg": (lambda p: LogisticRegression(C=p[0], class_weight=p[1], max_iter=MAX_ITER,
                                                 random_state=seed), LOGREG_C, True),
         "linear_svc": (lambda p: LinearSVC(C=p[0], class_weight=p[1], max_iter=5000,
-                                           random_state=seed), SVC_C, False)}
+                                           random_state=seed), SVC_C, True)}
     rows, scores = [], {}
     for (feature_name, (train_x, dev_x)), (family, (build, grid_c, probabilistic)), weight in (
             itertools.product(features.items(), families.items(), (None, "balanced"))):

@@ -37,6 +37,7 @@ from recruit_core.model.encoder import (
     weights_sha256,
 )
 from recruit_core.model.int8 import is_int8, quantize_encoder
+from recruit_core.model.lexical import LexicalHead, lexical_sha256, read_folder_lexical
 from recruit_core.model.recruit import HEADS_FILE, META_FILE, RecruitModel, row_stable_linear
 from recruit_core.model.store import local_model_folder
 from recruit_core.text.windows import Windows, encode_pairs, encode_windows, pool_windows
@@ -57,6 +58,7 @@ class ScoringModel:
     tokenizer: object
     fingerprint: str  # model name @ sha256 of the weights: provenance of every output row
     trained: bool  # True: categories from a trained head; False: zero-shot from the encoder
+    lexical: LexicalHead | None = None  # the folder's lexical category head (train.task=lexical)
 
 
 def load_scoring_model(model_path: str, model_cfg: ModelConfig) -> ScoringModel:
@@ -66,7 +68,7 @@ def load_scoring_model(model_path: str, model_cfg: ModelConfig) -> ScoringModel:
         folder = check_model_folder(model_path)
         model, tokenizer, _ = RecruitModel.load(folder)
         scoring = ScoringModel(model.eval(), tokenizer, model_fingerprint(model_path, model_cfg),
-                               bool(model.categories))
+                               bool(model.categories), read_folder_lexical(folder))
     else:
         tokenizer, encoder, fingerprint = load_encoder(model_cfg)
         scoring = ScoringModel(RecruitModel(encoder).eval(), tokenizer,
@@ -124,13 +126,16 @@ def model_fingerprint(model_path: str, model_cfg: ModelConfig) -> str:
 
 
 def trained_folder_sha256(folder: Path) -> str:
-    """sha256 of a trained folder's encoder weights and, when present, its heads file: a retrained
-    head on the same encoder (train/embed_head.py) is another model."""
-    heads = folder / HEADS_FILE
-    if not heads.is_file():
+    """sha256 of a trained folder's encoder weights and, when present, its heads file and its
+    lexical head: a retrained head on the same encoder (train/embed_head.py) is another model."""
+    heads, lexical = folder / HEADS_FILE, lexical_sha256(folder)
+    if not heads.is_file() and lexical is None:
         return weights_sha256(folder)
     digest = hashlib.sha256(weights_sha256(folder).encode())
-    digest.update(hashlib.sha256(heads.read_bytes()).hexdigest().encode())
+    if heads.is_file():
+        digest.update(hashlib.sha256(heads.read_bytes()).hexdigest().encode())
+    if lexical is not None:
+        digest.update(lexical.encode())
     return digest.hexdigest()
 
 

@@ -38,7 +38,9 @@ STATS_SCHEMA = pa.schema([("input_file", pa.string()), ("first_row", pa.int64())
                           ("reused", pa.int64())])
 TOKENS_TYPE = pa.list_(pa.int32())
 
+LEXICAL_COLUMN = "lexical_logits"  # a lexical head's category logits, computed where the text is
 _TOKENIZERS: dict[tuple[str, str], object] = {}
+_LEXICAL_HEADS: dict[str, object] = {}
 
 
 def worker_tokenizer(model_path: str, model: ModelConfig):
@@ -54,6 +56,15 @@ def worker_tokenizer(model_path: str, model: ModelConfig):
     return _TOKENIZERS[key]
 
 
+def worker_lexical_head(model_path: str):
+    """The model folder's lexical head (None without one), loaded once per worker process."""
+    if model_path not in _LEXICAL_HEADS:
+        from recruit_core.model.lexical import read_folder_lexical
+        from recruit_core.model.store import local_model_folder
+        _LEXICAL_HEADS[model_path] = read_folder_lexical(local_model_folder(model_path)) if model_path else None
+    return _LEXICAL_HEADS[model_path]
+
+
 def with_signatures(batch: pa.Table, dedup: DedupConfig) -> pa.Table:
     """The batch with each valid row's near-duplicate signature, computed where the text is read
     so later stages and the driver never need the text for it."""
@@ -64,9 +75,10 @@ def with_signatures(batch: pa.Table, dedup: DedupConfig) -> pa.Table:
 
 def tokenize_resumes(batch: pa.Table, *, model_path: str, model: ModelConfig,
                      dedup: DedupConfig | None = None) -> pa.Table:
-    """Valid rows get `tokens` + `window_lengths` (see scoring.windows_to_columns) and their
-    near-duplicate signature, and lose their text, so actors receive a fraction of the bytes;
-    quarantined rows pass through with no tokens."""
+    """Valid rows get `tokens` + `window_lengths` (see scoring.windows_to_columns), their
+    near-duplicate signature and, for a model with a lexical head, its category logits, and lose
+    their text, so actors receive a fraction of the bytes; quarantined rows pass through with no
+    tokens."""
     from recruit_core.model.forward import tokenize_texts
     from recruit_core.score.scorer import windows_to_columns
     batch = with_signatures(batch, dedup or DedupConfig())
@@ -77,8 +89,13 @@ def tokenize_resumes(batch: pa.Table, *, model_path: str, model: ModelConfig,
     columns = windows_to_columns(windows, len(texts))
     empty = pa.array([[]] * bad.num_rows, TOKENS_TYPE)
     rows = pa.concat_tables([good.select(PASSTHROUGH), bad.select(PASSTHROUGH)])
-    return (rows.append_column("tokens", pa.concat_arrays([columns["tokens"], empty]))
+    rows = (rows.append_column("tokens", pa.concat_arrays([columns["tokens"], empty]))
                 .append_column("window_lengths", pa.concat_arrays([columns["window_lengths"], empty])))
+    head = worker_lexical_head(model_path)
+    if head is None:
+        return rows
+    logits = [list(row) for row in head.logits(texts)] + [None] * bad.num_rows
+    return rows.append_column(LEXICAL_COLUMN, pa.array(logits, pa.list_(pa.float32())))
 
 
 class ScorerActor:
@@ -107,14 +124,20 @@ class ScorerActor:
             batch = with_signatures(batch, self.dedup)
         good_mask = pc.is_null(batch.column("reason"))
         good, bad = batch.filter(good_mask), batch.filter(pc.invert(good_mask))
+        lexical = None
         if "tokens" in batch.column_names:
             windows = columns_to_windows(good.column("tokens"), good.column("window_lengths"),
                                          self.scorer.encoder.model_cfg.max_length,
                                          self.scorer.encoder.tokenizer.pad_token_id)
+            if self.scorer.lexical is not None:
+                lexical = good.column(LEXICAL_COLUMN).to_pylist()
         else:
-            windows = self.scorer.tokenize(good.column(TEXT_COLUMN).to_pylist())
+            texts = good.column(TEXT_COLUMN).to_pylist()
+            windows = self.scorer.tokenize(texts)
+            if self.scorer.lexical is not None:
+                lexical = self.scorer.lexical_logits(texts)
         with torch.inference_mode():
-            scores = self.scorer.score_windows(windows, good.num_rows)
+            scores = self.scorer.score_windows(windows, good.num_rows, lexical)
         scored = good.select(PASSTHROUGH)
         for field in self.schema:
             scored = scored.append_column(field, scores[field.name])

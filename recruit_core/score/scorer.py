@@ -89,12 +89,16 @@ class ResumeScorer:
         self.encoder = TextEncoder(scoring_model, model_cfg, device)
         self.model, self.device = self.encoder.model, self.encoder.device
         self.fingerprint, self.trained = scoring_model.fingerprint, scoring_model.trained
+        self.lexical = scoring_model.lexical  # categories from text (train.task=lexical), or None
         self.score_cfg, self.categories = score, categories
         self.category_vectors = _tensor(category_vectors, device)
         self.job_ids = job_ids or []
         self.job_vectors = _tensor(job_vectors, device)
         # the model folder's fit probability (Platt on its cosine, fitted when it was trained)
         self.fit_probability = read_folder_calibration(score.model_path) if score.model_path else None
+        if self.lexical is not None and self.lexical.categories != list(categories):
+            raise ValueError(f"{score.model_path}: the lexical head's categories differ from the "
+                             "model's; write the folder again with train.task=lexical")
         if not self.trained and self.category_vectors is None:
             raise ValueError("zero-shot scoring needs category_vectors (occupation embeddings)")
 
@@ -111,12 +115,24 @@ class ResumeScorer:
     def tokenize(self, texts: list[str]) -> Windows:
         return self.encoder.tokenize(texts)
 
+    def lexical_logits(self, texts: list[str]) -> np.ndarray:
+        """The lexical head's category logits for `texts` (a folder of train.task=lexical)."""
+        return self.lexical.logits(texts)
+
     @torch.inference_mode()
-    def score_windows(self, windows: Windows, n_texts: int) -> dict[str, pa.Array]:
-        """Output columns for `n_texts` resumes from their token windows (see `output_schema`)."""
+    def score_windows(self, windows: Windows, n_texts: int,
+                      lexical_logits: np.ndarray | None = None) -> dict[str, pa.Array]:
+        """Output columns for `n_texts` resumes from their token windows (see `output_schema`);
+        with a lexical head, categories come from `lexical_logits` (`lexical_logits(texts)`)."""
         pooled = self.encoder.pooled_windows(windows)
         embedding = self.encoder.embed(pooled, windows.owner, n_texts)
-        if self.trained:
+        if self.lexical is not None:
+            if lexical_logits is None or len(lexical_logits) != n_texts:
+                raise ValueError("this model takes categories from its lexical head: pass "
+                                 "lexical_logits, one row per text")
+            logits = torch.from_numpy(np.asarray(lexical_logits, np.float32).reshape(n_texts, -1)
+                                      if n_texts else np.zeros((0, len(self.categories)), np.float32))
+        elif self.trained:
             logits = self.encoder.category_logits(pooled, windows.owner, n_texts)
         else:
             logits = (row_stable_matmul(embedding, self.category_vectors)
@@ -166,7 +182,8 @@ class ResumeScorer:
         """resume_id + output columns for a batch of (resume_id, text) rows of valid text."""
         resumes = resumes if isinstance(resumes, pa.Table) else pa.table(resumes)
         texts = resumes.column("text").to_pylist()
-        columns = self.score_windows(self.tokenize(texts), len(texts))
+        lexical = self.lexical_logits(texts) if self.lexical is not None else None
+        columns = self.score_windows(self.tokenize(texts), len(texts), lexical)
         table = pa.table({"resume_id": resumes.column("resume_id"), **columns})
         return table.cast(pa.schema([("resume_id", pa.string()), *self.output_schema()]))
 

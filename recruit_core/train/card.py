@@ -65,6 +65,9 @@ def _how_it_loads(cfg: RecruitConfig, base: str, adapter: dict | None) -> str:
 
 def evaluation_rows(task: str, dev: dict) -> list[dict]:
     """This run's dev figures, one row per model compared (classify: with its baselines)."""
+    if task == "classify" and "lexical" in dev:  # train/lexical_task.py: the lexical head alone
+        return [{"model": "this model's lexical head", **{k: dev["lexical"][k] for k in
+                                                           ("accuracy", "macro_f1", "ece", "n")}}]
     if task == "classify":
         models = {"this model (windows pooled)": dev["windows"],
                   "this model (first window)": dev["first_window"], **dev.get("baselines", {})}
@@ -123,6 +126,13 @@ def _how_trained(base: str, task: str, figures: dict) -> str:
                 f"{training.get('probe_c')}, temperature {training.get('temperature', 1.0):.3f}, both "
                 "chosen by 5-fold cross-validation on the train split) by recruit's train job "
                 "(`python ray_jobs/train.py train.task=probe`)")
+    if figures.get("trainer") == "lexical":
+        training = figures.get("training") or {}
+        return (f"A lexical category head (word, character and headline TF-IDF, a class-balanced "
+                f"{training.get('family')} with C={training.get('c')} and a softmax temperature, "
+                "all chosen by 5-fold cross-validation on the train split) beside the "
+                f"`{base}` encoder, which gives the embeddings, by recruit's train job (`python "
+                "ray_jobs/train.py train.task=lexical`)")
     steps = (figures.get("training") or {}).get("final_step")
     return (f"Fine-tuned from `{base}` by recruit's train job (`python ray_jobs/train.py "
             f"train.task={task}`){f', {steps} steps' if steps else ''}")

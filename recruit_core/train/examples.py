@@ -153,7 +153,7 @@ def crossencoder_rows(split: PoolSplit, n_pairs: int, seed: int) -> dict[str, li
 
 def task_rows(task: str, split: PoolSplit, n_pairs: int, seed: int, hard_negatives: bool,
               occupations: list[str]) -> dict[str, list]:
-    if task in ("classify", "probe"):
+    if task in ("classify", "probe", "lexical"):
         return classify_rows(split, occupations)
     if task == "biencoder":
         return biencoder_rows(split, n_pairs, seed, hard_negatives)

@@ -78,9 +78,9 @@ def load_task_data(cfg: RecruitConfig) -> dict:
         return {"rows": rows, "categories": []}
     if cfg.data.source == "livecareer":
         from recruit_core.data.livecareer import load_livecareer
-        if train.task not in ("classify", "probe"):
-            raise ValueError(f"data=livecareer has categories, not fit labels: use train.task=classify "
-                             f"or probe, not {train.task}")
+        if train.task not in ("classify", "probe", "lexical"):
+            raise ValueError(f"data=livecareer has categories, not fit labels: use train.task=classify, "
+                             f"probe or lexical, not {train.task}")
         splits = load_livecareer(cfg.data)
         if splits.dropped_empty:
             print(f"livecareer: {splits.dropped_empty} resume(s) with empty text left out")
@@ -242,6 +242,9 @@ def _train(cfg: RecruitConfig) -> dict:
     if cfg.train.task == "probe":  # a frozen encoder and a fitted head: no Ray Train, no workers
         from recruit_core.train.probe_task import train_probe
         return train_probe(cfg, load_task_data(cfg))
+    if cfg.train.task == "lexical":  # a TF-IDF head fitted in the driver beside the encoder
+        from recruit_core.train.lexical_task import train_lexical
+        return train_lexical(cfg, load_task_data(cfg))
     if cfg.train.teacher and not storage.is_remote(cfg.train.teacher):  # workers may start elsewhere
         cfg = replace(cfg, train=replace(cfg.train, teacher=os.path.abspath(cfg.train.teacher)))
     from recruit_core.train.trainer_ray import (

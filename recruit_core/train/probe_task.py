@@ -59,11 +59,14 @@ def dev_report(model: RecruitModel, pooled: np.ndarray, owner: np.ndarray, label
     return report
 
 
-def _save(model: RecruitModel, tokenizer, run_dir: Path, meta: dict) -> Path:
-    """Write the folder beside the target, then rename it into place (a reader never sees half)."""
+def _save(model: RecruitModel, tokenizer, run_dir: Path, meta: dict, extra_files=()) -> Path:
+    """Write the folder beside the target, then rename it into place (a reader never sees half);
+    each of `extra_files` is called with the staging folder to add its files first."""
     run_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".model.", dir=run_dir))
     model.save(staging, tokenizer, meta)
+    for write in extra_files:
+        write(staging)
     target = run_dir / "model"
     if target.exists():
         shutil.rmtree(target)
