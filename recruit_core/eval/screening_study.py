@@ -61,12 +61,6 @@ class Selection:
     temperature: float | None  # fitted on cv_scores; None for a classifier without probabilities
 
 
-def _tfidf(specs: tuple, part: str, train_texts: list[str], dev_texts: list[str]) -> tuple:
-    """(train, dev) rows of TF-IDF blocks side by side; vocabulary and IDF from the training texts."""
-    features = LexicalFeatures([Block(part, spec) for spec in specs])
-    return features.fit_transform(train_texts), features.transform(dev_texts)
-
-
 def choose_headline_weight(body, head, labels, n_folds: int = 5, seed: int = 0) -> tuple[float, dict]:
     """(weight, {"<weight> C=<C>": held-out macro-F1}): the headline block's scale from
     HEADLINE_WEIGHTS by CV of the balanced linear SVM (the cheapest family) on the training rows."""
@@ -76,7 +70,7 @@ def choose_headline_weight(body, head, labels, n_folds: int = 5, seed: int = 0) 
     def for_point(point) -> FitScore:
         weight, c = point
         rows = sparse.hstack([body, head * weight]).tocsr()
-        build = lambda p: LinearSVC(C=p, class_weight="balanced", max_iter=5000, random_state=seed)  # noqa: E731
+        build = lambda p: classifier("linear_svc", p, "balanced", seed)  # noqa: E731
         return linear_fit_score(build, rows, labels, k)(c)
 
     grid = list(itertools.product(HEADLINE_WEIGHTS, SVC_C))
@@ -84,18 +78,44 @@ def choose_headline_weight(body, head, labels, n_folds: int = 5, seed: int = 0) 
     return chosen.params[0], {f"{w} C={c}": round(f1, 4) for (w, c), f1 in chosen.cv_macro_f1.items()}
 
 
-def feature_sets(train_texts: list[str], dev_texts: list[str], train_labels=None, n_folds: int = 5,
-                 seed: int = 0) -> tuple[dict, dict]:
-    """({FEATURE_SETS name: (train, dev)}, the headline weight's choice): the whole text's word + char
-    TF-IDF alone, and with the headline's own word + char block beside it, scaled by the weight
-    `choose_headline_weight` picks on the training rows (1.0 without `train_labels`)."""
-    body = _tfidf((WORD, CHAR), "text", train_texts, dev_texts)
-    head = _tfidf((HEADLINE_WORD, HEADLINE_CHAR), "headline", train_texts, dev_texts)
+def headline_features(train_texts: list[str], train_labels=None, n_folds: int = 5,
+                      seed: int = 0) -> tuple[LexicalFeatures, LexicalFeatures, tuple, dict]:
+    """(body, headline block, (body train rows, headline train rows, scaled)), the weight's
+    choice): the whole text's word + char TF-IDF and the headline's own word + char block, fitted
+    on the training texts, the headline scaled by the weight `choose_headline_weight` picks on the
+    training rows (1.0 without `train_labels`). `LexicalFeatures(body.blocks + head.blocks)` is
+    the whole feature set."""
+    body = LexicalFeatures([Block("text", WORD), Block("text", CHAR)])
+    head = LexicalFeatures([Block("headline", HEADLINE_WORD), Block("headline", HEADLINE_CHAR)])
+    body_rows, head_rows = body.fit_transform(train_texts), head.fit_transform(train_texts)
     weight, cv = 1.0, {}
     if train_labels is not None:
-        weight, cv = choose_headline_weight(body[0], head[0], train_labels, n_folds, seed)
-    with_head = tuple(sparse.hstack([b, h * weight]).tocsr() for b, h in zip(body, head))
-    return dict(zip(FEATURE_SETS, (body, with_head))), {"headline_weight": weight, "cv_macro_f1": cv}
+        weight, cv = choose_headline_weight(body_rows, head_rows, train_labels, n_folds, seed)
+    for block in head.blocks:
+        block.weight = weight
+    return body, head, (body_rows, head_rows * weight), {"headline_weight": weight, "cv_macro_f1": cv}
+
+
+def feature_sets(train_texts: list[str], dev_texts: list[str], train_labels=None, n_folds: int = 5,
+                 seed: int = 0) -> tuple[dict, dict]:
+    """({FEATURE_SETS name: (train, dev)}, the headline weight's choice): `headline_features`'
+    body alone, and with the scaled headline block beside it."""
+    body, head, (body_train, head_train), choice = headline_features(train_texts, train_labels,
+                                                                     n_folds, seed)
+    body_dev, head_dev = body.transform(dev_texts), head.transform(dev_texts)
+    with_head = tuple(sparse.hstack([b, h]).tocsr() for b, h in ((body_train, head_train),
+                                                                 (body_dev, head_dev)))
+    return dict(zip(FEATURE_SETS, ((body_train, body_dev), with_head))), choice
+
+
+def classifier(family: str, c: float, class_weight: str | None, seed: int):
+    """An unfitted scikit-learn linear classifier of FAMILY_C's `family`."""
+    if family == "logreg":
+        return LogisticRegression(C=c, class_weight=class_weight, max_iter=MAX_ITER, random_state=seed)
+    return LinearSVC(C=c, class_weight=class_weight, max_iter=5000, random_state=seed)
+
+
+FAMILY_C = {"logreg": LOGREG_C, "linear_svc": SVC_C}  # each family's C grid
 
 
 def full_scores(model, rows, n_categories: int) -> np.ndarray:
@@ -158,18 +178,14 @@ def lexical_rows(features: dict, train_labels, dev_labels, names, n_folds=5, see
     """Rows for TF-IDF (each of `features`: {name: (train, dev)}) + logistic regression / linear
     SVM, class_weight None vs balanced; and the held-out and dev scores of each, for stacking."""
     labels, k = np.asarray(train_labels), len(names)
-    families = {
-        "logreg": (lambda p: LogisticRegression(C=p[0], class_weight=p[1], max_iter=MAX_ITER,
-                                                random_state=seed), LOGREG_C, True),
-        "linear_svc": (lambda p: LinearSVC(C=p[0], class_weight=p[1], max_iter=5000,
-                                           random_state=seed), SVC_C, True)}
     rows, scores = [], {}
-    for (feature_name, (train_x, dev_x)), (family, (build, grid_c, probabilistic)), weight in (
-            itertools.product(features.items(), families.items(), (None, "balanced"))):
+    for (feature_name, (train_x, dev_x)), (family, grid_c), weight in (
+            itertools.product(features.items(), FAMILY_C.items(), (None, "balanced"))):
+        build = lambda p, family=family: classifier(family, p[0], p[1], seed)  # noqa: E731
         started = time.perf_counter()
         grid = [(c, weight) for c in grid_c]
         for_point = linear_fit_score(build, train_x, labels, k)
-        chosen = select(for_point, grid, labels, n_folds, seed, probabilistic)
+        chosen = select(for_point, grid, labels, n_folds, seed, probabilistic=True)
         dev = full_scores(build(chosen.params).fit(train_x, labels), dev_x, k)
         name = f"tfidf {feature_name} + {family} (class_weight={weight or 'none'})"
         rows.append(_row(name, chosen, dev_figures(dev, dev_labels, names, chosen.temperature),

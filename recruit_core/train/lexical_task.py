@@ -23,8 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
+from scipy import sparse
 
 from recruit_core.config import RecruitConfig, config_hash
 from recruit_core.eval import screening_study as study
@@ -32,39 +31,23 @@ from recruit_core.eval.calibration import CALIBRATION_FILE
 from recruit_core.io import write_json_atomic
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.forward import check_model_folder
-from recruit_core.model.lexical import Block, LexicalFeatures, LexicalHead
+from recruit_core.model.lexical import LexicalFeatures, LexicalHead
 from recruit_core.model.recruit import RecruitModel
 from recruit_core.train.card import write_model_card
-from recruit_core.train.probe import ABSENT_LOGIT, MAX_ITER
-from recruit_core.train.probe_task import _save
+from recruit_core.train.probe import ABSENT_LOGIT
+from recruit_core.train.probe_task import save_folder
 from recruit_core.train.report import headline
-
-FAMILIES = {
-    "logreg": (lambda c, seed: LogisticRegression(C=c, class_weight="balanced", max_iter=MAX_ITER,
-                                                  random_state=seed), study.LOGREG_C),
-    "linear_svc": (lambda c, seed: LinearSVC(C=c, class_weight="balanced", max_iter=5000,
-                                             random_state=seed), study.SVC_C)}
-
-
-def lexical_features(train_texts: list[str], labels, seed: int) -> tuple[LexicalFeatures, object, dict]:
-    """(the fitted features, their train rows, the headline scale's choice by CV)."""
-    body = LexicalFeatures([Block("text", study.WORD), Block("text", study.CHAR)])
-    head = LexicalFeatures([Block("headline", study.HEADLINE_WORD), Block("headline", study.HEADLINE_CHAR)])
-    body_rows, head_rows = body.fit_transform(train_texts), head.fit_transform(train_texts)
-    weight, cv = study.choose_headline_weight(body_rows, head_rows, labels, seed=seed)
-    for block in head.blocks:
-        block.weight = weight
-    features = LexicalFeatures(body.blocks + head.blocks)
-    return features, features.transform(train_texts), {"headline_weight": weight, "cv_macro_f1": cv}
 
 
 def fit_lexical_head(train_texts: list[str], labels, categories: list[str], seed: int = 0) -> LexicalHead:
     """The head whose family and C have the best CV macro-F1 on these rows, refitted on all of them."""
     labels = np.asarray(labels)
-    features, rows, headline_choice = lexical_features(train_texts, labels, seed)
+    body, head, (body_rows, head_rows), headline_choice = study.headline_features(train_texts, labels,
+                                                                                 seed=seed)
+    features, rows = LexicalFeatures(body.blocks + head.blocks), sparse.hstack([body_rows, head_rows]).tocsr()
     k = len(categories)
-    grid = [(family, c) for family, (_, cs) in FAMILIES.items() for c in cs]
-    build = lambda point: FAMILIES[point[0]][0](point[1], seed)  # noqa: E731
+    grid = [(family, c) for family, cs in study.FAMILY_C.items() for c in cs]
+    build = lambda point: study.classifier(point[0], point[1], "balanced", seed)  # noqa: E731
     chosen = study.select(study.linear_fit_score(build, rows, labels, k), grid, labels, 5, seed,
                           probabilistic=True)
     model = build(chosen.params).fit(rows, labels)
@@ -116,7 +99,7 @@ def train_lexical(cfg: RecruitConfig, data: dict) -> dict:
             "window_stride": cfg.model.window_stride, "max_length": cfg.model.max_length,
             "max_windows": cfg.model.max_windows}
     run_dir = Path(cfg.train.storage_path) / cfg.train.run_name
-    model_dir = _save(model, tokenizer, run_dir, meta, extra_files=[fitted.save] + _calibration(cfg))
+    model_dir = save_folder(model, tokenizer, run_dir, meta, extra_files=[fitted.save] + _calibration(cfg))
     head = LexicalHead.load(model_dir)  # dev is scored by the head as the folder stores it
     dev = {**study.dev_figures(head.logits(rows["dev"]["text"]) * head.temperature,
                                rows["dev"]["label"], categories, head.temperature),

@@ -59,7 +59,7 @@ def dev_report(model: RecruitModel, pooled: np.ndarray, owner: np.ndarray, label
     return report
 
 
-def _save(model: RecruitModel, tokenizer, run_dir: Path, meta: dict, extra_files=()) -> Path:
+def save_folder(model: RecruitModel, tokenizer, run_dir: Path, meta: dict, extra_files=()) -> Path:
     """Write the folder beside the target, then rename it into place (a reader never sees half);
     each of `extra_files` is called with the staging folder to add its files first."""
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -93,7 +93,7 @@ def train_probe(cfg: RecruitConfig, data: dict) -> dict:
             "temperature": probe.temperature, "window_stride": cfg.model.window_stride,
             "max_length": cfg.model.max_length, "max_windows": cfg.model.max_windows}
     run_dir = Path(cfg.train.storage_path) / cfg.train.run_name
-    model_dir = _save(model, scoring.tokenizer, run_dir, meta)
+    model_dir = save_folder(model, scoring.tokenizer, run_dir, meta)
     dev = dev_report(model, dev_pooled, dev_owner, rows["dev"]["label"])
     if "splits" in data:
         from recruit_core.eval.baselines import tfidf_baselines
