@@ -4,9 +4,9 @@
     .venv/bin/python bench/livecareer_classifier.py --cache-dir /tmp/recruit-cache   # and keeps them
     .venv/bin/python bench/livecareer_classifier.py data.drop_headline=true
 
-Configurations (recruit_core/eval/screening_study.py): TF-IDF word+char n-grams, alone or with a
-block for the headline (the first line, its scale chosen by CV), with logistic regression or a linear
-SVM, class_weight none vs balanced; frozen MiniLM window vectors (first 256-token window only vs the
+Configurations (recruit_core/eval/screening_study.py): TF-IDF word+char n-grams, alone, with a
+block for the headline (the first line, its scale chosen by CV) and with a block of the category names
+the text mentions besides (its scale chosen by CV next), with logistic regression or a linear SVM, class_weight none vs balanced; frozen MiniLM window vectors (first 256-token window only vs the
 mean over all windows of the whole resume, `model.max_windows=32`) with the logistic-regression probe
 the `train.task=probe` job ships; and the best lexical model stacked with the better probe (both by
 CV). Every hyper-parameter and temperature comes from stratified 5-fold CV on the train split; dev is
@@ -70,10 +70,10 @@ def main(overrides: list[str], cache_dir: str | None, kinds: tuple[str, ...] = N
                           *overrides])
     splits = load_livecareer(cfg.data)
     names, y_train, y_dev = splits.train.categories, splits.train.labels, splits.dev.labels
-    rows, lexical, headline_choice = [], {}, None
+    rows, lexical, scales = [], {}, None
     if lexical_sets:
-        features, headline_choice = study.feature_sets(splits.train.texts, splits.dev.texts, y_train,
-                                                       seed=cfg.eval.seed)
+        features, scales = study.feature_sets(splits.train.texts, splits.dev.texts, y_train, names,
+                                              seed=cfg.eval.seed)
         rows, lexical = study.lexical_rows({name: features[name] for name in lexical_sets},
                                            y_train, y_dev, names, seed=cfg.eval.seed)
     neural = neural_features(cfg, splits, cache_dir, kinds)
@@ -92,7 +92,7 @@ def main(overrides: list[str], cache_dir: str | None, kinds: tuple[str, ...] = N
     return {"name": "livecareer_classifier", "rows": rows,
             "chosen_by_cv": chosen["method"], "chosen_dev_macro_f1": chosen["macro_f1"],
             "chosen_dev_ece": chosen["ece"], "shipped_head": head_only["method"],
-            "headline_weight": headline_choice,
+            "scales": scales,
             "data": {"train": len(splits.train), "dev": len(splits.dev), "categories": len(names),
                      "drop_headline": cfg.data.drop_headline, "windows": neural["windows"],
                      "model": neural["fingerprint"], "max_windows": cfg.model.max_windows},
@@ -108,7 +108,7 @@ if __name__ == "__main__":
     parser.add_argument("--neural", default="first,all",
                         help="MiniLM probes to run: first (window), all (windows), both, or none")
     parser.add_argument("--lexical", default=",".join(study.FEATURE_SETS),
-                        help="TF-IDF feature sets to run, comma-separated, or none (and so no stacked row)")
+                        help="TF-IDF feature sets to run (word+char, word+char+headline, word+char+headline+names), comma-separated, or none (and so no stacked row)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. data.drop_headline=true")
     args = parser.parse_args()
     from _results import record

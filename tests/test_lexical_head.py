@@ -49,6 +49,30 @@ def test_a_stored_head_gives_each_resume_the_bits_it_gives_alone(tmp_path):
         LexicalHead.load(folder)
 
 
+def test_the_names_block_marks_each_category_name_a_text_mentions_and_reads_back(tmp_path):
+    from recruit_core.eval.screening_study import category_terms, names_block
+    categories = ["BUSINESS-DEVELOPMENT", "seo_specialist", "HR", "BPO"]
+    assert category_terms(categories) == ("bpo", "business development", "hr", "seo specialist")
+    block = names_block(categories)
+    texts = ["Led business-development for a BPO.\nHR liaison; HR budget.",
+             "SEO specialist", "Accountant for a bakery", "seo specialist and bpo lead"]
+    rows = block.fit_transform(texts).toarray()
+    columns = {term: i for i, term in enumerate(block.vectorizer.get_feature_names_out())}
+    mentioned = [{term for term, i in columns.items() if row[i] > 0} for row in rows]
+    assert mentioned == [{"business development", "bpo", "hr"}, {"seo specialist"}, set(),
+                         {"seo specialist", "bpo"}]
+    once, thrice = block.transform(["HR lead", "HR lead, HR budget, HR"]).toarray()
+    np.testing.assert_array_equal(once, thrice)  # binary: a name counts once however often
+    features = LexicalFeatures([Block("text", {"ngram_range": (1, 1)}), block])
+    head_rows = features.fit_transform(texts)
+    head = LexicalHead(features, categories, np.ones((4, head_rows.shape[1])), np.zeros(4), 1.0)
+    head.save(tmp_path)
+    loaded = LexicalHead.load(tmp_path)
+    np.testing.assert_array_equal(loaded.logits(texts), head.logits(texts))
+    assert json.loads((tmp_path / LEXICAL_FILE).read_text())["blocks"][1]["terms"] == list(
+        category_terms(categories))
+
+
 @pytest.fixture(scope="module")
 def lexical_run(tmp_path_factory):
     from recruit_core.train.job_ray import run
@@ -74,7 +98,7 @@ def test_lexical_task_writes_a_folder_whose_categories_the_score_job_takes(lexic
     assert top1 >= 0.8, f"top-1 {top1} on a separable set (chance 0.33)"
     evaluation = json.loads(Path(result["eval"]).read_text())
     assert abs(evaluation["dev"]["lexical"]["accuracy"] - top1) < 1e-9
-    assert evaluation["training"]["cv_macro_f1"] and evaluation["training"]["headline"]["headline_weight"]
+    assert evaluation["training"]["cv_macro_f1"] and evaluation["training"]["scales"]["names_weight"]
     # the encoder still embeds: the embedding does not come from the lexical head
     with_vectors = ResumeScorer.from_config(replace(cfg.score, model_path=str(folder), write_embeddings=True),
                                             cfg.model, cfg.data)

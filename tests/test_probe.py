@@ -162,9 +162,10 @@ def test_the_headline_block_lets_a_title_outweigh_the_body():
     train = [i for i in range(len(texts)) if i % 3]
     dev = [i for i in range(len(texts)) if not i % 3]
     features, choice = study.feature_sets([texts[i] for i in train], [texts[i] for i in dev],
-                                          [labels[i] for i in train])
+                                          [labels[i] for i in train], names)
     assert choice["headline_weight"] in study.HEADLINE_WEIGHTS
     assert len(choice["cv_macro_f1"]) == len(study.HEADLINE_WEIGHTS) * len(study.SVC_C)
+    assert choice["names_weight"] in study.NAMES_WEIGHTS
     assert set(features) == set(study.FEATURE_SETS)
     rows, _ = study.lexical_rows(features, [labels[i] for i in train], [labels[i] for i in dev], names)
     by_name = {r["method"]: r for r in rows}

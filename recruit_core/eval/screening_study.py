@@ -14,6 +14,7 @@ argument of `dev_figures` alone: nothing chosen reads it.
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -40,9 +41,16 @@ CHAR = {"analyzer": "char_wb", "ngram_range": (3, 5), "min_df": 2, "max_features
 HEADLINE_WORD = {"ngram_range": (1, 2), "sublinear_tf": True, "strip_accents": "unicode"}
 HEADLINE_CHAR = {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True,
                  "strip_accents": "unicode"}
-FEATURE_SETS = ("word+char", "word+char+headline")
-# The headline block's scale beside the whole text's (each block's rows have unit norm), chosen by CV.
+# The category names themselves ("accountant", "business development") as a block of their own:
+# which names a resume mentions anywhere (binary, IDF-weighted, unit norm). A resume filed under a
+# category often says its name once in a long text ("BPO", "automobile claims"), where it weighs
+# as little as any other word; its own block lets the classifier weigh it.
+NAMES = {"binary": True, "strip_accents": "unicode"}
+FEATURE_SETS = ("word+char", "word+char+headline", "word+char+headline+names")
+# A block's scale beside the whole text's (each block's rows have unit norm), chosen by CV: the
+# headline's first, then the names' beside the text and the scaled headline.
 HEADLINE_WEIGHTS = (0.25, 0.5, 1.0)
+NAMES_WEIGHTS = (0.25, 0.5, 1.0)
 # Two points a family: each grid point costs five fits, and on 2 shared cores a word+char logistic
 # regression fit takes many seconds. L2-normalised TF-IDF rows need weak regularisation (C >= 10).
 LOGREG_C = (10.0, 100.0)
@@ -61,51 +69,85 @@ class Selection:
     temperature: float | None  # fitted on cv_scores; None for a classifier without probabilities
 
 
-def choose_headline_weight(body, head, labels, n_folds: int = 5, seed: int = 0) -> tuple[float, dict]:
-    """(weight, {"<weight> C=<C>": held-out macro-F1}): the headline block's scale from
-    HEADLINE_WEIGHTS by CV of the balanced linear SVM (the cheapest family) on the training rows."""
+def choose_block_weight(base, block, labels, weights, n_folds: int = 5, seed: int = 0) -> tuple[float, dict]:
+    """(weight, {"<weight> C=<C>": held-out macro-F1}): the scale of `block` beside `base`, from
+    `weights`, by CV of the balanced linear SVM (the cheapest family) on the training rows."""
     labels = np.asarray(labels)
     k = int(labels.max()) + 1
 
     def for_point(point) -> FitScore:
         weight, c = point
-        rows = sparse.hstack([body, head * weight]).tocsr()
+        rows = sparse.hstack([base, block * weight]).tocsr()
         build = lambda p: classifier("linear_svc", p, "balanced", seed)  # noqa: E731
         return linear_fit_score(build, rows, labels, k)(c)
 
-    grid = list(itertools.product(HEADLINE_WEIGHTS, SVC_C))
+    grid = list(itertools.product(weights, SVC_C))
     chosen = select(for_point, grid, labels, n_folds, seed, probabilistic=False)
     return chosen.params[0], {f"{w} C={c}": round(f1, 4) for (w, c), f1 in chosen.cv_macro_f1.items()}
 
 
-def headline_features(train_texts: list[str], train_labels=None, n_folds: int = 5,
-                      seed: int = 0) -> tuple[LexicalFeatures, LexicalFeatures, tuple, dict]:
-    """(body, headline block, (body train rows, headline train rows, scaled)), the weight's
-    choice): the whole text's word + char TF-IDF and the headline's own word + char block, fitted
-    on the training texts, the headline scaled by the weight `choose_headline_weight` picks on the
-    training rows (1.0 without `train_labels`). `LexicalFeatures(body.blocks + head.blocks)` is
-    the whole feature set."""
-    body = LexicalFeatures([Block("text", WORD), Block("text", CHAR)])
-    head = LexicalFeatures([Block("headline", HEADLINE_WORD), Block("headline", HEADLINE_CHAR)])
-    body_rows, head_rows = body.fit_transform(train_texts), head.fit_transform(train_texts)
-    weight, cv = 1.0, {}
+def category_terms(categories: list[str]) -> tuple[str, ...]:
+    """Each category name as the words a text would write: "BUSINESS-DEVELOPMENT" -> "business
+    development", "seo_specialist" -> "seo specialist"."""
+    return tuple(sorted({" ".join(re.split(r"[\s_\-/]+", name.lower())).strip() for name in categories}))
+
+
+def names_block(categories: list[str]) -> Block:
+    terms = category_terms(categories)
+    longest = max(len(term.split()) for term in terms)
+    return Block("text", {**NAMES, "ngram_range": (1, longest)}, terms=terms)
+
+
+@dataclass
+class ScreeningFeatures:
+    """The study's blocks, fitted on the training texts with their scales chosen by CV."""
+
+    features: LexicalFeatures  # every block: what a lexical head stores
+    train: dict  # {FEATURE_SETS name: training rows}
+    sets: dict  # {FEATURE_SETS name: how many of features.blocks it uses}
+    choice: dict  # the scales and their CV figures
+
+    def transform(self, texts: list[str]) -> dict:
+        """{FEATURE_SETS name: rows} for other texts (dev)."""
+        blocks = [block.transform(texts) for block in self.features.blocks]
+        return {name: sparse.hstack(blocks[:n]).tocsr() for name, n in self.sets.items()}
+
+
+def screening_features(train_texts: list[str], train_labels=None, categories: list[str] | None = None,
+                       n_folds: int = 5, seed: int = 0) -> ScreeningFeatures:
+    """The whole text's word + char TF-IDF, the headline's own word + char block and, given the
+    categories, the names block, fitted on the training texts. With `train_labels` the headline's
+    scale and then the names' come from `choose_block_weight` (1.0 without)."""
+    blocks = [Block("text", WORD), Block("text", CHAR), Block("headline", HEADLINE_WORD),
+              Block("headline", HEADLINE_CHAR)] + ([names_block(categories)] if categories else [])
+    rows = [block.fit_transform(train_texts) for block in blocks]
+    body, choice = sparse.hstack(rows[:2]).tocsr(), {"headline_weight": 1.0, "cv_macro_f1": {}}
+    head = sparse.hstack(rows[2:4]).tocsr()
     if train_labels is not None:
-        weight, cv = choose_headline_weight(body_rows, head_rows, train_labels, n_folds, seed)
-    for block in head.blocks:
-        block.weight = weight
-    return body, head, (body_rows, head_rows * weight), {"headline_weight": weight, "cv_macro_f1": cv}
+        choice["headline_weight"], choice["cv_macro_f1"] = choose_block_weight(
+            body, head, train_labels, HEADLINE_WEIGHTS, n_folds, seed)
+    for block in blocks[2:4]:
+        block.weight = choice["headline_weight"]
+    with_head = sparse.hstack([body, head * choice["headline_weight"]]).tocsr()
+    train, sets = {"word+char": body, "word+char+headline": with_head}, {"word+char": 2,
+                                                                         "word+char+headline": 4}
+    if categories:
+        choice["names_weight"], choice["names_cv_macro_f1"] = 1.0, {}
+        if train_labels is not None:
+            choice["names_weight"], choice["names_cv_macro_f1"] = choose_block_weight(
+                with_head, rows[4], train_labels, NAMES_WEIGHTS, n_folds, seed)
+        blocks[4].weight = choice["names_weight"]
+        train["word+char+headline+names"] = sparse.hstack([with_head, rows[4] * blocks[4].weight]).tocsr()
+        sets["word+char+headline+names"] = 5
+    return ScreeningFeatures(LexicalFeatures(blocks), train, sets, choice)
 
 
-def feature_sets(train_texts: list[str], dev_texts: list[str], train_labels=None, n_folds: int = 5,
-                 seed: int = 0) -> tuple[dict, dict]:
-    """({FEATURE_SETS name: (train, dev)}, the headline weight's choice): `headline_features`'
-    body alone, and with the scaled headline block beside it."""
-    body, head, (body_train, head_train), choice = headline_features(train_texts, train_labels,
-                                                                     n_folds, seed)
-    body_dev, head_dev = body.transform(dev_texts), head.transform(dev_texts)
-    with_head = tuple(sparse.hstack([b, h]).tocsr() for b, h in ((body_train, head_train),
-                                                                 (body_dev, head_dev)))
-    return dict(zip(FEATURE_SETS, ((body_train, body_dev), with_head))), choice
+def feature_sets(train_texts: list[str], dev_texts: list[str], train_labels=None,
+                 categories: list[str] | None = None, n_folds: int = 5, seed: int = 0) -> tuple[dict, dict]:
+    """({FEATURE_SETS name: (train, dev)}, the scales' choice) from `screening_features`."""
+    fitted = screening_features(train_texts, train_labels, categories, n_folds, seed)
+    dev = fitted.transform(dev_texts)
+    return {name: (rows, dev[name]) for name, rows in fitted.train.items()}, fitted.choice
 
 
 def classifier(family: str, c: float, class_weight: str | None, seed: int):

@@ -10,7 +10,8 @@ lexical_task.py) writes it, and the score job takes a resume's categories from i
 encoder's category head, while the encoder still gives the embedding and the fit to jobs.
 
 A block is one TfidfVectorizer on one part of the text (the whole text or its headline) with a
-scale; the features are the blocks side by side. A folder stores each block's vocabulary and IDF
+scale, its vocabulary learnt from the training texts or fixed in advance (`terms`: the category
+names); the features are the blocks side by side. A folder stores each block's vocabulary and IDF
 and the classifier's weights as plain arrays (`LEXICAL_ARRAYS`, read without pickle) and the
 settings in `LEXICAL_FILE`. A resume's features and logits depend on its own text alone.
 """
@@ -48,11 +49,13 @@ class Block:
     part: str  # "text" or "headline"
     spec: dict  # TfidfVectorizer keyword arguments
     weight: float = 1.0
+    terms: tuple[str, ...] | None = None  # a fixed vocabulary; None: learnt from the training texts
     vectorizer: TfidfVectorizer | None = field(default=None, repr=False)
 
     def fit_transform(self, texts: list[str]) -> sparse.csr_matrix:
         from sklearn.feature_extraction.text import TfidfVectorizer
-        self.vectorizer = TfidfVectorizer(**self.spec)
+        fixed = {"vocabulary": list(self.terms)} if self.terms is not None else {}
+        self.vectorizer = TfidfVectorizer(**self.spec, **fixed)
         return self.vectorizer.fit_transform([_PART[self.part](t) for t in texts]) * self.weight
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
@@ -60,7 +63,8 @@ class Block:
 
     def settings(self) -> dict:
         spec = {k: list(v) if isinstance(v, tuple) else v for k, v in self.spec.items()}
-        return {"part": self.part, "spec": spec, "weight": self.weight}
+        fixed = {"terms": list(self.terms)} if self.terms is not None else {}
+        return {"part": self.part, "spec": spec, "weight": self.weight, **fixed}
 
 
 def _spec(stored: dict) -> dict:
@@ -142,7 +146,8 @@ class LexicalHead:
         with np.load(folder / LEXICAL_ARRAYS, allow_pickle=False) as arrays:
             blocks = []
             for i, stored in enumerate(settings["blocks"]):
-                block = Block(stored["part"], _spec(stored["spec"]), float(stored["weight"]))
+                terms = tuple(stored["terms"]) if "terms" in stored else None
+                block = Block(stored["part"], _spec(stored["spec"]), float(stored["weight"]), terms)
                 block.vectorizer = _restored(block.spec, arrays[f"vocabulary_{i}"], arrays[f"idf_{i}"])
                 blocks.append(block)
             return cls(LexicalFeatures(blocks), list(settings["categories"]),

@@ -128,7 +128,7 @@ def _how_trained(base: str, task: str, figures: dict) -> str:
                 "(`python ray_jobs/train.py train.task=probe`)")
     if figures.get("trainer") == "lexical":
         training = figures.get("training") or {}
-        return (f"A lexical category head (word, character and headline TF-IDF, a class-balanced "
+        return (f"A lexical category head (word, character, headline and category-name TF-IDF, a class-balanced "
                 f"{training.get('family')} with C={training.get('c')} and a softmax temperature, "
                 "all chosen by 5-fold cross-validation on the train split) beside the "
                 f"`{base}` encoder, which gives the embeddings, by recruit's train job (`python "

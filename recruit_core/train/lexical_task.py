@@ -6,7 +6,8 @@ cross-validation on the train split alone, written into a classify model folder 
     python ray_jobs/score.py score.model_path=outputs/train/<run_name>/model
 
 The features are the screening study's (recruit_core/eval/screening_study.py): the whole text's
-word and character TF-IDF and the headline's own block, its scale chosen by CV. The classifier is
+word and character TF-IDF, the headline's own block and the block of category names the text
+mentions, their scales chosen by CV. The classifier is
 the balanced logistic regression or the balanced linear SVM, with C, chosen by CV macro-F1 on the
 train split; the softmax temperature is fitted on the held-out folds' scores. Dev is scored once,
 by the head as the folder stores it. The folder's encoder is `train.init_from`'s model (a
@@ -23,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy import sparse
 
 from recruit_core.config import RecruitConfig, config_hash
 from recruit_core.eval import screening_study as study
@@ -31,7 +31,7 @@ from recruit_core.eval.calibration import CALIBRATION_FILE
 from recruit_core.io import write_json_atomic
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.forward import check_model_folder
-from recruit_core.model.lexical import LexicalFeatures, LexicalHead
+from recruit_core.model.lexical import LexicalHead
 from recruit_core.model.recruit import RecruitModel
 from recruit_core.train.card import write_model_card
 from recruit_core.train.probe import ABSENT_LOGIT
@@ -42,9 +42,8 @@ from recruit_core.train.report import headline
 def fit_lexical_head(train_texts: list[str], labels, categories: list[str], seed: int = 0) -> LexicalHead:
     """The head whose family and C have the best CV macro-F1 on these rows, refitted on all of them."""
     labels = np.asarray(labels)
-    body, head, (body_rows, head_rows), headline_choice = study.headline_features(train_texts, labels,
-                                                                                 seed=seed)
-    features, rows = LexicalFeatures(body.blocks + head.blocks), sparse.hstack([body_rows, head_rows]).tocsr()
+    fitted = study.screening_features(train_texts, labels, categories, seed=seed)
+    features, rows = fitted.features, fitted.train[study.FEATURE_SETS[-1]]
     k = len(categories)
     grid = [(family, c) for family, cs in study.FAMILY_C.items() for c in cs]
     build = lambda point: study.classifier(point[0], point[1], "balanced", seed)  # noqa: E731
@@ -60,7 +59,7 @@ def fit_lexical_head(train_texts: list[str], labels, categories: list[str], seed
         coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
     meta = {"family": chosen.params[0], "c": chosen.params[1], "class_weight": "balanced",
             "cv_macro_f1": {f"{f} C={c}": round(v, 4) for (f, c), v in chosen.cv_macro_f1.items()},
-            "headline": headline_choice, "train_rows": int(len(labels))}
+            "scales": fitted.choice, "train_rows": int(len(labels))}
     return LexicalHead(features, list(categories), coef, intercept, float(chosen.temperature), meta)
 
 
@@ -95,7 +94,7 @@ def train_lexical(cfg: RecruitConfig, data: dict) -> dict:
     model, tokenizer, source = base_model(cfg, categories)
     meta = {"task": "classify", "trainer": "lexical", "data": cfg.data.source,
             "train_config_hash": config_hash(cfg.train), "base_model": asdict(cfg.model), **source,
-            "lexical": {k: fitted.meta[k] for k in ("family", "c", "headline")},
+            "lexical": {k: fitted.meta[k] for k in ("family", "c", "scales")},
             "window_stride": cfg.model.window_stride, "max_length": cfg.model.max_length,
             "max_windows": cfg.model.max_windows}
     run_dir = Path(cfg.train.storage_path) / cfg.train.run_name
@@ -114,7 +113,8 @@ def train_lexical(cfg: RecruitConfig, data: dict) -> dict:
     eval_path = write_json_atomic(figures, run_dir / "eval.json")
     write_model_card(model_dir, replace(cfg, train=replace(cfg.train, task="classify")), figures)
     print(f"lexical head: {fitted.meta['family']} C={fitted.meta['c']} headline scale "
-          f"{fitted.meta['headline']['headline_weight']} (CV macro-F1 {cv_best:.4f} on train), "
+          f"{fitted.meta['scales']['headline_weight']}, names scale "
+          f"{fitted.meta['scales']['names_weight']} (CV macro-F1 {cv_best:.4f} on train), "
           f"temperature {head.temperature:.3f}; dev macro-F1 {dev['macro_f1']:.4f}, "
           f"accuracy {dev['accuracy']:.4f}, ECE {dev['ece']:.4f}")
     return {"model": str(model_dir), "eval": str(eval_path), "dev_score": cv_best,
