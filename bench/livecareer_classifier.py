@@ -5,8 +5,9 @@
     .venv/bin/python bench/livecareer_classifier.py data.drop_headline=true
 
 Configurations (recruit_core/eval/screening_study.py): TF-IDF word+char n-grams, alone, with a
-block for the headline (the first line, its scale chosen by CV) and with a block of the category names
-the text mentions besides (its scale chosen by CV next), with logistic regression or a linear SVM, class_weight none vs balanced; frozen MiniLM window vectors (first 256-token window only vs the
+block for the headline (the first line, its scale chosen by CV) and with a block of the category
+names the text mentions besides (its scale chosen by CV next), with logistic regression or a linear
+SVM, class_weight none vs balanced; frozen MiniLM window vectors (first 256-token window only vs the
 mean over all windows of the whole resume, `model.max_windows=32`) with the logistic-regression probe
 the `train.task=probe` job ships; and the best lexical model stacked with the better probe (both by
 CV). Every hyper-parameter and temperature comes from stratified 5-fold CV on the train split; dev is
@@ -108,7 +109,8 @@ if __name__ == "__main__":
     parser.add_argument("--neural", default="first,all",
                         help="MiniLM probes to run: first (window), all (windows), both, or none")
     parser.add_argument("--lexical", default=",".join(study.FEATURE_SETS),
-                        help="TF-IDF feature sets to run (word+char, word+char+headline, word+char+headline+names), comma-separated, or none (and so no stacked row)")
+                        help=f"TF-IDF feature sets to run, of {study.FEATURE_SETS}, comma-separated, "
+                        "or none (and so no stacked row)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. data.drop_headline=true")
     args = parser.parse_args()
     from _results import record

@@ -25,7 +25,8 @@ def main(overrides: list[str]) -> dict:
     best = max(report["rows"], key=lambda row: row["p@10"])
     calibration = report.get("calibration") or {}
     return {"name": "real_matching", "rows": report["rows"], "data": report["data"],
-            "calibration": {k: calibration.get(k) for k in ("method", "fitted_on", "platt", "ece", "brier")},
+            "calibration": {k: calibration.get(k)
+                            for k in ("method", "fitted_on", "formula", "chosen_by", "ece", "brier")},
             "overrides": " ".join(overrides), "best_method": best["method"],
             "ratio": round(best["p@10"] / 0.50, 3),
             "ratio_meaning": "best P@10 on the held-out postings / the 0.50 target",

@@ -355,7 +355,7 @@ class EvalConfig:
     crossencoder_path: str = ""  # postings: a cross-encoder folder reranking model_path's first results
     rerank_top: int = 20  # postings: results per posting the cross-encoder reorders (two pages)
     # postings: livecareer train resumes whose pairs with the training half of the postings fit the
-    # fit probability (Platt scaling); 0 skips calibration. 300 x 178 postings: ~53,000 pairs
+    # fit probability (Platt or isotonic, chosen by CV); 0 skips calibration. 300 x 178 postings: ~53,000 pairs
     calibration_resumes: int = 300
     sample_resumes: int = 400  # synthetic: resumes x every job = the pairs scored (24,000 with 60 jobs)
     crossencoder_resumes: int = 40  # synthetic with a cross-encoder: one forward per pair, so fewer

@@ -112,3 +112,49 @@ def test_platt_probability_is_calibrated_where_the_truth_is_a_logistic():
     raw = reliability((scores + 1) / 2, truth)  # a cosine read as a probability
     assert calibrated["ece"] < 0.02 < raw["ece"]
     assert sum(b["pairs"] for b in calibrated["bins"]) == 20_000
+
+
+def test_cross_validation_keeps_platt_for_a_logistic_truth_and_isotonic_for_a_step():
+    from recruit_core.eval.calibration import Isotonic, Platt, fit_calibrator, fit_platt, reliability
+    rng = np.random.default_rng(1)
+    scores = rng.uniform(-1, 1, (200, 100))  # 200 postings x 100 resumes
+    logistic = rng.random(scores.shape) < 1 / (1 + np.exp(-(6 * scores - 1)))
+    calibrator, choice = fit_calibrator(scores, logistic)
+    assert isinstance(calibrator, Platt) and choice["method"] == "platt"
+    assert choice["cv_brier"]["platt"] <= choice["cv_brier"]["isotonic"]
+    # relevant only above a cut, and then at 0.9: no sigmoid of the score is near that
+    step = rng.random(scores.shape) < np.where(scores > 0.3, 0.9, 0.05)
+    calibrator, choice = fit_calibrator(scores, step)
+    assert isinstance(calibrator, Isotonic) and choice["method"] == "isotonic"
+    assert choice["cv_brier"]["isotonic"] < choice["cv_brier"]["platt"]
+    held_scores = rng.uniform(-1, 1, 20_000)
+    held_truth = rng.random(20_000) < np.where(held_scores > 0.3, 0.9, 0.05)
+    isotonic = reliability(calibrator(held_scores), held_truth)["ece"]
+    platt = reliability(fit_platt(scores.ravel(), step.ravel())(held_scores), held_truth)["ece"]
+    assert isotonic < 0.02 < platt
+    probabilities = calibrator(np.sort(held_scores))
+    assert (np.diff(probabilities) >= 0).all() and 0 <= probabilities.min() <= probabilities.max() <= 1
+
+
+def test_a_folder_calibration_reads_back_as_the_calibrator_it_stores(tmp_path):
+    import json
+
+    from recruit_core.eval.calibration import CALIBRATION_FILE, Isotonic, read_folder_calibration
+    from recruit_core.match.outputs import fit_probability
+    isotonic = Isotonic((0.1, 0.4, 0.8), (0.02, 0.3, 0.95))
+    (tmp_path / CALIBRATION_FILE).write_text(json.dumps({**isotonic.to_json(), "chosen_by": {}}))
+    assert read_folder_calibration(tmp_path) == isotonic
+    assert fit_probability([0.0, 0.25, 0.8, 2.0], isotonic.to_json()) == pytest.approx(
+        [0.02, 0.16, 0.95, 0.95], abs=1e-6)
+    (tmp_path / CALIBRATION_FILE).write_text(json.dumps({"method": "beta", "a": 1}))
+    with pytest.raises(ValueError, match="platt or isotonic"):
+        read_folder_calibration(tmp_path)
+
+
+def test_too_few_postings_to_fold_keep_platt_and_say_so():
+    from recruit_core.eval.calibration import Platt, fit_calibrator
+    scores = np.array([[0.9, 0.1, 0.2], [0.3, 0.2, 0.1], [0.2, 0.4, 0.1]])
+    relevant = np.array([[1, 0, 0], [0, 0, 0], [0, 0, 0]])  # only one posting has a relevant resume
+    calibrator, choice = fit_calibrator(scores, relevant)
+    assert isinstance(calibrator, Platt) and choice["method"] == "platt"
+    assert all(b is None for b in choice["cv_brier"].values())

@@ -273,13 +273,17 @@ def render_markdown(report: dict) -> str:
 
 def calibration_markdown(calibration: dict) -> list[str]:
     """The fit probability's reliability table, ECE and Brier score."""
-    fitted, platt = calibration["fitted_on"], calibration["platt"]
+    fitted, chosen = calibration["fitted_on"], calibration.get("chosen_by")
     where = (f"{fitted['pairs']} pairs ({fitted['postings']} training-half postings x "
              f"{fitted['resumes']} train resumes)" if isinstance(fitted, dict) else
              f"the dev pairs of the model's own training data ({fitted})")
-    return ["", f"## Fit probability: {calibration['method']}, Platt-scaled", "",
-            f"Fitted on {where}: P = sigmoid({platt['slope']:.3f} * fit "
-            f"{platt['intercept']:+.3f}). Judged on the {calibration['judged_on_pairs']} held-out "
+    folded = chosen and all(b is not None for b in chosen["cv_brier"].values())
+    how = (f" ({chosen['method']}: the lower held-out Brier score of {chosen['folds']}-fold CV over its "
+           "postings, " + ", ".join(f"{m} {b:.4f}" for m, b in chosen["cv_brier"].items()) + ")"
+           if folded else f" ({chosen['method']}: too few postings to compare by CV)" if chosen else "")
+    return ["", f"## Fit probability: {calibration['method']}", "",
+            f"Fitted on {where}{how}: {calibration['formula']}. Judged on the "
+            f"{calibration['judged_on_pairs']} held-out "
             f"pairs above: ECE {calibration['ece']:.4f}, Brier {calibration['brier']:.4f}.", "",
             format_table(calibration["bins"], ["bin", "pairs", "mean_probability", "share_relevant"]),
             ""]

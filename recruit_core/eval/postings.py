@@ -27,8 +27,8 @@ from recruit_core.data.livecareer import load_livecareer
 from recruit_core.data.postings import Postings, load_postings
 from recruit_core.eval.calibration import (
     CALIBRATION_FILE,
-    Platt,
-    fit_platt,
+    Calibrator,
+    fit_calibrator,
     read_folder_calibration,
     reliability,
 )
@@ -148,21 +148,23 @@ def rerank(encoder: TextEncoder, bi_scores: np.ndarray, postings: list[str], res
     return scores
 
 
-def judge_calibration(method: str, platt: Platt, fitted_on, held_out_scores: np.ndarray,
-                      held_out_relevant: list[set[int]]) -> dict:
-    """Reliability, ECE and Brier of `platt` on the held-out pairs the table above ranks."""
+def judge_calibration(method: str, calibrator: Calibrator, fitted_on, held_out_scores: np.ndarray,
+                      held_out_relevant: list[set[int]], choice: dict | None = None) -> dict:
+    """Reliability, ECE and Brier of `calibrator` on the held-out pairs the table above ranks."""
     truth = np.zeros(held_out_scores.shape, dtype=bool)
     for row, rel in enumerate(held_out_relevant):
         truth[row, list(rel)] = True
     return {"method": method, "fitted_on": fitted_on, "judged_on_pairs": int(truth.size),
-            "platt": platt.to_json(), **reliability(platt(held_out_scores.ravel()), truth.ravel())}
+            "calibrator": calibrator.to_json(), "formula": calibrator.formula(), "chosen_by": choice,
+            **reliability(calibrator(held_out_scores.ravel()), truth.ravel())}
 
 
 def calibrate(cfg: RecruitConfig, encoder: TextEncoder, method: str, train_half: Postings,
               held_out_scores: np.ndarray, held_out_relevant: list[set[int]]) -> dict:
-    """Platt scaling of `method`'s cosine, fitted on the training half of the postings against a
-    seeded sample of eval.calibration_resumes livecareer train resumes, judged on the held-out
-    pairs (evaluation half x dev resumes) that the table above ranks."""
+    """A calibrator of `method`'s cosine (`fit_calibrator`: Platt or isotonic), fitted on the
+    training half of the postings against a seeded sample of eval.calibration_resumes livecareer
+    train resumes, judged on the held-out pairs (evaluation half x dev resumes) that the table above
+    ranks."""
     train = load_livecareer(cfg.data).train
     rng = np.random.default_rng(cfg.eval.seed)
     sample = np.sort(rng.choice(len(train), min(cfg.eval.calibration_resumes, len(train)), replace=False))
@@ -170,10 +172,10 @@ def calibrate(cfg: RecruitConfig, encoder: TextEncoder, method: str, train_half:
     categories = [train.categories[train.labels[i]] for i in sample]
     scores = cosine_scores(encoder, train_half.texts, texts)
     labels = np.array([[c in rel for c in categories] for rel in train_half.relevant])
-    platt = fit_platt(scores.ravel(), labels.ravel())
-    return judge_calibration(method, platt, {"postings": len(train_half), "resumes": len(texts),
-                                             "pairs": int(labels.size)},
-                             held_out_scores, held_out_relevant)
+    calibrator, choice = fit_calibrator(scores, labels, seed=cfg.eval.seed)
+    return judge_calibration(method, calibrator, {"postings": len(train_half), "resumes": len(texts),
+                                                  "pairs": int(labels.size)},
+                             held_out_scores, held_out_relevant, choice)
 
 
 def evaluate_postings(cfg: RecruitConfig) -> dict:
@@ -203,7 +205,7 @@ def evaluate_postings(cfg: RecruitConfig) -> dict:
     pooled = {"postings": lambda: cached_pooled(fit_encoder, name, postings.texts, cache),
               "resumes": lambda: cached_pooled(fit_encoder, name, resumes.texts, cache)}
     fit = add(fit_method, lambda: head_cosine(fit_encoder.model, pooled["postings"](), pooled["resumes"]()))
-    platt = None
+    calibrator = None
     if cfg.eval.model_path:
         head = frozen_head_of(cfg.eval.model_path, name)
         tuned_name = Path(cfg.eval.model_path).name
@@ -215,14 +217,15 @@ def evaluate_postings(cfg: RecruitConfig) -> dict:
             tuned, _ = _encoder(cfg, cfg.eval.model_path)
             fit_encoder, fit_method = tuned, f"bi-encoder {tuned_name} (cosine)"
             fit = bi = add(fit_method, lambda: cosine_scores(tuned, postings.texts, resumes.texts))
-        platt = read_folder_calibration(cfg.eval.model_path)
+        calibrator = read_folder_calibration(cfg.eval.model_path)
         if cfg.eval.crossencoder_path:
             cross, cname = _encoder(cfg, cfg.eval.crossencoder_path)
             add(f"bi-encoder {tuned_name} + rerank {cname} (top {cfg.eval.rerank_top})",
                 lambda: rerank(cross, bi, postings.texts, resumes.texts, cfg.eval.rerank_top))
-    if platt is not None:
-        calibration = judge_calibration(fit_method, platt, f"{cfg.eval.model_path}/{CALIBRATION_FILE}",
-                                        fit, relevant)
+    if calibrator is not None:
+        stored = json.loads((Path(cfg.eval.model_path) / CALIBRATION_FILE).read_text())
+        calibration = judge_calibration(fit_method, calibrator, f"{cfg.eval.model_path}/{CALIBRATION_FILE}",
+                                        fit, relevant, stored.get("chosen_by"))
     elif cfg.eval.calibration_resumes:
         calibration = calibrate(cfg, fit_encoder, fit_method, train_half, fit, relevant)
     else:

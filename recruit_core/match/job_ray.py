@@ -49,6 +49,7 @@ from recruit_core import storage
 from recruit_core.config import ModelConfig, RecruitConfig
 from recruit_core.data.intake import InputFiles, check_files, read_units
 from recruit_core.data.reader_ray import search_duplicates
+from recruit_core.eval.calibration import CALIBRATION_FILE, calibrator_from_json
 from recruit_core.io import (
     files_in,
     parquet_files,
@@ -149,7 +150,8 @@ def run(cfg: RecruitConfig) -> dict:
                "manifest": str(manifest.path),
                "jobs": jobs.num_rows, "shortlisted_pairs": table.num_rows,
                "rerank_model": rerank_model, "reranker": rerank_why,
-               "fit_probability": (f"Platt {calibration} from {match.biencoder_path}" if calibration
+               "fit_probability": (f"{calibrator_from_json(calibration).formula()} from {match.biencoder_path}/"
+                                   f"{CALIBRATION_FILE}" if calibration
                                    else "none: the bi-encoder folder carries no calibration.json"),
                **provenance, "files": len(files.checks),
                "files_matched_now": len(todo), "files_skipped_finished": len(files.readable) - len(todo),

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from recruit_core import storage
-from recruit_core.eval.calibration import Platt, read_folder_calibration
+from recruit_core.eval.calibration import calibrator_from_json, read_folder_calibration
 from recruit_core.io import write_parquet_atomic
 from recruit_core.score.manifest import output_key, remove_staged, staged_parts, staging_folder
 
@@ -61,15 +61,15 @@ def fit_probability(scores, calibration: dict | None) -> list:
     the same number the score job writes as best_fit_probability; None without a calibration."""
     if calibration is None:
         return [None] * len(scores)
-    return Platt(calibration["slope"], calibration["intercept"])(np.asarray(scores, np.float32)).tolist()
+    return calibrator_from_json(calibration)(np.asarray(scores, np.float32)).tolist()
 
 
 def biencoder_calibration(biencoder_path: str) -> dict | None:
     """The calibration a bi-encoder folder carries, as JSON (it travels to Ray tasks), or None."""
     from recruit_core.model.forward import check_model_folder
-    platt = read_folder_calibration(check_model_folder(biencoder_path, "match.biencoder_path")) \
+    calibrator = read_folder_calibration(check_model_folder(biencoder_path, "match.biencoder_path")) \
         if biencoder_path else None
-    return platt.to_json() if platt else None
+    return calibrator.to_json() if calibrator else None
 
 
 def with_provenance(table: pa.Table, provenance: dict) -> pa.Table:

@@ -94,7 +94,7 @@ class ResumeScorer:
         self.category_vectors = _tensor(category_vectors, device)
         self.job_ids = job_ids or []
         self.job_vectors = _tensor(job_vectors, device)
-        # the model folder's fit probability (Platt on its cosine, fitted when it was trained)
+        # the model folder's fit probability (Platt or isotonic on its cosine, fitted when it was trained)
         self.fit_probability = read_folder_calibration(score.model_path) if score.model_path else None
         if self.lexical is not None and self.lexical.categories != list(categories):
             raise ValueError(f"{score.model_path}: the lexical head's categories differ from the "

@@ -15,8 +15,8 @@ settings and the texts; recruit_core/model/pooled_cache.py), so a retrain re-enc
 
 The gate: the head replaces the pretrained cosine only when its dev precision@k beats it; otherwise the
 folder is written without a head (the pretrained geometry) and eval.json says why. Either way the folder
-carries `calibration.json`: Platt scaling of its cosine on the dev pairs, the fit probability every
-output shows (recruit_core/eval/calibration.py).
+carries `calibration.json`: Platt scaling or isotonic regression of its cosine, chosen and fitted on
+the dev pairs, the fit probability every output shows (recruit_core/eval/calibration.py).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ import torch
 
 from recruit_core import storage
 from recruit_core.config import DataConfig, PrivacyConfig, RecruitConfig, config_hash
-from recruit_core.eval.calibration import CALIBRATION_FILE, fit_platt
+from recruit_core.eval.calibration import CALIBRATION_FILE, fit_calibrator
 from recruit_core.io import write_json_atomic
 from recruit_core.model.encoder import load_encoder
 from recruit_core.model.forward import TextEncoder, check_model_folder
@@ -230,7 +230,7 @@ def train_head(cfg: RecruitConfig) -> dict:
     dev = {name: precision_at_k(dev_fit(model, pairs), dev_relevant, k) for name, model in candidates.items()}
     kept = max(dev, key=lambda name: (dev[name], name == previous_name))  # ties keep the model in use
     model = candidates[kept]
-    platt = fit_platt(dev_fit(model, pairs).ravel(), dev_relevant.ravel())
+    calibrator, calibration_choice = fit_calibrator(dev_fit(model, pairs), dev_relevant, seed=cfg.train.seed)
     run_dir = Path(cfg.train.storage_path) / cfg.train.run_name
     meta = {"task": "biencoder", "data": cfg.data.source, "frozen_encoder": True,
             "base_fingerprint": fingerprint, "train_config_hash": config_hash(cfg.train),
@@ -238,7 +238,8 @@ def train_head(cfg: RecruitConfig) -> dict:
             "max_length": cfg.model.max_length, "max_windows": cfg.model.max_windows,
             "fit": kept}
     model_dir = model.save(run_dir / "model", tokenizer, meta)
-    write_json_atomic({**platt.to_json(), "score": "fit of this folder's embeddings (dot product)",
+    write_json_atomic({**calibrator.to_json(), "chosen_by": calibration_choice,
+                       "score": "fit of this folder's embeddings (dot product)",
                        "fitted_on": {"pairs": int(dev_relevant.size), "postings": int(pairs.job_dev.sum()),
                                      "resumes": int(pairs.resume_dev.sum()),
                                      "note": "dev pairs of the training data, not used to fit"}},
@@ -255,7 +256,7 @@ def train_head(cfg: RecruitConfig) -> dict:
                                      "dev_jobs": dev_jobs, "dev_resumes": dev_resumes}},
                "head": {"best_step": head.best_step, "curve": head.curve},
                "towers": None if towers is None else {"resume_c": towers.resume_c, "job_c": towers.job_c},
-               "calibration": platt.to_json(),
+               "calibration": {**calibrator.to_json(), "chosen_by": calibration_choice},
                "fit_jobs": int((~pairs.job_dev).sum()), "fit_resumes": int((~pairs.resume_dev).sum()),
                "encode_seconds": round(encoded - started, 1),
                "fit_seconds": round(time.perf_counter() - encoded, 1),
