@@ -126,6 +126,7 @@ def test_distill_refuses_an_adapter_and_a_teacher_elsewhere():
         TaskModel(model, "classify", teacher=model)
 
 
+@pytest.mark.slow  # a whole extra job run: make test-all
 @pytest.mark.ray
 def test_distill_job_on_ray_publishes_a_smaller_student_of_a_classifier(ray_local, teacher, tmp_path):
     model, tokenizer = teacher

@@ -103,6 +103,7 @@ def pool(patient_ray, tmp_path_factory):
     return root, resumes, _match(root, root / "first")
 
 
+@pytest.mark.slow  # a whole extra job run: make test-all
 @pytest.mark.ray
 def test_a_killed_driver_resumes_to_the_uninterrupted_outputs_bit_for_bit(pool):
     """The killed driver runs its own local Ray in its own session, which is stopped by that
@@ -154,6 +155,7 @@ def test_a_changed_config_is_refused_in_the_same_folder_unless_overwrite(pool, t
         again["config_hash"]}
 
 
+@pytest.mark.slow  # a whole extra job run: make test-all
 @pytest.mark.ray
 def test_a_changed_config_embeds_everything_again_and_says_why(pool, tmp_path):
     root, *_ = pool

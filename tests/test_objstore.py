@@ -87,6 +87,7 @@ def test_score_job_reads_and_writes_s3_like_local(ray_with_endpoint, pool, tmp_p
     assert again["files_scored_now"] == 0 and again["files_skipped_finished"] == 2
 
 
+@pytest.mark.slow  # a whole extra job run: make test-all
 def test_failed_commit_then_rerun_gives_the_same_outputs(ray_with_endpoint, pool, object_store,
                                                         monkeypatch):
     """The store refuses every scores/ object after the first: the run fails mid-commit; the rerun

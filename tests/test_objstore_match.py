@@ -145,6 +145,7 @@ def test_an_incremental_run_reuses_an_earlier_run_in_the_store(matched, pool, ob
     _assert_same_tables(_tables(matched["remote_out"], s3_pool), _tables(output, s3_pool))
 
 
+@pytest.mark.slow  # a whole extra job run: make test-all
 def test_failed_match_commit_then_rerun_gives_the_same_outputs(matched, pool, object_store,
                                                                monkeypatch):
     """The store refuses every recommendations/ object after the first: the run fails in the

@@ -264,7 +264,8 @@ def test_inputs_whose_paths_flatten_alike_keep_all_their_rows(ray_local, corpus,
 
 @pytest.mark.determinism
 @pytest.mark.parametrize("way", [("score.batch_size=3",),
-                                 ("score.batch_size=16", "score.tokenize_in_actor=false"),
+                                 pytest.param(("score.batch_size=16", "score.tokenize_in_actor=false"),
+                                              marks=pytest.mark.slow),
                                  ("score.pool_size=1", "score.target_max_block_mb=8")])
 def test_how_the_work_is_spread_changes_no_bit_of_the_output(clean_run, corpus, tmp_path, way):
     """Batch size, where tokenizing runs, actor count and block size decide which resumes share

@@ -107,6 +107,7 @@ def test_interrupted_run_resumes_at_its_checkpointed_step(interrupted_run, run_o
     assert len(losses) == resumed["final_step"] - FIRST_RUN_STEPS
 
 
+@pytest.mark.slow  # a whole extra job run: make test-all
 def test_run_that_loses_a_worker_resumes_by_itself_and_finishes(ray_local, pool_dir, smoke_config,
                                                                 tmp_path, monkeypatch):
     """A worker SIGKILLed at step 8 of 12: the run restarts from the step-6 checkpoint on its own."""
