@@ -28,8 +28,8 @@ from recruit_core.data.postings import Postings, load_postings
 from recruit_core.eval.calibration import (
     CALIBRATION_FILE,
     Calibrator,
+    calibrator_from_json,
     fit_calibrator,
-    read_folder_calibration,
     reliability,
 )
 from recruit_core.eval.metrics import ndcg_at_k, precision_at_k
@@ -205,7 +205,7 @@ def evaluate_postings(cfg: RecruitConfig) -> dict:
     pooled = {"postings": lambda: cached_pooled(fit_encoder, name, postings.texts, cache),
               "resumes": lambda: cached_pooled(fit_encoder, name, resumes.texts, cache)}
     fit = add(fit_method, lambda: head_cosine(fit_encoder.model, pooled["postings"](), pooled["resumes"]()))
-    calibrator = None
+    stored = None  # the model folder's calibration.json, read once
     if cfg.eval.model_path:
         head = frozen_head_of(cfg.eval.model_path, name)
         tuned_name = Path(cfg.eval.model_path).name
@@ -217,15 +217,16 @@ def evaluate_postings(cfg: RecruitConfig) -> dict:
             tuned, _ = _encoder(cfg, cfg.eval.model_path)
             fit_encoder, fit_method = tuned, f"bi-encoder {tuned_name} (cosine)"
             fit = bi = add(fit_method, lambda: cosine_scores(tuned, postings.texts, resumes.texts))
-        calibrator = read_folder_calibration(cfg.eval.model_path)
+        path = Path(cfg.eval.model_path) / CALIBRATION_FILE
+        stored = json.loads(path.read_text()) if path.is_file() else None
         if cfg.eval.crossencoder_path:
             cross, cname = _encoder(cfg, cfg.eval.crossencoder_path)
             add(f"bi-encoder {tuned_name} + rerank {cname} (top {cfg.eval.rerank_top})",
                 lambda: rerank(cross, bi, postings.texts, resumes.texts, cfg.eval.rerank_top))
-    if calibrator is not None:
-        stored = json.loads((Path(cfg.eval.model_path) / CALIBRATION_FILE).read_text())
-        calibration = judge_calibration(fit_method, calibrator, f"{cfg.eval.model_path}/{CALIBRATION_FILE}",
-                                        fit, relevant, stored.get("chosen_by"))
+    if stored is not None:
+        calibration = judge_calibration(fit_method, calibrator_from_json(stored),
+                                        f"{cfg.eval.model_path}/{CALIBRATION_FILE}", fit, relevant,
+                                        stored.get("chosen_by"))
     elif cfg.eval.calibration_resumes:
         calibration = calibrate(cfg, fit_encoder, fit_method, train_half, fit, relevant)
     else:
