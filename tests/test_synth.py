@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -236,3 +237,32 @@ def test_a_bag_of_words_finds_the_fits_less_easily_on_the_hard_pool():
         scores = tfidf_scores(requisition_texts(jobs), resumes.column("text").to_pylist())
         ndcg[difficulty] = figures(scores, relevant, 10)["ndcg@10"]
     assert ndcg["easy"] > 0.95 and ndcg["hard"] < ndcg["easy"] - 0.05, ndcg
+
+
+def test_career_changers_hold_their_occupation_in_the_newer_half_and_older_roles_are_shorter():
+    """The latest roles, at least two in five, are in the held occupation (it is what the resume is
+    about); a career changer's older ones are in another; each older role has fewer bullets."""
+    from recruit_core.data import synth_hard as hard
+    role_line = re.compile(r"^(.*), .+ \(.+\)  \d{4}-(?:Present|\d{4})$")
+    changers, lines_by_age = 0, collections.defaultdict(list)
+    for index in range(300):
+        resume = generate_resume(TAXONOMY, 5, index)
+        held = hard.titles(TAXONOMY.occupation(resume.occupation), hard.RESUME_SIDE)
+        roles, sizes = [], []
+        for line in resume.bullets:
+            match = role_line.match(line)
+            if match:
+                roles.append(match.group(1))
+                sizes.append(0)
+            else:
+                sizes[-1] += 1
+        in_held = [any(title.endswith(t) for t in held) for title in roles]
+        newer = -(-2 * len(roles) // 5)  # the newest two in five, rounded up
+        assert all(in_held[:newer]), (index, roles)
+        changers += not all(in_held)
+        if len(roles) >= 5:
+            for age, size in enumerate(sizes):
+                lines_by_age[age].append(size)
+    assert 100 < changers < 250, changers
+    means = [sum(v) / len(v) for _, v in sorted(lines_by_age.items())][:5]
+    assert all(a > b for a, b in zip(means, means[1:])), means

@@ -106,13 +106,15 @@ def _bullet(rng, taxonomy, occ, skill, is_hard):
 
 def _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets_per_job, is_hard=False):
     """(lines, skills used) of the work history, newest first. On the hard pool some people changed
-    career: their earlier roles are in another occupation, and what they used there is not counted
-    as theirs now (the truth is what the person offers for the occupation they hold)."""
+    career: their older roles are in another occupation, and what they used there is not counted
+    as theirs now (the truth is what the person offers for the occupation they hold). Older roles
+    have fewer bullets."""
     lines, used = [], []
     year = 2026
     earlier = hard.earlier_occupation(rng, taxonomy, occ) if is_hard else None
+    first_earlier = hard.first_earlier_role(n_jobs) if earlier else n_jobs
     for j in range(n_jobs):
-        role = earlier if earlier and j > 0 else occ
+        role = earlier if j >= first_earlier else occ
         span = rng.randint(1, 4)
         level = seniority if j == 0 else words.SENIORITY[max(0, words.SENIORITY.index(seniority) - j)]
         prefix = rng.choice(words.SENIORITY_PREFIX[level])
@@ -121,7 +123,7 @@ def _experience(rng, taxonomy, occ, seniority, skills, n_jobs, bullets_per_job, 
                      + f", {words.company(rng)} ({words.CITIES[rng.randrange(len(words.CITIES))]})"
                      f"  {year - span}-{'Present' if j == 0 else year}")
         year -= span
-        for _ in range(bullets_per_job):
+        for _ in range(hard.role_bullets(bullets_per_job, j) if is_hard else bullets_per_job):
             skill = rng.choice(skills if role is occ else role.core_skills)
             if role is occ:
                 used.append(skill)

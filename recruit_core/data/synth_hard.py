@@ -29,14 +29,20 @@ IMPLIED_RATE = 0.8  # an experience bullet that describes the work without namin
 TYPO_RATE = 0.08  # a named skill with a typo
 GENERIC_HEADLINE_RATE = 0.15  # a resume headline that names no occupation
 PARAPHRASE_RATE = 1.0  # words of a duty replaced by a synonym, where the table has one
-CAREER_CHANGE_RATE = 0.7  # earlier roles in another occupation: lexically, much of a resume is off-target
-STUFFING_RATE = 0.2  # a skills section padded with the skills of neighbouring occupations
+CAREER_CHANGE_RATE = 0.7  # earlier roles in another occupation: lexically, part of a resume is off-target
+# Of a career changer's roles, the older ones in the earlier occupation (rounded down); the latest
+# stay in the one they hold, so as on real resumes the words that recur through a resume are those of
+# its field: with all but the latest role elsewhere, BM25 ranked ahead of TF-IDF, the reverse of real data.
+EARLIER_SHARE = 0.6
+STUFFING_RATE = 0.9  # a skills section padded with the skills of neighbouring occupations (10-25)
 EXPERIENCE_FIRST_RATE = 0.7  # the rest keep the order shuffled as on the easy pool
 LISTED_SHARE = (0.3, 0.8)  # of a person's skills, the share their skills section lists
-# Roles and bullets per role of a resume of normal length: a median near 900 tokens, as long as the
-# livecareer resumes (median 763 words, 989 tokens); the easy pool keeps (2, 4) and (2, 5), ~380.
+# Roles and bullets of the latest role of a resume of normal length; each older role is written with
+# one bullet fewer than the one after it, down to MIN_BULLETS, as people write about old jobs.
+# A median near 600 words (livecareer's is 760); the easy pool keeps (2, 4) and (2, 5) flat, ~380.
 ROLES = (5, 9)
-BULLETS = (4, 7)
+BULLETS = (6, 9)
+MIN_BULLETS = 2
 # Which of an occupation's wordings (titles, duties, a skill's label and aliases) each side uses:
 # every other one, so a resume and a posting about the same role share no title, duty or skill name.
 RESUME_SIDE, POSTING_SIDE = 0, 1
@@ -169,7 +175,7 @@ def distractors(rng: random.Random, taxonomy: Taxonomy, occ: Occupation) -> list
 
 
 def earlier_occupation(rng: random.Random, taxonomy: Taxonomy, occ: Occupation) -> Occupation | None:
-    """The occupation of a career changer's earlier roles, or None for most people: half of the
+    """The occupation of a career changer's older roles, or None for the others: half of the
     changers move within their family (tester to developer), half come from another one."""
     if rng.random() >= CAREER_CHANGE_RATE:
         return None
@@ -178,9 +184,20 @@ def earlier_occupation(rng: random.Random, taxonomy: Taxonomy, occ: Occupation) 
     return rng.choice(others or [o for o in taxonomy.occupations if o.id != occ.id])
 
 
+def first_earlier_role(n_roles: int) -> int:
+    """Index (0 = latest) of a career changer's first role in their earlier occupation: the older
+    EARLIER_SHARE of their roles, rounded down, at least the oldest one."""
+    return max(1, n_roles - int(n_roles * EARLIER_SHARE))
+
+
+def role_bullets(latest: int, age: int) -> int:
+    """Bullets of the role `age` roles before the latest one, which has `latest`."""
+    return max(min(MIN_BULLETS, latest), latest - age)
+
+
 def keyword_stuffing(rng: random.Random, taxonomy: Taxonomy, occ: Occupation) -> list[str]:
     """Skill names a keyword stuffer adds to their list to pass the filters of the jobs they want
-    (their family's), none for most people: they do not have them, so they stay out of the truth."""
+    (their family's), none for the others: they do not have them, so they stay out of the truth."""
     if rng.random() >= STUFFING_RATE:
         return []
     family = sorted({s for o in taxonomy.occupations if o.family == occ.family and o.id != occ.id
