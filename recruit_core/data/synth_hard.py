@@ -186,7 +186,7 @@ def earlier_occupation(rng: random.Random, taxonomy: Taxonomy, occ: Occupation) 
 
 def first_earlier_role(n_roles: int) -> int:
     """Index (0 = latest) of a career changer's first role in their earlier occupation: the older
-    EARLIER_SHARE of their roles, rounded down, at least the oldest one."""
+    EARLIER_SHARE of their roles, rounded down; never the latest (a single role stays in the held one)."""
     return max(1, n_roles - int(n_roles * EARLIER_SHARE))
 
 
