@@ -42,3 +42,22 @@ def test_the_table_puts_both_sides_in_one_row_per_method_and_orders_each_side():
     lines = synthetic_vs_real.table(synthetic, real, 10).splitlines()
     assert lines[3] == "| tfidf cosine | 0.500 | 0.500 | 0.300 | 0.300 |"
     assert synthetic_vs_real.table(synthetic, None, 10).splitlines()[2].endswith("| n/a | n/a |")
+
+
+def test_lexical_weights_read_a_resumes_repeats_and_length_three_ways():
+    """bench/lexical_weights.py: each weighting ranks the resume that repeats a posting's word above
+    the one that says it once, and a resume without its words last; rows carry P@k and lengths."""
+    import lexical_weights
+    import numpy as np
+    posting = ["nurse patient care"]
+    resumes = ["nurse nurse nurse nurse patient care ward", "nurse patient care ward shift rota",
+               "accountant ledger audit tax", "chef kitchen menu"]
+    queries, weighted = lexical_weights.weighted_resumes(posting, resumes)
+    scores = {name: (queries @ matrix.T).toarray()[0] for name, matrix in weighted.items()}
+    assert scores["counts"][0] > scores["counts"][1] > scores["counts"][2] == 0
+    assert scores["no counts"][0] > scores["no counts"][1]  # same words, fewer of them: L2 norm
+    assert scores["bm25"][0] > scores["bm25"][1] > 0 == scores["bm25"][3]
+    rows = lexical_weights.rows(posting, resumes, [{0, 1}], 2)
+    assert [row["weights"] for row in rows] == list(lexical_weights.WEIGHTS)
+    assert all(row["p@2"] == 1.0 for row in rows)
+    assert rows[0]["all_words_median"] == int(np.median([len(r.split()) for r in resumes]))
