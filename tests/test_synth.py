@@ -266,3 +266,18 @@ def test_career_changers_hold_their_occupation_in_the_newer_half_and_older_roles
     assert 100 < changers < 250, changers
     means = [sum(v) / len(v) for _, v in sorted(lines_by_age.items())][:5]
     assert all(a > b for a, b in zip(means, means[1:])), means
+
+
+def test_a_near_duplicate_copies_the_row_its_duplicate_of_names_even_when_that_row_is_a_copy():
+    """duplicate_of names a row of the pool whose text is the one copied: a copy of a copy points at
+    the copy (the chain leads to the first), never at text the pool does not hold."""
+    from recruit_core.text.near_duplicates import shingles
+    resumes, truth = resume_tables(TAXONOMY, 0, 0, 6000, 0.15, 0.03)
+    texts = dict(zip(resumes.column("resume_id").to_pylist(), resumes.column("text").to_pylist()))
+    rows = {t["resume_id"]: t for t in truth.to_pylist()}
+    copies = [t for t in rows.values() if t["duplicate_of"]]
+    chained = [t for t in copies if rows[t["duplicate_of"]]["duplicate_of"]]
+    assert chained, "no copy of a copy in 6,000 resumes: the case is not exercised"
+    for t in copies:
+        a, b = shingles(texts[t["resume_id"]], 3), shingles(texts[t["duplicate_of"]], 3)
+        assert len(a & b) / len(a | b) > 0.5, (t["resume_id"], t["duplicate_of"])

@@ -173,7 +173,9 @@ def generate_resume(taxonomy: Taxonomy, seed: int, index: int, no_skills_rate: f
     is_hard = difficulty == "hard"
     rng = random.Random(f"resume:{seed}:{index}")
     if index > 0 and rng.random() < near_duplicate_rate:
-        original = generate_resume(taxonomy, seed, rng.randrange(index), no_skills_rate, 0.0, bias, difficulty)
+        # the original as the pool has it, itself a copy now and then: duplicate_of names the row copied
+        original = generate_resume(taxonomy, seed, rng.randrange(index), no_skills_rate,
+                                   near_duplicate_rate, bias, difficulty)
         return _near_duplicate(rng, original, index)
     occ = rng.choice(taxonomy.occupations)
     seniority = rng.choices(words.SENIORITY, weights=(3, 4, 3, 1))[0]
