@@ -1,4 +1,4 @@
-"""Lexical weights: what a resume's repeated words and its length do to a bag-of-words ranking, on the real benchmark and on a synthetic pool.
+"""Lexical weights: what a resume's repeated words and length do to bag-of-words ranking, real and synthetic.
 
     .venv/bin/python bench/lexical_weights.py                 # real benchmark and the hard pool, seed 2
     .venv/bin/python bench/lexical_weights.py data.seed=0     # another pool

@@ -47,8 +47,9 @@ def test_the_table_puts_both_sides_in_one_row_per_method_and_orders_each_side():
 def test_lexical_weights_read_a_resumes_repeats_and_length_three_ways():
     """bench/lexical_weights.py: each weighting ranks the resume that repeats a posting's word above
     the one that says it once, and a resume without its words last; rows carry P@k and lengths."""
-    import lexical_weights
     import numpy as np
+
+    import lexical_weights
     posting = ["nurse patient care"]
     resumes = ["nurse nurse nurse nurse patient care ward", "nurse patient care ward shift rota",
                "accountant ledger audit tax", "chef kitchen menu"]
