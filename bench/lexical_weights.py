@@ -5,14 +5,14 @@
 
 Each posting is read as the set of its words (unigrams); a resume as a vector of the same words,
 IDF-weighted (scikit-learn's smooth IDF over the resumes), in one of three ways: its term counts
-log-scaled and L2-normalised ("counts"), the same with every count set to 1 ("no counts"), and
-Okapi BM25 (k1 1.2, b 0.75, recruit_core/eval/postings.py). Each row gives P@10 and nDCG@10 and
-the median length in words of the resumes ranked in the top 10, against all resumes'. When counts
-beat no counts, the words a resume repeats point at its field; when BM25's top 10 is longer than
-the pool, it rewards resumes that touch many of a posting's words. Real side: the evaluation half
-of the real postings ranking the livecareer dev resumes (needs ../shared/data); synthetic side:
-the first 800 resumes of the pool for its jobs, relevant by the generator's fit label (as
-bench/synthetic_vs_real.py). Records a row in bench/results.jsonl. Lexical only: seconds.
+log-scaled and L2-normalised ("counts"), the same with every count set to 1 ("no counts"), and Okapi
+BM25 (`bm25_weights` of recruit_core/eval/postings.py, the benchmark's BM25 row's). Each row gives
+P@10 and nDCG@10 and the median length in words of the resumes ranked in the top 10, against all
+resumes'. When counts beat no counts, the words a resume repeats point at its field; when BM25's top
+10 is longer than the pool, it rewards resumes that touch many of a posting's words. Real side: the
+evaluation half of the real postings ranking the livecareer dev resumes (needs ../shared/data);
+synthetic side: the first 800 resumes of the pool for its jobs, relevant by the generator's fit
+label (as bench/synthetic_vs_real.py). Records a row in bench/results.jsonl. Lexical only: seconds.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ray_jobs._entry import compose_config  # noqa: E402
-from recruit_core.eval.postings import BM25_B, BM25_K1, figures  # noqa: E402
+from recruit_core.eval.postings import bm25_weights, figures  # noqa: E402
 
 WEIGHTS = ("counts", "no counts", "bm25")
 
@@ -48,14 +48,8 @@ def weighted_resumes(postings: list[str], resumes: list[str]) -> tuple[csr_matri
     logged.data = 1 + np.log(logged.data)
     flat = counts.copy()
     flat.data[:] = 1
-    length = np.asarray(counts.sum(axis=1)).ravel()
-    norm = BM25_K1 * (1 - BM25_B + BM25_B * length / length.mean())
-    coo = counts.tocoo()
-    bm25_idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
-    bm25 = csr_matrix((coo.data * (BM25_K1 + 1) / (coo.data + norm[coo.row]) * bm25_idf[coo.col],
-                       (coo.row, coo.col)), shape=counts.shape)
     return queries, {"counts": normalize(logged.multiply(idf).tocsr()),
-                     "no counts": normalize(flat.multiply(idf).tocsr()), "bm25": bm25}
+                     "no counts": normalize(flat.multiply(idf).tocsr()), "bm25": bm25_weights(counts)}
 
 
 def rows(postings: list[str], resumes: list[str], relevant: list[set[int]], k: int) -> list[dict]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.sparse import csr_matrix, spmatrix
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from recruit_core.config import RecruitConfig
@@ -59,11 +60,9 @@ def tfidf_scores(postings: list[str], resumes: list[str]) -> np.ndarray:
     return (matrix[len(resumes):] @ matrix[:len(resumes)].T).toarray()
 
 
-def bm25_scores(postings: list[str], resumes: list[str]) -> np.ndarray:
-    """[postings, resumes] Okapi BM25 of each posting's terms against each resume."""
-    counts = CountVectorizer(strip_accents="unicode", lowercase=True)
-    docs = counts.fit_transform(resumes).tocsc().astype(np.float64)
-    queries = (counts.transform(postings) > 0).astype(np.float64)
+def bm25_weights(counts: spmatrix) -> csr_matrix:
+    """[resumes, terms] each term count of a resume (a sparse count matrix) as its Okapi BM25 weight."""
+    docs = counts.tocsc().astype(np.float64)
     n_docs = docs.shape[0]
     df = np.diff(docs.indptr)
     idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
@@ -71,8 +70,14 @@ def bm25_scores(postings: list[str], resumes: list[str]) -> np.ndarray:
     norm = BM25_K1 * (1 - BM25_B + BM25_B * length / length.mean())
     docs = docs.tocoo()
     weights = docs.data * (BM25_K1 + 1) / (docs.data + norm[docs.row]) * idf[docs.col]
-    from scipy.sparse import csr_matrix
-    weighted = csr_matrix((weights, (docs.row, docs.col)), shape=docs.shape)
+    return csr_matrix((weights, (docs.row, docs.col)), shape=docs.shape)
+
+
+def bm25_scores(postings: list[str], resumes: list[str]) -> np.ndarray:
+    """[postings, resumes] Okapi BM25 of each posting's terms against each resume."""
+    counts = CountVectorizer(strip_accents="unicode", lowercase=True)
+    weighted = bm25_weights(counts.fit_transform(resumes))
+    queries = (counts.transform(postings) > 0).astype(np.float64)
     return (queries @ weighted.T).toarray()
 
 
